@@ -1,0 +1,45 @@
+# Aftercare: two commands on a fresh machine — `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install frontend db lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) frontend
+
+frontend: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+db: install
+	@if [ ! -f instance/aftercare.db ] && [ -z "$$AFTERCARE_DATABASE_URL" ]; then \
+		$(BIN)/aftercare init --demo; \
+	else \
+		$(BIN)/aftercare init; \
+	fi
+
+run: db
+	$(BIN)/aftercare serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check engine workflows web tests bench
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules instance/aftercare.db* .pytest_cache

@@ -1,0 +1,333 @@
+"""Every change to a case is one command: lock, rebuild, check, apply, advance, save, project,
+audit, commit — all in one transaction, so nothing is ever visible half-done."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from engine import audit, history, hooks, loader, store
+from engine import spiff as sw
+from engine.clock import now as clock_now
+from engine.context import CommandInfo, working_on
+from engine.db import db
+from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.forms import validate_data
+from engine.identity import SYSTEM, Actor, get_user
+from engine.jsonutil import dumps, plain
+from engine.models import Instance, Task
+from engine.scripts import ScriptRejected
+
+log = logging.getLogger(__name__)
+SUPERVISORS = ("service_manager", "admin")
+MAX_DRAFT_BYTES = 256_000
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# ---------------------------------------------------------------- authorization
+def can_act(row: Task, actor: Actor) -> bool:
+    if actor.system or row.assignee == actor.username:
+        return True
+    return row.assignee is None and actor.has_role(row.role)
+
+
+def can_view(row: Task, actor: Actor) -> bool:
+    return can_act(row, actor) or actor.has_role(row.role, *SUPERVISORS, "auditor")
+
+
+def _authorize(row: Task, actor: Actor) -> None:
+    if can_act(row, actor):
+        return
+    if row.assignee and actor.has_role(row.role):
+        raise Forbidden(f"this task is assigned to {row.assignee}", task_id=row.id, assignee=row.assignee)
+    raise Forbidden(f"this task needs the role '{row.role}'", task_id=row.id, role=row.role)
+
+
+def _check_starter(model, actor: Actor) -> None:
+    role = loader.start_role(model)
+    allowed = {role} if role else set()
+    starters = _start_property(model, "starters")
+    if starters:
+        allowed |= {r.strip() for r in starters.split(",") if r.strip()}
+    if allowed and not actor.has_role(*allowed, "admin"):
+        raise Forbidden(f"starting '{model.process_id}' needs one of the roles {sorted(allowed)}",
+                        process_id=model.process_id)
+
+
+def _start_property(model, name: str) -> str | None:
+    for info in loader.parsed(model).tasks.values():
+        if info["kind"] == "StartEvent" and info["process"] == model.process_id:
+            return info["properties"].get(name)
+    return None
+
+
+# ---------------------------------------------------------------- the shared pipeline
+def _advance(wf) -> dict[str, Any] | None:
+    """Run the engine; a failing script or expression becomes a recorded error, never a crash."""
+    try:
+        sw.advance(wf)
+        return None
+    except (sw.EngineError, ScriptRejected, Exception) as exc:  # noqa: BLE001
+        task = getattr(exc, "task", None)
+        element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+        message = str(exc).split("\n")[0] or type(exc).__name__
+        if not isinstance(exc, sw.EngineError | ScriptRejected):
+            log.exception("engine failure")
+        return {"element_id": element, "message": message, "type": type(exc).__name__}
+
+
+def _finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], *, actor: Actor,
+            now: dt.datetime, failure: dict[str, Any] | None = None,
+            closed_by: Mapping[str, tuple[str, dict[str, Any]]] | None = None) -> None:
+    closed_by = closed_by or {}
+    after = sw.snapshot(wf)
+    events = list(action_events)
+    events += history.engine_events(before, after, at=now, actor=actor.username, skip=set(closed_by),
+                                    gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
+    was = instance.status
+    store.save(instance, wf, now=now, expected_version=instance.version)
+    if failure:
+        instance.error = failure
+        events.append({"type": "instance_error", "at": now, "actor": actor.username,
+                       "element_id": failure.get("element_id"), "data": failure})
+    elif instance.error and instance.status != "error":
+        instance.error = None
+    if instance.status == "completed" and was != "completed":
+        events.append({"type": "instance_completed", "at": now, "actor": actor.username})
+    created, closed = store.sync_inbox(instance, wf, after, now=now, closed_by=closed_by)
+    store.sync_timers(instance, wf, now=now,
+                      fired={e["task_id"] for e in events if e["type"] == "timer_fired"})
+    _describe_ready(events, created)
+    _record(instance, events, after, sw.case_data(wf))
+    context = hooks.CommandContext(instance=instance, now=now, actor=actor.username, events=events,
+                                   ready_tasks=created, closed_tasks=closed)
+    for hook in hooks.get().after_command:
+        hook(context)
+
+
+def _describe_ready(events: list[dict[str, Any]], created: list[Task]) -> None:
+    rows = {row.id: row for row in created}
+    for event in events:
+        row = rows.get(event.get("task_id"))
+        if event["type"] == "task_ready" and row is not None:
+            event["data"] = {**event.get("data", {}), "role": row.role, "assignee": row.assignee,
+                             "due_at": row.due_at, "form": row.form_name}
+
+
+def _record(instance: Instance, events: list[dict[str, Any]], after, case_data: dict[str, Any]) -> None:
+    """Append the events, each carrying the element sets right after it; the last one carries
+    the engine's exact sets and the case data, so replay and re-execution can compare."""
+    if not events:
+        return
+    stream = audit.instance_stream(instance.id)
+    previous = audit.last_event(stream)
+    sets = {k: v for k, v in (previous.state if previous else {}).items() if k != "case_data"}
+    for event in events[:-1]:
+        sets = history.apply(sets, event)
+        event["state"] = sets
+    events[-1]["state"] = {**history.element_sets(after), "case_data": case_data}
+    audit.append(stream, events, instance_id=instance.id)
+
+
+def _run_due_timers(instance: Instance, wf, actor: Actor, now: dt.datetime) -> list[dict[str, Any]]:
+    """Fire timers already due before a user's action is applied, as the scheduler would have."""
+    before = sw.snapshot(wf)
+    sw.fire_due_timers(wf)
+    after = sw.snapshot(wf)
+    return history.engine_events(before, after, at=now, actor=SYSTEM.username, skip=set(),
+                                 gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
+
+
+def _info(instance: Instance, actor: Actor, now: dt.datetime) -> CommandInfo:
+    return CommandInfo(instance.id, instance.case_number, instance.process_id, actor.username, now)
+
+
+# ---------------------------------------------------------------- commands
+def case_number(process_id: str, instance_id: int, when: dt.datetime) -> str:
+    prefix = hooks.get().case_prefixes.get(process_id) or process_id[:3].upper()
+    return f"{prefix}-{when:%Y}-{instance_id:05d}"
+
+
+def start_instance(*, process_id: str, data: Mapping[str, Any] | None, actor: Actor, lang: str = "zh",
+                   parent_id: int | None = None) -> Instance:
+    registry = hooks.get()
+    with transaction():
+        model = loader.latest_or_404(process_id)
+        _check_starter(model, actor)
+        clean = validate_data(loader.start_form(model), data, lang=lang, resolvers=registry.references,
+                              tz=registry.timezone)
+        prepare = registry.prepare_start.get(process_id)
+        if prepare is not None:
+            clean = prepare(clean, actor.username)
+        now = clock_now()
+        naive = now.replace(tzinfo=None)
+        instance = Instance(process_id=process_id, model_version_id=model.id, status="running", state="{}",
+                            version=1, data={}, started_by=actor.username, started_at=naive,
+                            updated_at=naive, parent_id=parent_id)
+        db.session.add(instance)
+        db.session.flush()
+        instance.case_number = case_number(process_id, instance.id, now)
+        clean["case_number"] = instance.case_number
+        db.session.flush()
+        with working_on(_info(instance, actor, now)):
+            wf = sw.new_workflow(loader.parsed(model), clean, store.script_engine())
+            failure = _advance(wf)
+        started = {"type": "instance_started", "at": now, "actor": actor.username, "element_id": process_id,
+                   "data": {"process_id": process_id, "version": model.version,
+                            "case_number": instance.case_number, "start_data": plain(clean)}}
+        _finish(instance, wf, {}, [started], actor=actor, now=now, failure=failure)
+    return instance
+
+
+def complete_task(*, task_id: str, data: Mapping[str, Any] | None, actor: Actor, lang: str = "zh") -> Instance:
+    registry = hooks.get()
+    with transaction():
+        row, instance = store.lock_task(task_id)
+        _authorize(row, actor)
+        if row.status != "ready":
+            raise Conflict(f"this task is already {row.status}", task_id=task_id, status=row.status)
+        form = instance.model.forms.get(row.form_name) if row.form_name else None
+        clean = validate_data(form, data, lang=lang, resolvers=registry.references, tz=registry.timezone)
+        now = clock_now()
+        wf = store.load(instance)
+        with working_on(_info(instance, actor, now)):
+            early = _run_due_timers(instance, wf, actor, now)
+            before = sw.snapshot(wf)
+            task = sw.find_task(wf, task_id)
+            if task is None or task_id not in before or before[task_id].state != "READY":
+                raise Conflict("this task was closed by a deadline before it was submitted", task_id=task_id)
+            sw.run_user_task(wf, task, clean)
+            failure = _advance(wf)
+        submitted = plain(clean)
+        done = {"type": "task_completed", "at": now, "actor": actor.username, "element_id": row.element_id,
+                "task_id": task_id, "data": {"name": row.name, "form": row.form_name, "submitted": submitted}}
+        _finish(instance, wf, before, [*early, done], actor=actor, now=now, failure=failure,
+                closed_by={task_id: (actor.username, submitted)})
+    return instance
+
+
+def fire_timers(*, instance_id: int, actor: Actor = SYSTEM) -> int:
+    """The scheduler's command: fire whatever timers of this case are due. Returns how many fired."""
+    with transaction():
+        instance = store.lock(instance_id)
+        if instance.status in ("completed", "cancelled"):
+            return 0
+        now = clock_now()
+        wf = store.load(instance)
+        before = sw.snapshot(wf)
+        with working_on(_info(instance, actor, now)):
+            wf.refresh_timers()
+            failure = _advance(wf)
+        after = sw.snapshot(wf)
+        fired = sum(1 for tid, info in after.items()
+                    if info.is_timer and info.state == "COMPLETED" and before.get(tid, info).state != "COMPLETED")
+        if fired == 0 and failure is None:
+            store.sync_timers(instance, wf, now=now, fired=set())
+            return 0
+        _finish(instance, wf, before, [], actor=actor, now=now, failure=failure)
+    return fired
+
+
+def claim_task(*, task_id: str, actor: Actor) -> Task:
+    with transaction():
+        row, instance = store.lock_task(task_id)
+        if row.status != "ready":
+            raise Conflict(f"this task is already {row.status}", task_id=task_id)
+        if row.assignee == actor.username:
+            return row
+        if row.assignee is not None:
+            raise Conflict(f"this task is already claimed by {row.assignee}", task_id=task_id,
+                           assignee=row.assignee)
+        if not actor.has_role(row.role):
+            raise Forbidden(f"this task needs the role '{row.role}'", task_id=task_id, role=row.role)
+        now = clock_now()
+        row.assignee, row.claimed_at = actor.username, now.replace(tzinfo=None)
+        _log(instance, "task_claimed", actor, now, row, {"assignee": actor.username})
+    return row
+
+
+def unclaim_task(*, task_id: str, actor: Actor) -> Task:
+    with transaction():
+        row, instance = store.lock_task(task_id)
+        if row.status != "ready":
+            raise Conflict(f"this task is already {row.status}", task_id=task_id)
+        if row.assignee != actor.username and not actor.has_role(*SUPERVISORS):
+            raise Forbidden("only the assignee or a manager can release this task", task_id=task_id)
+        now = clock_now()
+        previous, row.assignee, row.claimed_at = row.assignee, None, None
+        _log(instance, "task_unclaimed", actor, now, row, {"previous_assignee": previous})
+    return row
+
+
+def reassign_task(*, task_id: str, assignee: str, actor: Actor, reason: str = "") -> Task:
+    with transaction():
+        if not actor.has_role(*SUPERVISORS):
+            raise Forbidden("only a service manager can reassign tasks", task_id=task_id)
+        row, instance = store.lock_task(task_id)
+        if row.status != "ready":
+            raise Conflict(f"this task is already {row.status}", task_id=task_id)
+        user = get_user(assignee)
+        if row.role not in user.role_ids:
+            raise ValidationFailed({"assignee": [f"{assignee} does not have the role '{row.role}'"]})
+        now = clock_now()
+        previous, row.assignee, row.claimed_at = row.assignee, user.username, now.replace(tzinfo=None)
+        _log(instance, "task_reassigned", actor, now, row,
+             {"from": previous, "to": user.username, "reason": reason})
+    return row
+
+
+def save_draft(*, task_id: str, data: Mapping[str, Any], actor: Actor) -> Task:
+    with transaction():
+        row = db.session.get(Task, task_id)
+        if row is None:
+            raise NotFound(f"no task '{task_id}'", task_id=task_id)
+        _authorize(row, actor)
+        if row.status != "ready":
+            raise Conflict(f"this task is already {row.status}", task_id=task_id)
+        if not isinstance(data, Mapping) or len(dumps(data)) > MAX_DRAFT_BYTES:
+            raise ValidationFailed({"_form": ["draft must be an object under 256 KB"]})
+        row.draft = plain(dict(data))
+    return row
+
+
+def cancel_instance(*, instance_id: int, actor: Actor, reason: str) -> Instance:
+    with transaction():
+        if not actor.has_role(*SUPERVISORS):
+            raise Forbidden("only a service manager can cancel a case", instance_id=instance_id)
+        if not reason.strip():
+            raise ValidationFailed({"reason": ["a reason is required to cancel a case"]})
+        instance = store.lock(instance_id)
+        if instance.status in ("completed", "cancelled"):
+            raise Conflict(f"the case is already {instance.status}", instance_id=instance_id)
+        now = clock_now()
+        wf = store.load(instance)
+        before = sw.snapshot(wf)
+        sw.cancel(wf)
+        instance.status = "cancelled"
+        event = {"type": "instance_cancelled", "at": now, "actor": actor.username, "data": {"reason": reason}}
+        _finish(instance, wf, before, [event], actor=actor, now=now)
+    return instance
+
+
+def _log(instance: Instance, kind: str, actor: Actor, now: dt.datetime, row: Task, data: dict[str, Any]) -> None:
+    stream = audit.instance_stream(instance.id)
+    previous = audit.last_event(stream)
+    state = {k: v for k, v in (previous.state if previous else {}).items() if k != "case_data"}
+    audit.append(stream, [{"type": kind, "at": now, "actor": actor.username, "element_id": row.element_id,
+                           "task_id": row.id, "data": {"name": row.name, **data}, "state": state}],
+                 instance_id=instance.id)
+    for hook in hooks.get().after_command:
+        hook(hooks.CommandContext(instance=instance, now=now, actor=actor.username,
+                                  events=[{"type": kind, "task_id": row.id, "data": data}],
+                                  ready_tasks=[], closed_tasks=[]))

@@ -1,0 +1,317 @@
+"""Deploy: parse, validate and store immutable model versions; parsed specs cached per version."""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from lxml import etree
+
+from engine import audit, hooks, scripts
+from engine import spiff as sw
+from engine.clock import now
+from engine.db import db
+from engine.errors import DeployError, NotFound, ScriptRejected
+from engine.forms import check_definition
+from engine.inspect_model import Inventory, inventory, iter_dmn_candidates
+from engine.jsonutil import canonical
+from engine.models import ModelVersion
+
+FormBundle = dict[str, dict[str, Any]]  # "<process>/<form>" -> definition
+
+
+@dataclass
+class Deployed:
+    process_id: str
+    version: int
+    created: bool
+    model: ModelVersion
+
+
+# ---------------------------------------------------------------- upload parsing
+def read_upload(files: Mapping[str, bytes | str]) -> tuple[dict[str, str], FormBundle]:
+    """Split uploaded files into XML sources and forms. Form files: `<process>.forms.json` (a map
+    of form name -> definition), `<process>.<form>.json` or `<form>.json` (for the only process)."""
+    sources: dict[str, str] = {}
+    loose: dict[str, Any] = {}
+    forms: FormBundle = {}
+    errors = []
+    for raw_name, content in files.items():
+        name = Path(raw_name).name
+        try:
+            text = content.decode("utf-8") if isinstance(content, bytes) else content
+        except UnicodeDecodeError:
+            errors.append({"element": name, "problem": "file is not UTF-8 text"})
+            continue
+        if name.endswith((".bpmn", ".dmn")):
+            sources[name] = text
+        elif name.endswith(".json"):
+            try:
+                definition = json.loads(text)
+            except json.JSONDecodeError as exc:
+                errors.append({"element": name, "problem": f"invalid JSON: {exc}"})
+                continue
+            if name.endswith(".forms.json") and isinstance(definition, dict):
+                process = name[: -len(".forms.json")]
+                forms.update({f"{process}/{k}": v for k, v in definition.items()})
+            else:
+                loose[name[: -len(".json")]] = definition
+        else:
+            errors.append({"element": name, "problem": "only .bpmn, .dmn and .json files can be deployed"})
+    if errors:
+        raise DeployError(errors)
+    if not any(n.endswith(".bpmn") for n in sources):
+        raise DeployError([{"element": "file", "problem": "no .bpmn file was uploaded"}])
+    _place_loose_forms(sources, loose, forms)
+    return sources, forms
+
+
+def _place_loose_forms(sources, loose, forms) -> None:
+    if not loose:
+        return
+    try:
+        processes = list(inventory({k: v for k, v in sources.items() if k.endswith(".bpmn")}).processes)
+    except etree.XMLSyntaxError:
+        processes = []
+    for stem, definition in loose.items():
+        if "." in stem:
+            process, form = stem.split(".", 1)
+        elif len(processes) == 1:
+            process, form = processes[0], stem
+        else:
+            raise DeployError([{"element": f"{stem}.json", "problem":
+                                "name form files <process>.<form>.json when several processes are uploaded"}])
+        forms[f"{process}/{form}"] = definition
+
+
+def read_folder_bundle(paths: list[Path]) -> dict[str, bytes]:
+    """Files for `aftercare deploy`/`init`: each .bpmn with forms/<process>/*.json beside it, and DMN."""
+    files: dict[str, bytes] = {}
+    for path in paths:
+        if path.suffix == ".bpmn":
+            files[path.name] = path.read_bytes()
+            form_dir = path.parent / "forms" / path.stem
+            if form_dir.is_dir():
+                for form in sorted(form_dir.glob("*.json")):
+                    files[f"{path.stem}.{form.stem}.json"] = form.read_bytes()
+        elif path.suffix in (".dmn", ".json"):
+            files[path.name] = path.read_bytes()
+    return files
+
+
+# ---------------------------------------------------------------- queries
+def latest(process_id: str) -> ModelVersion | None:
+    return db.session.execute(
+        sa.select(ModelVersion).where(ModelVersion.process_id == process_id)
+        .order_by(ModelVersion.version.desc()).limit(1)).scalar_one_or_none()
+
+
+def latest_or_404(process_id: str) -> ModelVersion:
+    model = latest(process_id)
+    if model is None:
+        raise NotFound(f"no process model '{process_id}' is deployed", process_id=process_id)
+    return model
+
+
+def versions(process_id: str) -> list[ModelVersion]:
+    return list(db.session.execute(
+        sa.select(ModelVersion).where(ModelVersion.process_id == process_id)
+        .order_by(ModelVersion.version)).scalars())
+
+
+def latest_all() -> list[ModelVersion]:
+    newest = sa.select(ModelVersion.process_id, sa.func.max(ModelVersion.version).label("v")) \
+        .group_by(ModelVersion.process_id).subquery()
+    return list(db.session.execute(
+        sa.select(ModelVersion).join(newest, sa.and_(ModelVersion.process_id == newest.c.process_id,
+                                                     ModelVersion.version == newest.c.v))
+        .order_by(ModelVersion.process_id)).scalars())
+
+
+# ---------------------------------------------------------------- the parsed-spec cache
+_cache: dict[int, sw.ParsedModel] = {}
+_cache_lock = threading.Lock()
+
+
+def parsed(model: ModelVersion) -> sw.ParsedModel:
+    with _cache_lock:
+        hit = _cache.get(model.id)
+    if hit is not None:
+        return hit
+    result = sw.parse(model.sources, model.process_id)
+    with _cache_lock:
+        if len(_cache) > 256:
+            _cache.clear()
+        _cache[model.id] = result
+    return result
+
+
+def form_of(model: ModelVersion, process: str, form_name: str | None) -> dict[str, Any] | None:
+    if not form_name:
+        return None
+    return model.forms.get(f"{process}/{form_name}")
+
+
+def start_form_name(model: ModelVersion) -> str | None:
+    meta = parsed(model)
+    for info in meta.tasks.values():
+        if info["kind"] == "StartEvent" and info["process"] == model.process_id:
+            if info["properties"].get("form"):
+                return info["properties"]["form"]
+    return "start" if f"{model.process_id}/start" in model.forms else None
+
+
+def start_form(model: ModelVersion) -> dict[str, Any] | None:
+    return form_of(model, model.process_id, start_form_name(model))
+
+
+def start_role(model: ModelVersion) -> str | None:
+    meta = parsed(model)
+    for info in meta.tasks.values():
+        if info["kind"] == "StartEvent" and info["process"] == model.process_id:
+            return hooks.get().role_for_lane(info["lane"])
+    return None
+
+
+# ---------------------------------------------------------------- deploy
+def deploy(files: Mapping[str, bytes | str], *, actor: str) -> list[Deployed]:
+    """Validate and store a new version of every process in the uploaded BPMN files.
+
+    Called processes, DMN tables and forms not uploaded are taken from the latest deployed version
+    that has them, so a process owner can redeploy one edited diagram on its own."""
+    sources, forms = read_upload(files)
+    inv = _inventory_or_error(sources)
+    uploaded = [pid for pid, fname in inv.processes.items() if fname in sources]
+    bundle_sources, bundle_forms = _complete_bundle(sources, forms, inv)
+    full = _inventory_or_error(bundle_sources)
+    _validate(full, bundle_sources, bundle_forms, uploaded)
+    results = []
+    for process_id in uploaded:
+        results.append(_store(process_id, bundle_sources, bundle_forms, full, actor))
+    return results
+
+
+def _inventory_or_error(sources: Mapping[str, str]) -> Inventory:
+    try:
+        return inventory(sources)
+    except etree.XMLSyntaxError as exc:
+        raise DeployError([{"element": "xml", "problem": f"not well-formed XML: {exc}"}]) from exc
+
+
+def _complete_bundle(sources: dict[str, str], forms: FormBundle, inv: Inventory):
+    sources, forms = dict(sources), dict(forms)
+    for process_id in inv.processes:  # forms not re-uploaded carry over from the previous version
+        previous = latest(process_id)
+        for key, definition in (previous.forms.items() if previous else ()):
+            forms.setdefault(key, definition)
+    for _ in range(5):  # called processes may call others, or use decisions of their own
+        current = inventory(sources)
+        missing_processes = {t for _, t in current.called if t and t not in current.processes}
+        missing_decisions = {d for _, d in current.decisions_used if d and d not in current.decisions}
+        if not missing_processes and not missing_decisions:
+            break
+        for process_id in sorted(missing_processes):
+            previous = latest(process_id)
+            if previous is not None:
+                sources.setdefault(previous.main_file, previous.sources[previous.main_file])
+                for key, definition in previous.forms.items():
+                    forms.setdefault(key, definition)
+        if missing_decisions:
+            _add_decisions(sources, missing_decisions)
+    return sources, forms
+
+
+def _add_decisions(sources: dict[str, str], wanted: set[str]) -> None:
+    for model in latest_all():
+        for fname, text in model.sources.items():
+            if fname.endswith(".dmn") and fname not in sources and wanted & inventory({fname: text}).decisions:
+                sources[fname] = text
+
+
+def _validate(inv: Inventory, sources, forms: FormBundle, uploaded: list[str]) -> None:
+    registry = hooks.get()
+    errors: list[dict[str, str]] = []
+    if not uploaded:
+        errors.append({"element": "bpmn", "problem": "the uploaded BPMN defines no process"})
+    for process_id in uploaded:
+        try:
+            sw.parse(sources, process_id)
+        except (sw.ParseError, sw.EngineError, KeyError, ValueError) as exc:
+            element = getattr(exc, "id", None) or getattr(exc, "name", None) or process_id
+            errors.append({"element": str(element), "problem": str(exc).split("\n")[0]})
+    for task in inv.user_tasks:
+        if registry.role_for_lane(task["lane"]) is None:
+            problem = ("user task is in no lane" if not task["lane"] else
+                       f"lane '{task['lane']}' is not a known role")
+            errors.append({"element": task["id"], "problem": problem})
+        if task["form"] and f"{task['process']}/{task['form']}" not in forms:
+            errors.append({"element": task["id"], "problem": f"form '{task['form']}' was not provided"})
+    for process_id, form in inv.start_forms.items():
+        if f"{process_id}/{form}" not in forms:
+            errors.append({"element": process_id, "problem": f"start form '{form}' was not provided"})
+    for key, definition in forms.items():
+        errors += [{"element": key, "problem": p} for p in check_definition(key, definition)]
+    errors += _check_expressions(inv, registry)
+    for element, operator in inv.services:
+        if operator not in registry.services:
+            errors.append({"element": element, "problem": f"unknown service operator '{operator}'"})
+    for element, target in inv.called:
+        if target not in inv.processes:
+            errors.append({"element": element, "problem": f"called process '{target}' is not deployed"})
+    for element, decision in inv.decisions_used:
+        if decision not in inv.decisions:
+            errors.append({"element": element, "problem": f"decision '{decision}' was not provided"})
+    errors += [{"element": e, "problem": p} for e, p in inv.gateway_problems]
+    if errors:
+        raise DeployError(errors)
+
+
+def _check_expressions(inv: Inventory, registry: hooks.Hooks) -> list[dict[str, str]]:
+    helpers = frozenset(registry.script_helpers)
+    errors = []
+    for expr in inv.expressions:
+        if not expr.text.strip() or expr.text.strip() == "-":
+            continue
+        candidates = iter_dmn_candidates(expr.text) if expr.mode == "dmn-entry" else [expr.text]
+        problem = None
+        for candidate in candidates:
+            try:
+                scripts.check(candidate, "exec" if expr.mode == "exec" else "eval", helpers)
+                problem = None
+                break
+            except ScriptRejected as exc:
+                problem = exc.message
+                break
+            except SyntaxError as exc:
+                problem = f"syntax error: {exc.msg}"
+        if problem:
+            errors.append({"element": expr.element, "problem": f"{problem} in `{expr.text.strip()[:80]}`"})
+    return errors
+
+
+def _store(process_id: str, sources, forms, inv: Inventory, actor: str) -> Deployed:
+    main_file = inv.processes[process_id]
+    content_hash = hashlib.sha256(canonical({"main": main_file, "sources": sources, "forms": forms})
+                                  .encode("utf-8")).hexdigest()
+    previous = latest(process_id)
+    if previous is not None and previous.content_hash == content_hash:
+        return Deployed(process_id, previous.version, False, previous)
+    spec = sw.parse(sources, process_id)
+    model = ModelVersion(
+        process_id=process_id, version=(previous.version + 1) if previous else 1, name=spec.name,
+        content_hash=content_hash, main_file=main_file, sources=dict(sources), forms=dict(forms),
+        deployed_by=actor, deployed_at=now().replace(tzinfo=None),
+    )
+    db.session.add(model)
+    db.session.flush()
+    audit.append(audit.SYSTEM_STREAM, [{
+        "type": "model_deployed", "at": now(), "actor": actor, "element_id": process_id,
+        "data": {"process_id": process_id, "version": model.version, "content_hash": content_hash,
+                 "files": sorted(sources), "forms": sorted(forms)},
+    }])
+    return Deployed(process_id, model.version, True, model)

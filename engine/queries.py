@@ -1,0 +1,137 @@
+"""Read models over the flat tables: lists never deserialize a workflow."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine.db import db
+from engine.identity import Actor
+from engine.models import AuditEvent, Instance, ModelVersion, Task
+
+SEE_ALL = ("service_manager", "admin", "auditor")
+MAX_PER_PAGE = 200
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+
+def paginate(query, page: int, per_page: int) -> Page:
+    page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    items = list(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars())
+    return Page(items, total, page, per_page)
+
+
+@dataclass
+class TaskFilter:
+    scope: str = "all"  # mine | role | all
+    status: str | None = "ready"
+    process_id: str | None = None
+    customer: str | None = None
+    region: str | None = None
+    overdue: bool = False
+    q: str | None = None
+    instance_id: int | None = None
+    now: dt.datetime | None = None
+
+
+def task_query(actor: Actor, f: TaskFilter):
+    query = sa.select(Task)
+    if f.scope == "mine":
+        query = query.where(Task.assignee == actor.username)
+    elif f.scope == "role":
+        query = query.where(Task.assignee.is_(None), Task.role.in_(sorted(actor.roles)))
+    elif not actor.has_role(*SEE_ALL):
+        query = query.where(sa.or_(Task.assignee == actor.username, Task.role.in_(sorted(actor.roles))))
+    if f.status and f.status != "any":
+        query = query.where(Task.status == f.status)
+    if f.process_id:
+        query = query.where(Task.process_id == f.process_id)
+    if f.instance_id:
+        query = query.where(Task.instance_id == f.instance_id)
+    if f.region:
+        query = query.where(Task.region == f.region)
+    if f.customer:
+        query = query.where(Task.customer_name.contains(f.customer, autoescape=True))
+    if f.q:
+        like = f.q.strip()
+        query = query.where(sa.or_(Task.case_number.contains(like, autoescape=True),
+                                   Task.customer_name.contains(like, autoescape=True)))
+    if f.overdue and f.now is not None:
+        query = query.where(Task.due_at < f.now.replace(tzinfo=None))
+    return query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+
+
+def task_counts(actor: Actor) -> dict[str, int]:
+    counts = {}
+    for scope in ("mine", "role"):
+        query = task_query(actor, TaskFilter(scope=scope))
+        counts[scope] = db.session.execute(sa.select(sa.func.count()).select_from(
+            query.order_by(None).subquery())).scalar_one()
+    return counts
+
+
+def instance_query(*, process_id: str | None = None, status: str | None = None, q: str | None = None):
+    query = sa.select(Instance)
+    if process_id:
+        query = query.where(Instance.process_id == process_id)
+    if status:
+        query = query.where(Instance.status == status)
+    if q:
+        query = query.where(sa.or_(Instance.case_number.contains(q, autoescape=True),
+                                   Instance.customer_name.contains(q, autoescape=True)))
+    return query.order_by(Instance.id.desc())
+
+
+def tasks_of(instance_id: int, status: str | None = None) -> list[Task]:
+    query = sa.select(Task).where(Task.instance_id == instance_id)
+    if status:
+        query = query.where(Task.status == status)
+    return list(db.session.execute(query.order_by(Task.created_at, Task.id)).scalars())
+
+
+def events_query(instance_id: int, *, types: list[str] | None = None, actor: str | None = None):
+    query = sa.select(AuditEvent).where(AuditEvent.stream == f"instance:{instance_id}")
+    if types:
+        query = query.where(AuditEvent.type.in_(types))
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    return query.order_by(AuditEvent.seq)
+
+
+def instance(instance_id: int) -> Instance | None:
+    return db.session.get(Instance, instance_id)
+
+
+def task(task_id: str) -> Task | None:
+    return db.session.get(Task, task_id)
+
+
+def model_version(process_id: str, version: int) -> ModelVersion | None:
+    return db.session.execute(sa.select(ModelVersion).where(
+        ModelVersion.process_id == process_id, ModelVersion.version == version)).scalar_one_or_none()
+
+
+def models_for(instance_ids: set[int]) -> dict[int, ModelVersion]:
+    """instance id -> its pinned model version, in one query (for task lists)."""
+    if not instance_ids:
+        return {}
+    rows = db.session.execute(sa.select(Instance.id, ModelVersion).join(
+        ModelVersion, ModelVersion.id == Instance.model_version_id).where(Instance.id.in_(instance_ids)))
+    return {instance_id: model for instance_id, model in rows}
+
+
+def restrict_instances_to(query, actor: Actor):
+    """Cases the actor started, or has a task in (by assignment, completion or role)."""
+    involved = sa.select(Task.instance_id).where(sa.or_(
+        Task.assignee == actor.username, Task.completed_by == actor.username,
+        sa.and_(Task.status == "ready", Task.role.in_(sorted(actor.roles)))))
+    return query.where(sa.or_(Instance.started_by == actor.username, Instance.id.in_(involved)))

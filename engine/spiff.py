@@ -1,0 +1,345 @@
+"""The only module that drives SpiffWorkflow: parse, create, load/save, advance, and read tasks.
+
+Everything else in Aftercare sees our own small types (TaskInfo, tuples of element ids), never a
+SpiffWorkflow object. The pitfalls in SPIFFWORKFLOW.md are handled here once:
+state checked before `run()` (P1), `advance()` until no engine task is READY (P2), the sandboxed
+script engine set again after every load (P6), Decimal registered with the serializer (P8), and
+iteration over `tasks.values()` for history instead of `get_tasks` (P9/P10).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from engine.scripts import Sandbox
+
+__all__ = [
+    "EngineError", "ParseError", "ParsedModel", "TaskInfo", "WorkflowTaskException", "advance",
+    "build_script_engine", "dump", "load", "new_workflow", "parse", "snapshot",
+]
+
+READY, WAITING, COMPLETED, CANCELLED, ERROR, STARTED = (
+    TaskState.READY, TaskState.WAITING, TaskState.COMPLETED, TaskState.CANCELLED, TaskState.ERROR,
+    TaskState.STARTED,
+)
+EngineError = SpiffWorkflowException
+ParseError = ValidationException
+
+GATEWAYS = {"ExclusiveGateway", "ParallelGateway", "InclusiveGateway", "EventBasedGateway"}
+CATCH_EVENTS = {"IntermediateCatchEvent", "BoundaryEvent", "ReceiveTask"}
+
+
+# ---------------------------------------------------------------- serialization
+class _PinnedWorkflowConverter(BpmnWorkflowConverter):
+    """Leaves the spec out of the saved state and takes the cached spec objects back on load."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        if spec is None:
+            return super().from_dict(dct)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _PinnedWorkflowConverter
+    registry = BpmnWorkflowSerializer.configure(config)
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]), "Decimal")
+    return BpmnWorkflowSerializer(registry)
+
+
+SERIALIZER = _make_serializer()
+SERIALIZER_VERSION = SERIALIZER.VERSION
+
+
+def dump(wf: BpmnWorkflow) -> str:
+    return SERIALIZER.serialize_json(wf)
+
+
+def load(state: str, model: ParsedModel, script_engine: PythonScriptEngine) -> BpmnWorkflow:
+    dct = json.loads(state)
+    version = dct.pop(SERIALIZER.VERSION_KEY, None)
+    if version != SERIALIZER_VERSION:  # an older format: let the library migrate it
+        raise EngineError(f"state was saved by serializer {version}, expected {SERIALIZER_VERSION}")
+    wf = SERIALIZER.registry.restore(dct, spec=model.spec, subprocess_specs=model.subprocess_specs)
+    wf.script_engine = script_engine  # P6: deserialization resets it to the unrestricted default
+    return wf
+
+
+# ---------------------------------------------------------------- parsing
+@dataclass
+class ParsedModel:
+    process_id: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)  # element id -> metadata
+
+
+def _task_metadata(spec) -> dict[str, Any]:
+    extensions = getattr(spec, "extensions", {}) or {}
+    return {
+        "kind": type(spec).__name__,
+        "name": spec.bpmn_name or spec.bpmn_id,
+        "lane": getattr(spec, "lane", None),
+        "manual": bool(getattr(spec, "manual", False)),
+        "properties": dict(extensions.get("properties", {})),
+    }
+
+
+def parse(sources: Mapping[str, str], process_id: str) -> ParsedModel:
+    """Parse BPMN and DMN texts; raises ParseError / EngineError with the element at fault."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for filename, text in sources.items():
+        if filename.endswith(".dmn"):
+            parser.add_dmn_str(text.encode("utf-8"), filename=filename)
+    for filename, text in sources.items():
+        if filename.endswith(".bpmn"):
+            parser.add_bpmn_str(text.encode("utf-8"), filename=filename)
+    spec = parser.get_spec(process_id)
+    subprocess_specs = parser.get_subprocess_specs(process_id)
+    tasks: dict[str, dict[str, Any]] = {}
+    for proc in [spec, *subprocess_specs.values()]:
+        for task_spec in proc.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None):
+                tasks.setdefault(task_spec.bpmn_id, _task_metadata(task_spec) | {"process": proc.name})
+    return ParsedModel(process_id, spec.description or process_id, spec, subprocess_specs, tasks)
+
+
+def process_ids(sources: Mapping[str, str]) -> list[str]:
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for filename, text in sources.items():
+        if filename.endswith(".bpmn"):
+            parser.add_bpmn_str(text.encode("utf-8"), filename=filename)
+    return parser.get_process_ids()
+
+
+# ---------------------------------------------------------------- the script engine
+class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    def __init__(self, sandbox: Sandbox):
+        super().__init__({})
+        self.sandbox = sandbox
+
+    def evaluate(self, expression, context, external_context=None):
+        return self.sandbox.evaluate(expression, context, external_context)
+
+    def execute(self, script, context, external_context=None):
+        self.sandbox.execute(script, context, external_context)
+        return True
+
+
+ServiceHandler = Callable[[dict[str, Any], dict[str, Any]], Any]
+
+
+class AftercareScriptEngine(PythonScriptEngine):
+    """Sandboxed expressions and scripts; service tasks call handlers registered by workflows/."""
+
+    def __init__(self, sandbox: Sandbox, services: Mapping[str, ServiceHandler]):
+        super().__init__(environment=_SandboxEnvironment(sandbox))
+        self.services = services
+
+    def validate(self, expression):  # the DMN engine relies on SyntaxError here
+        import ast
+
+        ast.parse(expression)
+
+    def call_service(self, task, operation_name=None, operation_params=None, **_kwargs):
+        handler = self.services.get(operation_name)
+        if handler is None:
+            raise WorkflowTaskException(f"no service handler named '{operation_name}'", task=task)
+        params = {name: p["value"] for name, p in (operation_params or {}).items()}
+        try:
+            result = handler(dict(task.data), params)
+        except SpiffWorkflowException:
+            raise
+        except Exception as exc:
+            raise WorkflowTaskException(f"service '{operation_name}' failed: {exc}", task=task,
+                                        exception=exc) from exc
+        from engine.jsonutil import dumps
+
+        return dumps(result)
+
+
+def build_script_engine(sandbox: Sandbox, services: Mapping[str, ServiceHandler]) -> AftercareScriptEngine:
+    return AftercareScriptEngine(sandbox, services)
+
+
+# ---------------------------------------------------------------- running
+def new_workflow(model: ParsedModel, data: Mapping[str, Any], script_engine) -> BpmnWorkflow:
+    wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=script_engine)
+    wf.task_tree.set_data(**dict(data))
+    return wf
+
+
+def advance(wf: BpmnWorkflow) -> None:
+    """Run engine steps until no automatic task is READY (P2: due timers are run, not left READY)."""
+    wf.do_engine_steps()
+    while _next_engine_task(wf) is not None:
+        wf.do_engine_steps()
+
+
+def _next_engine_task(wf: BpmnWorkflow):
+    for task in iter_tasks(wf):
+        if task.state == READY and not task.task_spec.manual:
+            return task
+    return None
+
+
+def fire_due_timers(wf: BpmnWorkflow) -> None:
+    wf.refresh_timers()
+    advance(wf)
+
+
+def iter_tasks(wf: BpmnWorkflow) -> Iterator[Any]:
+    """Every task of the top workflow and its subprocesses, whatever its depth (P9/P10)."""
+    yield from wf.tasks.values()
+    for sub in wf.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def find_task(wf: BpmnWorkflow, task_id: str):
+    try:
+        return wf.get_task_from_id(UUID(task_id))
+    except (ValueError, WorkflowException, KeyError):
+        return None
+
+
+def run_user_task(wf: BpmnWorkflow, task, data: Mapping[str, Any]) -> None:
+    if task.state != READY:  # P1: the library would happily run a CANCELLED task
+        raise EngineError(f"{task.task_spec.bpmn_id} is {TaskState.get_name(task.state)}")
+    task.data.update(data)
+    task.run()
+
+
+# ---------------------------------------------------------------- reading state
+@dataclass(frozen=True)
+class TaskInfo:
+    id: str
+    element_id: str
+    name: str
+    kind: str
+    state: str
+    lane: str | None
+    manual: bool
+    properties: Mapping[str, str]
+    changed: float
+    process: str
+
+    @property
+    def is_gateway(self) -> bool:
+        return self.kind in GATEWAYS
+
+    @property
+    def is_timer(self) -> bool:
+        return self.kind in CATCH_EVENTS and isinstance(
+            getattr(self._spec, "event_definition", None), TimerEventDefinition)
+
+
+def _info(task) -> TaskInfo:
+    spec = task.task_spec
+    extensions = getattr(spec, "extensions", {}) or {}
+    info = TaskInfo(
+        id=str(task.id), element_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+        kind=type(spec).__name__, state=TaskState.get_name(task.state), lane=getattr(spec, "lane", None),
+        manual=bool(spec.manual), properties=extensions.get("properties", {}),
+        changed=task.last_state_change, process=task.workflow.spec.name,
+    )
+    object.__setattr__(info, "_spec", spec)
+    return info
+
+
+def snapshot(wf: BpmnWorkflow) -> dict[str, TaskInfo]:
+    """Task id -> info for every BPMN element task (internal helper tasks left out)."""
+    return {str(t.id): _info(t) for t in iter_tasks(wf) if getattr(t.task_spec, "bpmn_id", None)}
+
+
+def chosen_flows(wf: BpmnWorkflow, task_id: str) -> list[str]:
+    """Element ids a completed gateway led to (children that were not pruned)."""
+    task = find_task(wf, task_id)
+    if task is None:
+        return []
+    alive = (TaskState.FUTURE | TaskState.WAITING | READY | STARTED | COMPLETED | ERROR)
+    return sorted({c.task_spec.bpmn_id for c in task.children
+                   if c.state & alive and getattr(c.task_spec, "bpmn_id", None)})
+
+
+def task_data(wf: BpmnWorkflow, task_id: str) -> dict[str, Any]:
+    task = find_task(wf, task_id)
+    return dict(task.data) if task is not None else {}
+
+
+def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
+    """The case's current data: the union of the live branches' data, or the final data."""
+    if wf.is_completed():
+        return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
+    merged: dict[str, Any] = {}
+    live = [t for t in iter_tasks(wf) if t.state & (READY | WAITING | STARTED | ERROR)
+            and getattr(t.task_spec, "bpmn_id", None)]
+    for task in sorted(live, key=lambda t: t.last_state_change):
+        merged.update(task.data)
+    if not merged and wf.last_task is not None:
+        merged.update(wf.last_task.data)
+    return merged
+
+
+def evaluate(wf: BpmnWorkflow, task_id: str, expression: str) -> Any:
+    task = find_task(wf, task_id)
+    return wf.script_engine.evaluate(task, expression)
+
+
+def pending_timers(wf: BpmnWorkflow) -> list[tuple[str, str, str]]:
+    """(task id, element id, due ISO time) of every waiting timer, subprocesses included."""
+    found = []
+    managers = [wf.event_manager] + [s.event_manager for s in wf.subprocesses.values()
+                                     if getattr(s, "event_manager", None) is not wf.event_manager]
+    for manager in managers:
+        for task in list(manager.tasks.values()):
+            definition = task.task_spec.event_definition
+            if not isinstance(definition, TimerEventDefinition) or task.state & (COMPLETED | CANCELLED):
+                continue
+            value = definition.details(task).value
+            due = value.get("next") if isinstance(value, dict) else value  # None until first refresh
+            if due:
+                found.append((str(task.id), task.task_spec.bpmn_id, due))
+    return found
+
+
+def is_completed(wf: BpmnWorkflow) -> bool:
+    return wf.is_completed()
+
+
+def error_tasks(wf: BpmnWorkflow) -> list[TaskInfo]:
+    return [_info(t) for t in iter_tasks(wf) if t.state == ERROR and getattr(t.task_spec, "bpmn_id", None)]
+
+
+def cancel(wf: BpmnWorkflow) -> None:
+    wf.cancel()

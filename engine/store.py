@@ -1,0 +1,204 @@
+"""Load and save instances under a lock, and keep the flat projections (inbox, timers) in step."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine import hooks, loader
+from engine import spiff as sw
+from engine.clock import utc_naive
+from engine.db import db, is_postgres
+from engine.errors import Conflict, NotFound
+from engine.models import Instance, ModelVersion, Task, Timer
+from engine.scripts import Sandbox
+
+log = logging.getLogger(__name__)
+CASE_FIELDS = ("customer_id", "customer_name", "region", "equipment_serial", "amount", "received_at")
+
+_engines: dict[int, Any] = {}
+
+
+def script_engine():
+    """One sandboxed script engine per registry (rebuilt when the registry is replaced)."""
+    registry = hooks.get()
+    engine = _engines.get(id(registry))
+    if engine is None:
+        engine = sw.build_script_engine(Sandbox(registry.script_helpers), registry.services)
+        _engines.clear()
+        _engines[id(registry)] = engine
+    return engine
+
+
+def lock(instance_id: int) -> Instance:
+    """Take the instance's row lock for the rest of the transaction (FOR UPDATE on PostgreSQL;
+    on SQLite a no-op write takes the database's write lock, waiting up to the busy timeout)."""
+    if is_postgres():
+        query = sa.select(Instance).where(Instance.id == instance_id).with_for_update(of=Instance)
+    else:
+        db.session.execute(sa.update(Instance).where(Instance.id == instance_id)
+                           .values(version=Instance.version))
+        query = sa.select(Instance).where(Instance.id == instance_id)
+    instance = db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+    if instance is None:
+        raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
+    return instance
+
+
+def lock_task(task_id: str) -> tuple[Task, Instance]:
+    row = db.session.get(Task, task_id)
+    if row is None:
+        raise NotFound(f"no task '{task_id}'", task_id=task_id)
+    instance = lock(row.instance_id)
+    db.session.refresh(row)
+    return row, instance
+
+
+def load(instance: Instance):
+    return sw.load(instance.state, loader.parsed(instance.model), script_engine())
+
+
+def save(instance: Instance, wf, *, now: dt.datetime, expected_version: int) -> None:
+    """Write the state with an optimistic version check on top of the lock."""
+    data = sw.case_data(wf)
+    values: dict[str, Any] = {"state": sw.dump(wf), "version": expected_version + 1,
+                              "status": status_of(wf, instance), "data": data, "updated_at": utc_naive(now)}
+    for name in CASE_FIELDS:
+        if data.get(name) not in (None, ""):
+            values[name] = _case_value(name, data[name])
+    if values["status"] in ("completed", "cancelled") and instance.ended_at is None:
+        values["ended_at"] = utc_naive(now)
+    result = db.session.execute(
+        sa.update(Instance).where(Instance.id == instance.id, Instance.version == expected_version)
+        .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict("the case was changed by someone else; reload and try again",
+                       instance_id=instance.id)
+    db.session.refresh(instance)
+
+
+def _case_value(name: str, value: Any) -> Any:
+    if name == "received_at" and isinstance(value, str):
+        try:
+            return utc_naive(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    if name == "customer_id":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+    return value
+
+
+def status_of(wf, instance: Instance) -> str:
+    if instance.status == "cancelled":
+        return "cancelled"
+    if sw.is_completed(wf):
+        return "completed"
+    if sw.error_tasks(wf):
+        return "error"
+    snap = sw.snapshot(wf)
+    if any(i.manual and i.state == "READY" for i in snap.values()):
+        return "running"
+    return "waiting"
+
+
+# ---------------------------------------------------------------- inbox projection
+def _evaluate(wf, task_id: str, expression: str | None) -> Any:
+    if not expression:
+        return None
+    try:
+        return sw.evaluate(wf, task_id, expression)
+    except Exception as exc:  # noqa: BLE001 - a bad assignee/due expression must not stop the case
+        log.warning("task %s: could not evaluate %r: %s", task_id, expression, exc)
+        return None
+
+
+def _as_due(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return utc_naive(value)
+    if isinstance(value, str):
+        try:
+            return utc_naive(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+def sync_inbox(instance: Instance, wf, snap: Mapping[str, sw.TaskInfo], *, now: dt.datetime,
+               closed_by: Mapping[str, tuple[str, dict[str, Any]]]) -> tuple[list[Task], list[Task]]:
+    """Insert rows for newly ready user tasks; close rows whose task is no longer ready.
+    `closed_by` maps a task id completed by a user to (username, submitted data)."""
+    registry = hooks.get()
+    ready = {tid: info for tid, info in snap.items() if info.manual and info.state == "READY"}
+    open_rows = {row.id: row for row in db.session.execute(
+        sa.select(Task).where(Task.instance_id == instance.id, Task.status == "ready")).scalars()}
+    closed = []
+    for task_id, row in open_rows.items():
+        if task_id in ready:
+            continue
+        info = snap.get(task_id)
+        row.status = "completed" if info is not None and info.state == "COMPLETED" else "cancelled"
+        row.completed_at = utc_naive(now)
+        if task_id in closed_by:
+            row.completed_by, row.data = closed_by[task_id]
+        row.draft = None
+        closed.append(row)
+    created = []
+    for task_id, info in ready.items():
+        if task_id in open_rows:
+            continue
+        assignee = _evaluate(wf, task_id, info.properties.get("assignee"))
+        form = info.properties.get("form")
+        row = Task(
+            id=task_id, instance_id=instance.id, process_id=instance.process_id, element_id=info.element_id,
+            name=info.name, role=registry.role_for_lane(info.lane) or "admin",
+            assignee=str(assignee) if assignee else None, status="ready",
+            form_name=f"{info.process}/{form}" if form else None,
+            due_at=_as_due(_evaluate(wf, task_id, info.properties.get("due"))), created_at=utc_naive(now),
+            case_number=instance.case_number, customer_id=instance.customer_id,
+            customer_name=instance.customer_name, region=instance.region,
+        )
+        db.session.add(row)
+        created.append(row)
+    if not created:
+        for row in open_rows.values():  # keep denormalised case fields fresh
+            row.customer_id, row.customer_name, row.region = (instance.customer_id, instance.customer_name,
+                                                              instance.region)
+    db.session.flush()
+    return created, closed
+
+
+# ---------------------------------------------------------------- timer projection
+def sync_timers(instance: Instance, wf, *, now: dt.datetime, fired: set[str]) -> None:
+    pending = {task_id: (element, due) for task_id, element, due in sw.pending_timers(wf)}
+    rows = {row.task_id: row for row in db.session.execute(
+        sa.select(Timer).where(Timer.instance_id == instance.id, Timer.kind == "bpmn")).scalars()}
+    for task_id, row in rows.items():
+        if task_id in pending:
+            continue
+        if row.status == "pending":
+            row.status = "fired" if task_id in fired else "cancelled"
+            row.fired_at = utc_naive(now) if task_id in fired else None
+    for task_id, (element, due) in pending.items():
+        due_at = _as_due(due)
+        if due_at is None:
+            continue
+        row = rows.get(task_id)
+        if row is None:
+            db.session.add(Timer(instance_id=instance.id, task_id=task_id, element_id=element, kind="bpmn",
+                                 due_at=due_at, status="pending", created_at=utc_naive(now)))
+        elif row.due_at != due_at or row.status != "pending":
+            row.due_at, row.status, row.attempts, row.last_error = due_at, "pending", 0, None
+    db.session.flush()
+
+
+def model_by_id(model_version_id: int) -> ModelVersion:
+    model = db.session.get(ModelVersion, model_version_id)
+    if model is None:
+        raise NotFound(f"no model version {model_version_id}")
+    return model

@@ -1,0 +1,49 @@
+"""The Flask app factory. Nothing reads configuration or connects at import time."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from engine import hooks
+from engine.db import db, engine_options
+from web import auth, config, errors
+
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config.ROOT / "instance"), instance_relative_config=False)
+    config.load(app, overrides)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    db.init_app(app)
+    csrf.init_app(app)
+    _configure_engine(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _configure_engine(app: Flask) -> None:
+    from workflows import build_hooks
+
+    hooks.configure(build_hooks(timezone=app.config["TIMEZONE"]))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web.api import bp as api_bp
+    from web.views.auth_pages import bp as auth_bp
+    from web.views.home import bp as home_bp
+
+    csrf.exempt(api_bp)  # the API checks CSRF itself when a call rides on the session cookie
+    app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+
+    @app.get("/healthz", endpoint="health")
+    def health():
+        return {"ok": True}

@@ -1,0 +1,78 @@
+"""Authentication on every route: session login for pages, bearer tokens for the API."""
+from __future__ import annotations
+
+import functools
+
+from flask import abort, g, jsonify, redirect, request, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError as CSRFValidationError
+
+from engine.db import db
+from engine.identity import Actor, actor_of, user_for_token
+from engine.models import User
+
+login_manager = LoginManager()
+PUBLIC_ENDPOINTS = {"auth.login", "static", "api.create_token", "api.openapi", "health"}
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+@login_manager.request_loader
+def _load_from_token(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(header[7:].strip())
+        if user is not None:
+            g.auth_by_token = True
+        return user
+    return None
+
+
+def current_actor() -> Actor:
+    return actor_of(current_user)
+
+
+def _require_login():
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if current_user.is_authenticated:
+        if request.path.startswith("/api/") and request.method not in ("GET", "HEAD", "OPTIONS") \
+                and not g.get("auth_by_token"):
+            _check_api_csrf()
+        return None
+    if request.path.startswith("/api/"):
+        response = jsonify({"code": "unauthorized", "message": "log in or send 'Authorization: Bearer <token>'"})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def _check_api_csrf() -> None:
+    """An API call riding on the browser session must carry the page's CSRF token."""
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except (CSRFValidationError, CSRFError):
+        abort(400, description="missing or invalid CSRF token (send X-CSRFToken)")
+
+
+def roles_required(*roles: str):
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_actor().has_role(*roles):
+                abort(403, description=f"this needs one of the roles: {', '.join(roles)}")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    app.before_request(_require_login)

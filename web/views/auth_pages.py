@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from engine import identity
+from web.throttle import TooManyAttempts, check_login_allowed, record_login_failure
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("home.index")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/"):
+        return url_for("home.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("login.html")
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    try:
+        check_login_allowed(username, request.remote_addr)
+    except TooManyAttempts as exc:
+        flash(exc.message, "error")
+        return render_template("login.html", username=username), 429
+    user = identity.authenticate(username, password)
+    if user is None:
+        record_login_failure(username, request.remote_addr)
+        flash("用户名或密码错误" if request.accept_languages.best_match(["zh", "en"]) != "en"
+              else "Wrong username or password", "error")
+        return render_template("login.html", username=username), 401
+    login_user(user)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
