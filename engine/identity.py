@@ -17,6 +17,7 @@ from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import ApiToken, Role, User
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
+PASSWORD_METHOD = "scrypt"  # tests lower the cost; production keeps werkzeug's default
 # A hash to compare against when the user does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -64,7 +65,7 @@ def create_user(username: str, password: str | None, roles: Iterable[str], *, di
     if password is not None and len(password) < 4:
         raise ValidationFailed({"password": ["password must be at least 4 characters"]})
     user = User(username=username, display_name=display_name or username, email=email,
-                password_hash=generate_password_hash(password) if password else None,
+                password_hash=generate_password_hash(password, method=PASSWORD_METHOD) if password else None,
                 created_at=utc_naive(now()), roles=[found[r] for r in wanted])
     db.session.add(user)
     db.session.flush()

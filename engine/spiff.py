@@ -319,17 +319,14 @@ def evaluate(wf: BpmnWorkflow, task_id: str, expression: str) -> Any:
 def pending_timers(wf: BpmnWorkflow) -> list[tuple[str, str, str]]:
     """(task id, element id, due ISO time) of every waiting timer, subprocesses included."""
     found = []
-    managers = [wf.event_manager] + [s.event_manager for s in wf.subprocesses.values()
-                                     if getattr(s, "event_manager", None) is not wf.event_manager]
-    for manager in managers:
-        for task in list(manager.tasks.values()):
-            definition = task.task_spec.event_definition
-            if not isinstance(definition, TimerEventDefinition) or task.state & (COMPLETED | CANCELLED):
-                continue
-            value = definition.details(task).value
-            due = value.get("next") if isinstance(value, dict) else value  # None until first refresh
-            if due:
-                found.append((str(task.id), task.task_spec.bpmn_id, due))
+    for task in list(wf.event_manager.tasks.values()):  # subprocesses share the top event manager
+        definition = task.task_spec.event_definition
+        if not isinstance(definition, TimerEventDefinition) or task.state & (COMPLETED | CANCELLED):
+            continue
+        value = definition.details(task).value
+        due = value.get("next") if isinstance(value, dict) else value  # None until first refresh
+        if due:
+            found.append((str(task.id), task.task_spec.bpmn_id, due))
     return found
 
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from engine import loader, schema
+from engine import identity, loader, schema
 from engine.clock import FakeClock, set_clock
 from engine.commands import transaction
 from engine.db import db
@@ -21,6 +21,7 @@ from web import create_app, throttle
 HERE = Path(__file__).parent
 TEST_BPMN = HERE / "bpmn"
 UTC = dt.UTC
+identity.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for test users
 
 
 def _postgres_schema_url(base: str) -> tuple[str, str]:
