@@ -161,32 +161,40 @@ def case_number(process_id: str, instance_id: int, when: dt.datetime) -> str:
 
 def start_instance(*, process_id: str, data: Mapping[str, Any] | None, actor: Actor, lang: str = "zh",
                    parent_id: int | None = None) -> Instance:
-    registry = hooks.get()
     with transaction():
-        model = loader.latest_or_404(process_id)
-        _check_starter(model, actor)
-        clean = validate_data(loader.start_form(model), data, lang=lang, resolvers=registry.references,
-                              tz=registry.timezone)
-        prepare = registry.prepare_start.get(process_id)
-        if prepare is not None:
-            clean = prepare(clean, actor.username)
-        now = clock_now()
-        naive = now.replace(tzinfo=None)
-        instance = Instance(process_id=process_id, model_version_id=model.id, status="running", state="{}",
-                            version=1, data={}, started_by=actor.username, started_at=naive,
-                            updated_at=naive, parent_id=parent_id)
-        db.session.add(instance)
-        db.session.flush()
-        instance.case_number = case_number(process_id, instance.id, now)
-        clean["case_number"] = instance.case_number
-        db.session.flush()
-        with working_on(_info(instance, actor, now)):
-            wf = sw.new_workflow(loader.parsed(model), clean, store.script_engine())
-            failure = _advance(wf)
-        started = {"type": "instance_started", "at": now, "actor": actor.username, "element_id": process_id,
-                   "data": {"process_id": process_id, "version": model.version,
-                            "case_number": instance.case_number, "start_data": plain(clean)}}
-        _finish(instance, wf, {}, [started], actor=actor, now=now, failure=failure)
+        return start_within(process_id=process_id, data=data, actor=actor, lang=lang, parent_id=parent_id)
+
+
+def start_within(*, process_id: str, data: Mapping[str, Any] | None, actor: Actor, lang: str = "zh",
+                 parent_id: int | None = None) -> Instance:
+    """Start a case inside the caller's transaction (e.g. a follow-up case opened by a hook of
+    another command, so both commit or neither does)."""
+    registry = hooks.get()
+    model = loader.latest_or_404(process_id)
+    _check_starter(model, actor)
+    clean = validate_data(loader.start_form(model), data, lang=lang, resolvers=registry.references,
+                          tz=registry.timezone)
+    prepare = registry.prepare_start.get(process_id)
+    if prepare is not None:
+        clean = prepare(clean, actor.username)
+    now = clock_now()
+    naive = now.replace(tzinfo=None)
+    instance = Instance(process_id=process_id, model_version_id=model.id, status="running", state="{}",
+                        version=1, data={}, started_by=actor.username, started_at=naive,
+                        updated_at=naive, parent_id=parent_id)
+    db.session.add(instance)
+    db.session.flush()
+    instance.case_number = case_number(process_id, instance.id, now)
+    clean["case_number"] = instance.case_number
+    db.session.flush()
+    with working_on(_info(instance, actor, now)):
+        wf = sw.new_workflow(loader.parsed(model), clean, store.script_engine())
+        failure = _advance(wf)
+    started = {"type": "instance_started", "at": now, "actor": actor.username, "element_id": process_id,
+               "data": {"process_id": process_id, "version": model.version,
+                        "case_number": instance.case_number, "start_data": plain(clean),
+                        "parent_id": parent_id}}
+    _finish(instance, wf, {}, [started], actor=actor, now=now, failure=failure)
     return instance
 
 

@@ -9,7 +9,11 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine import hooks
 from engine.db import db, engine_options
-from web import auth, config, errors
+from web import auth, config, errors, i18n, vendor
+from web.api import bp as api_bp
+from web.views.auth_pages import bp as auth_bp
+from web.views.home import bp as home_bp
+from workflows import build_hooks
 
 csrf = CSRFProtect()
 
@@ -24,25 +28,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _configure_engine(app)
     auth.init_app(app)
     errors.init_app(app)
+    i18n.init_app(app)
     _register_blueprints(app)
     return app
 
 
 def _configure_engine(app: Flask) -> None:
-    from workflows import build_hooks
-
     hooks.configure(build_hooks(timezone=app.config["TIMEZONE"]))
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web.api import bp as api_bp
-    from web.views.auth_pages import bp as auth_bp
-    from web.views.home import bp as home_bp
-
     csrf.exempt(api_bp)  # the API checks CSRF itself when a call rides on the session cookie
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(vendor.bp)
 
     @app.get("/healthz", endpoint="health")
     def health():

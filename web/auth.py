@@ -13,7 +13,7 @@ from engine.identity import Actor, actor_of, user_for_token
 from engine.models import User
 
 login_manager = LoginManager()
-PUBLIC_ENDPOINTS = {"auth.login", "static", "api.create_token", "api.openapi", "health"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor.asset", "api.create_token", "api.openapi", "health"}
 
 
 @login_manager.user_loader
