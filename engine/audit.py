@@ -82,10 +82,11 @@ class Verdict:
 
 
 def verify_stream(stream: str) -> Verdict:
-    head = db.session.get(AuditStream, stream)
+    fresh = {"populate_existing": True}  # verify what is stored, not what this session remembers
+    head = db.session.get(AuditStream, stream, populate_existing=True)
     rows = db.session.execute(
         sa.select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq)
-    ).scalars()
+        .execution_options(**fresh)).scalars()
     prev, expected_seq, count = GENESIS, 1, 0
     for event in rows:
         count += 1

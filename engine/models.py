@@ -47,6 +47,17 @@ class User(db.Model):
     def has_role(self, *role_ids: str) -> bool:
         return bool(self.role_ids.intersection(role_ids))
 
+    # the session-login protocol (is_authenticated, is_active, is_anonymous, get_id)
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class ApiToken(db.Model):
     __tablename__ = "api_token"
