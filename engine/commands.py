@@ -82,6 +82,9 @@ def _advance(wf) -> dict[str, Any] | None:
         task = getattr(exc, "task", None)
         element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
         message = str(exc).split("\n")[0] or type(exc).__name__
+        cause = exc.__cause__ or exc.__context__  # the library wraps the reason in a generic message
+        if isinstance(exc, sw.EngineError) and cause is not None and str(cause) and str(cause) not in message:
+            message = f"{message.rstrip('. ')}: {str(cause).splitlines()[0]}"
         if not isinstance(exc, sw.EngineError | ScriptRejected):
             log.exception("engine failure")
         return {"element_id": element, "message": message, "type": type(exc).__name__}

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from engine.hooks import Hooks
+from workflows import calendar
 from workflows.roles import ROLES
 
 
 def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
-    return Hooks(roles=ROLES, timezone=timezone)
+    return Hooks(roles=ROLES, timezone=timezone, script_helpers=dict(calendar.SCRIPT_HELPERS))
