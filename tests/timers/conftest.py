@@ -54,7 +54,7 @@ class SmtpSink(socketserver.ThreadingTCPServer):
 @pytest.fixture
 def smtp_sink():
     sink = SmtpSink()
-    thread = threading.Thread(target=sink.serve_forever, daemon=True)
+    thread = threading.Thread(target=sink.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield sink
     sink.shutdown()
