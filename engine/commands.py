@@ -55,6 +55,8 @@ def _authorize(row: Task, actor: Actor) -> None:
 
 
 def _check_starter(model, actor: Actor) -> None:
+    if actor.system:  # follow-up cases opened by the system (an SLA escalation, a revisit plan)
+        return
     role = loader.start_role(model)
     allowed = {role} if role else set()
     starters = _start_property(model, "starters")
