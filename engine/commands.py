@@ -142,7 +142,13 @@ def _record(instance: Instance, events: list[dict[str, Any]], after, case_data: 
 def _run_due_timers(instance: Instance, wf, actor: Actor, now: dt.datetime) -> list[dict[str, Any]]:
     """Fire timers already due before a user's action is applied, as the scheduler would have."""
     before = sw.snapshot(wf)
-    sw.fire_due_timers(wf)
+    if not any(info.is_timer and info.state == "WAITING" for info in before.values()):
+        return []
+    try:
+        sw.fire_due_timers(wf)
+    except Exception as exc:  # noqa: BLE001 - the scheduler will fire it and record the failure
+        raise Conflict("a deadline of this case is being processed; try again in a moment",
+                       instance_id=instance.id) from exc
     after = sw.snapshot(wf)
     return history.engine_events(before, after, at=now, actor=SYSTEM.username, skip=set(),
                                  gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
