@@ -133,9 +133,31 @@ def latest_all() -> list[ModelVersion]:
         .order_by(ModelVersion.process_id)).scalars())
 
 
-# ---------------------------------------------------------------- the parsed-spec cache
+# ---------------------------------------------------------------- caches (model versions are immutable)
 _cache: dict[int, sw.ParsedModel] = {}
+_models: dict[int, ModelVersion] = {}
 _cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+        _models.clear()
+
+
+def model(model_version_id: int) -> ModelVersion:
+    """A model version by id, read once per process (detached: its columns are all loaded)."""
+    with _cache_lock:
+        hit = _models.get(model_version_id)
+    if hit is not None:
+        return hit
+    row = db.session.get(ModelVersion, model_version_id)
+    if row is None:
+        raise NotFound(f"no model version {model_version_id}")
+    db.session.expunge(row)
+    with _cache_lock:
+        _models[model_version_id] = row
+    return row
 
 
 def parsed(model: ModelVersion) -> sw.ParsedModel:

@@ -98,6 +98,7 @@ class Instance(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
     state: Mapped[str] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}  # every save is UPDATE ... WHERE version = <read>
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     customer_id: Mapped[int | None] = mapped_column(index=True)
     customer_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -173,6 +174,7 @@ class AuditStream(db.Model):
     stream: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
     last_seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(sa.String(64))
+    last_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # copy of the newest event's state
 
 
 class AuditEvent(db.Model):

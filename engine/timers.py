@@ -186,15 +186,14 @@ def _open_incident(instance: Instance, row: Timer, now: dt.datetime) -> None:
     """The case shows the failed timer (status error, `error` says which) until someone retries it."""
     problem = {"type": "timer_failed", "timer_id": row.id, "element_id": row.element_id, "kind": row.kind,
                "attempts": row.attempts, "message": row.last_error}
-    instance.error, instance.status, instance.version = problem, "error", instance.version + 1
+    instance.error, instance.status = problem, "error"
     _audit(instance, "timer_failed", now, row, {"kind": row.kind, "attempts": row.attempts,
                                                  "error": row.last_error})
 
 
 def _audit(instance: Instance, kind: str, now: dt.datetime, row: Timer, data: dict, actor: str = "system") -> None:
     stream = audit.instance_stream(instance.id)
-    previous = audit.last_event(stream)
-    state = {k: v for k, v in (previous.state if previous else {}).items() if k != "case_data"}
+    state = {k: v for k, v in audit.last_state(stream).items() if k != "case_data"}
     audit.append(stream, [{"type": kind, "at": now, "actor": actor, "element_id": row.element_id,
                            "task_id": row.task_id, "data": data, "state": state}], instance_id=instance.id)
 

@@ -89,7 +89,7 @@ def clock():
 def ctx(app, clock):
     with app.app_context():
         _empty_all_tables()
-        loader._cache.clear()
+        loader.clear_cache()
         throttle.reset()
         sync_roles()
         db.session.commit()

@@ -254,3 +254,13 @@ def open_tasks_of(instance_id: int) -> list[Task]:
 
 def by_key(items: Iterable[SlaRule]) -> Mapping[str, SlaRule]:
     return {item.key: item for item in items}
+
+
+def case_event(instance: Instance, kind: str, now: dt.datetime, data: dict[str, Any], *, actor: str = "system",
+               task: Task | None = None) -> None:
+    """An SLA event on the case's audit chain; it keeps the element sets of the event before it."""
+    stream = audit.instance_stream(instance.id)
+    state = {k: v for k, v in audit.last_state(stream).items() if k != "case_data"}
+    audit.append(stream, [{"type": kind, "at": now, "actor": actor, "data": data, "state": state,
+                           "element_id": task.element_id if task else None, "task_id": task.id if task else None}],
+                 instance_id=instance.id)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import audit, commands, outbox, store
+from engine import commands, outbox, store
 from engine.clock import isoformat, utc_naive
 from engine.db import db
 from engine.errors import NotFound, ValidationFailed
 from engine.hooks import CommandContext
 from engine.identity import SYSTEM, get_user
 from engine.models import Instance, Task
+from workflows.sla import case_event
 
 PROCESS_ID = "sla_escalation"
 DECISION_TASK = "handle"
@@ -47,8 +48,9 @@ def _carry_out(escalation: Instance, decision: dict[str, Any], *, manager: str, 
         _reassign(breached, task, decision, base, manager=manager, now=now)
         return
     recipients = {task.assignee} if task is not None and task.assignee else set()
-    _audit(breached, "sla_intervention", now, manager, task, {**base, "decision": decision.get("decision"),
-                                                             "task_open": task is not None and task.status == "ready"})
+    case_event(breached, "sla_intervention", now, {**base, "decision": decision.get("decision"),
+                                                  "task_open": task is not None and task.status == "ready"},
+               actor=manager, task=task)
     for username in recipients:
         outbox.notify(username, "sla_intervention", _message(breached, task, manager, note, reassigned=False),
                       instance_id=breached.id, now=now)
@@ -67,8 +69,8 @@ def _reassign(breached: Instance, task: Task, decision: dict[str, Any], base: di
         raise ValidationFailed({"new_assignee": [f"{username} 没有该任务所需的角色（{task.role}）。"]})
     previous = task.assignee
     task.assignee, task.claimed_at = user.username, utc_naive(now)
-    _audit(breached, "task_reassigned", now, manager, task, {"name": task.name, "from": previous,
-                                                             "to": user.username, "reason": base["note"], **base})
+    case_event(breached, "task_reassigned", now, {"name": task.name, "from": previous, "to": user.username,
+                                                 "reason": base["note"], **base}, actor=manager, task=task)
     outbox.notify(user.username, "task_reassigned", _message(breached, task, manager, base["note"], reassigned=True),
                   instance_id=breached.id, now=now)
 
@@ -84,11 +86,3 @@ def _message(breached: Instance, task: Task | None, manager: str, note: str, *, 
     return {"title": title, "body": {"zh": note, "en": note}, "case_number": breached.case_number,
             "instance_id": breached.id, "task_id": task.id if task is not None else None,
             "link": f"/cases/{breached.id}"}
-
-
-def _audit(instance: Instance, kind: str, now, actor: str, task: Task | None, data: dict[str, Any]) -> None:
-    stream = audit.instance_stream(instance.id)
-    previous = audit.last_event(stream)
-    audit.append(stream, [{"type": kind, "at": now, "actor": actor, "data": data,
-                           "element_id": task.element_id if task else None, "task_id": task.id if task else None,
-                           "state": dict(previous.state) if previous else {}}], instance_id=instance.id)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine import audit, hooks, outbox
+from engine import hooks, outbox
 from engine.clock import as_aware, isoformat, utc_naive
 from engine.db import db
 from engine.hooks import CommandContext, TimerContext
@@ -61,7 +61,7 @@ def _open(instance: Instance, rule: SlaRule, task: Task | None, now: dt.datetime
     except calendar.CalendarUnknown as exc:
         record.outcome, record.note = "unscheduled", exc.message
         db.session.flush()
-        _audit(instance, "sla_unscheduled", now, {"rule": rule.key, "problem": exc.message}, task)
+        sla.case_event(instance, "sla_unscheduled", now, {"rule": rule.key, "problem": exc.message}, task=task)
         outbox.notify_role(MANAGER_ROLE, "calendar_unknown", _payload("calendar_unknown", instance, record, rule,
                                                                       task), instance_id=instance.id, now=now)
         return record
@@ -72,8 +72,8 @@ def _open(instance: Instance, rule: SlaRule, task: Task | None, now: dt.datetime
     if due > now:
         _timer(record, "sla_warn", warn, now)
     _timer(record, "sla_breach", due, now)
-    _audit(instance, "sla_started", now, {"rule": rule.key, "name": rule.name_zh, "started_at": start,
-                                          "due_at": due, "warn_at": warn}, task)
+    sla.case_event(instance, "sla_started", now, {"rule": rule.key, "name": rule.name_zh, "started_at": start,
+                                          "due_at": due, "warn_at": warn}, task=task)
     return record
 
 
@@ -106,7 +106,7 @@ def _close(instance: Instance, record: SlaRecord, *, done: bool, who: str | None
     db.session.execute(sa.update(Timer).where(Timer.instance_id == record.instance_id,
                                               Timer.task_id == record.timer_key, Timer.status == "pending")
                        .values(status="cancelled").execution_options(synchronize_session=False))
-    _audit(instance, "sla_closed", now, {"rule": record.rule, "outcome": record.outcome,
+    sla.case_event(instance, "sla_closed", now, {"rule": record.rule, "outcome": record.outcome,
                                          "due_at": record.due_at, "done": done})
 
 
@@ -123,8 +123,8 @@ def on_warning(context: TimerContext) -> None:
         return
     rule, task = sla.rule(record.rule), _task(record)
     record.warned_at = utc_naive(context.now)
-    _audit(context.instance, "sla_warning", context.now, {"rule": record.rule, "due_at": record.due_at,
-                                                          "assignee": task.assignee if task else None}, task)
+    sla.case_event(context.instance, "sla_warning", context.now, {"rule": record.rule, "due_at": record.due_at,
+                                                          "assignee": task.assignee if task else None}, task=task)
     payload = _payload("sla_warning", context.instance, record, rule, task)
     for username in _people_on(record, task):
         outbox.notify(username, "sla_warning", payload, instance_id=context.instance.id, now=context.now)
@@ -137,8 +137,8 @@ def on_breach(context: TimerContext) -> None:
     rule, task = sla.rule(record.rule), _task(record)
     record.outcome, record.breached_at = "breached", utc_naive(context.now)
     record.assignee = task.assignee if task else record.assignee
-    _audit(context.instance, "sla_breached", context.now, {"rule": record.rule, "due_at": record.due_at,
-                                                           "assignee": record.assignee}, task)
+    sla.case_event(context.instance, "sla_breached", context.now, {"rule": record.rule, "due_at": record.due_at,
+                                                           "assignee": record.assignee}, task=task)
     payload = _payload("sla_breached", context.instance, record, rule, task)
     people = _people_on(record, task) | {user.username for user in users_with_role(MANAGER_ROLE)}
     for username in sorted(people):
@@ -184,15 +184,6 @@ def _payload(kind: str, instance: Instance, record: SlaRecord, rule: SlaRule, ta
             "body": {"zh": body_zh.format(**values), "en": body_en.format(**values)},
             "case_number": instance.case_number, "instance_id": instance.id, "task_id": record.task_id,
             "rule": record.rule, "due_at": isoformat(record.due_at), "link": f"/cases/{instance.id}"}
-
-
-def _audit(instance: Instance, kind: str, now: dt.datetime, data: dict[str, Any], task: Task | None = None) -> None:
-    """An SLA event on the case's chain; it keeps the element sets and case data of the event before it."""
-    stream = audit.instance_stream(instance.id)
-    previous = audit.last_event(stream)
-    audit.append(stream, [{"type": kind, "at": now, "actor": "system", "data": data,
-                           "element_id": task.element_id if task else None, "task_id": task.id if task else None,
-                           "state": dict(previous.state) if previous else {}}], instance_id=instance.id)
 
 
 # ---------------------------------------------------------------- KPI
