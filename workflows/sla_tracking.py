@@ -121,6 +121,8 @@ def on_warning(context: TimerContext) -> None:
     record = _record_of(context.timer)
     if record is None or record.closed_at is not None or record.outcome != "open" or record.warned_at:
         return
+    if record.due_at is not None and utc_naive(context.now) >= record.due_at:
+        return  # the scheduler was down past the deadline: the breach follows, a warning would be stale
     rule, task = sla.rule(record.rule), _task(record)
     record.warned_at = utc_naive(context.now)
     sla.case_event(context.instance, "sla_warning", context.now, {"rule": record.rule, "due_at": record.due_at,

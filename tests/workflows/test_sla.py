@@ -201,10 +201,22 @@ def test_urgent_complaint_resolution_breach_warns_the_managers(slas, clock):
                                                                    "received_at": "2026-03-02 09:00"},
                                    actor=slas["desk1"])
     commands.complete_task(task_id=ready(case.id)["respond"].id, data={}, actor=slas["desk1"])
+    assert record(case.id, "complaint_urgent_resolution").warn_at == naive_utc(2026, 3, 3, 13, 30)  # 13.5 of 18 h
+    clock.set(shanghai(2026, 3, 3, 13, 31))
+    assert timers.fire_due().fired == 1
+    assert [n.kind for n in outbox.list_for("manager1").items] == ["sla_warning"]
     clock.set(shanghai(2026, 3, 4, 9, 1))
     timers.fire_due()
     assert record(case.id, "complaint_urgent_resolution").outcome == "breached"
-    assert {n.kind for n in outbox.list_for("manager1").items} == {"sla_warning", "sla_breached"}
+    assert [n.kind for n in outbox.list_for("manager1").items] == ["sla_breached", "sla_warning"]
+
+
+def test_no_stale_warning_after_downtime_past_the_deadline(slas, clock):
+    case = request(slas, "2026-03-02 09:00")
+    clock.set(shanghai(2026, 3, 5, 9, 0))  # the server was down for two days
+    assert timers.fire_due().fired == 2
+    assert [n.kind for n in outbox.list_for("manager1").items] == ["sla_breached"]
+    assert record(case.id, "service_request_response").warned_at is None
 
 
 def test_phone_revisit_due_fourteen_days_after_the_case_ended(slas, clock):
