@@ -37,12 +37,10 @@ BUSY_PAUSE = dt.timedelta(milliseconds=50)
 
 
 class TimerScheduler:
-    def __init__(self, app: Any, *, sweep_seconds: float = 60.0, retry: timers.RetryPolicy = timers.DEFAULT_RETRY,
-                 batch: int = 200):
+    def __init__(self, app: Any, *, sweep_seconds: float = 60.0, retry: timers.RetryPolicy = timers.DEFAULT_RETRY):
         self.app = app
         self.sweep_seconds = sweep_seconds
         self.retry = retry
-        self.batch = batch
         self.total = timers.FireReport()
         self.armed_at: dt.datetime | None = None
         self._woken: dt.datetime | None = None
@@ -93,10 +91,10 @@ class TimerScheduler:
         due, not_before = None, None
         try:
             with self.app.app_context():
-                report = timers.fire_due(batch=self.batch, retry=self.retry)
+                report = timers.fire_due(retry=self.retry)
                 due = timers.next_due()
             self.total.add(report)
-            if report.skipped and not report.fired:  # cases busy elsewhere: look again shortly, don't spin
+            if due is not None and due + ARM_MARGIN <= clock_now():  # held by another process: look again soon
                 not_before = clock_now() + BUSY_PAUSE
             if report.fired or report.failed or report.retrying:
                 log.info("timers fired=%s retrying=%s failed=%s skipped=%s", report.fired, report.retrying,

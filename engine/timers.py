@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,67 +79,57 @@ def next_due() -> dt.datetime | None:
     return as_aware(value) if value is not None else None
 
 
-def _due_candidates(now: dt.datetime, limit: int) -> list[tuple[int, int]]:
-    rows = db.session.execute(
-        sa.select(Timer.id, Timer.instance_id).where(Timer.status == "pending", Timer.due_at < utc_naive(now))
-        .order_by(Timer.due_at, Timer.id).limit(limit)).all()
-    db.session.commit()
-    return [(row.id, row.instance_id) for row in rows]
-
-
 # ---------------------------------------------------------------- firing
-def fire_due(*, now: Callable[[], dt.datetime] = clock_now, batch: int = 200,
-             retry: RetryPolicy = DEFAULT_RETRY) -> FireReport:
-    """Fire every row due by now, batch after batch, until none is left that this process can take."""
+def fire_due(*, now: Callable[[], dt.datetime] = clock_now, retry: RetryPolicy = DEFAULT_RETRY,
+             limit: int = 10_000) -> FireReport:
+    """Fire due rows one by one, earliest first, until none is left that this process can take
+    (on PostgreSQL, rows of cases another process holds are left to it)."""
     report = FireReport()
-    while True:
-        candidates = _due_candidates(now(), batch)
-        if not candidates:
-            return report
-        round_report = FireReport()
-        for timer_id, instance_id in _spread(candidates):
-            round_report.add(fire_one(timer_id, instance_id, now=now(), retry=retry))
-        report.add(round_report)
-        if round_report.skipped == len(candidates):
-            return report  # all taken by other processes (or busy cases): the next wake retries
+    for _ in range(limit):
+        step = _fire_next(now(), retry)
+        if step is None:
+            break
+        report.add(step)
+    return report
 
 
-def _spread(candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Cases in random order, so processes sharing a batch meet less often on one case; each
-    case's rows stay in due order (a warning before its breach)."""
-    by_case: dict[int, list[tuple[int, int]]] = {}
-    for candidate in candidates:
-        by_case.setdefault(candidate[1], []).append(candidate)
-    cases = list(by_case.values())
-    random.shuffle(cases)
-    return [candidate for rows in cases for candidate in rows]
-
-
-def fire_one(timer_id: int, instance_id: int, *, now: dt.datetime, retry: RetryPolicy = DEFAULT_RETRY) -> FireReport:
+def _fire_next(now: dt.datetime, retry: RetryPolicy) -> FireReport | None:
+    claimed = None
     try:
         with commands.transaction():
-            instance = _lock_case(instance_id)
-            row = _fresh(timer_id) if instance is not None else None
+            claimed = _claim(now)
+            if claimed is None:
+                return None
+            timer_id, instance = claimed
+            row = _fresh(timer_id)
             if row is None or row.status != "pending" or row.due_at >= utc_naive(now):
-                return FireReport(skipped=1)
+                return FireReport(skipped=1)  # another process fired it first
             lateness = (now - as_aware(row.due_at)).total_seconds()
             _dispatch(row, instance, now)
         return FireReport(fired=1, lateness=[lateness])
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row, none stops the loop
-        log.warning("timer %s of case %s failed: %s", timer_id, instance_id, exc, exc_info=True)
-        return _record_failure(timer_id, exc, now, retry)
+        if claimed is None:
+            raise  # the database itself failed: the scheduler tries again later
+        log.warning("timer %s of case %s failed: %s", claimed[0], claimed[1].id, exc, exc_info=True)
+        return _record_failure(claimed[0], exc, now, retry)
 
 
-def _lock_case(instance_id: int) -> Instance | None:
-    """The case's row lock, or None when another process holds it (PostgreSQL only skips)."""
-    if not is_postgres():
-        try:
-            return store.lock(instance_id)
-        except NotFound:
-            return None
-    query = (sa.select(Instance).where(Instance.id == instance_id)
-             .with_for_update(of=Instance, skip_locked=True).execution_options(populate_existing=True))
-    return db.session.execute(query).scalar_one_or_none()
+def _claim(now: dt.datetime) -> tuple[int, Instance] | None:
+    """The earliest due row and its case, locked for this transaction. On PostgreSQL one statement
+    finds the row and locks the case, skipping cases other processes hold (`SKIP LOCKED`)."""
+    query = (sa.select(Timer.id, Timer.instance_id).where(Timer.status == "pending", Timer.due_at < utc_naive(now))
+             .order_by(Timer.due_at, Timer.id).limit(1))
+    if is_postgres():
+        query = query.join(Instance, Instance.id == Timer.instance_id).with_for_update(of=Instance, skip_locked=True)
+    found = db.session.execute(query).first()
+    if found is None:
+        return None
+    if is_postgres():  # already locked by the claim: read its current row
+        instance = db.session.execute(sa.select(Instance).where(Instance.id == found.instance_id)
+                                      .execution_options(populate_existing=True)).scalar_one()
+    else:
+        instance = store.lock(found.instance_id)  # the database's write lock, then re-read
+    return found.id, instance
 
 
 def _fresh(timer_id: int) -> Timer | None:

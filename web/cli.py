@@ -127,6 +127,8 @@ def audit_verify() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="default: 1 on SQLite, 2×CPU+1 on PostgreSQL")
-def serve_command(host: str, port: int, workers: int | None) -> None:
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="run the timer scheduler (in exactly one process among all servers on this database)")
+def serve_command(host: str, port: int, workers: int | None, scheduler: bool) -> None:
     """Serve the web app with gunicorn; the timer scheduler runs in exactly one process."""
-    serve(host=host, port=port, workers=workers)
+    serve(host=host, port=port, workers=workers, scheduler=scheduler)

@@ -148,7 +148,7 @@ def test_overdue_timers_of_many_cases_all_fire_in_one_pass(deploy, users, clock)
     deploy("t_catch")
     cases = [commands.start_instance(process_id="t_catch", data={}, actor=users["eng1"]) for _ in range(5)]
     clock.advance(days=3)  # the server was down for days
-    report = timers.fire_due(batch=2)
+    report = timers.fire_due()
     assert report.fired == 5
     assert all(ready(c.id) == ["measure"] for c in cases)
     assert min(report.lateness) > 3 * 86400 - 3601
