@@ -45,6 +45,8 @@ class TimerScheduler:
         self.armed_at: dt.datetime | None = None
         self._woken: dt.datetime | None = None
         self._lock = threading.RLock()
+        self._firing = threading.Lock()
+        self._run_again = False
         self._remove_listener: Callable[[], None] | None = None
         self._periodic: list[tuple[str, Callable[[], Any], float]] = []
         self._scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={
@@ -86,6 +88,19 @@ class TimerScheduler:
 
     # ------------------------------------------------------------ jobs
     def _fire(self) -> None:
+        """The date job. A run that finds another still firing (the re-arm inside a run can fall due
+        at once) leaves it a note to go round again, so no due time is ever skipped."""
+        self._run_again = True
+        while self._run_again:
+            if not self._firing.acquire(blocking=False):
+                return
+            try:
+                self._run_again = False
+                self._fire_once()
+            finally:
+                self._firing.release()
+
+    def _fire_once(self) -> None:
         with self._lock:
             self._woken = None  # wakes from here on are seen by the database read below or kept
         due, not_before = None, None
@@ -134,7 +149,8 @@ class TimerScheduler:
                 return
             run_at = max(due + ARM_MARGIN, not_before or clock_now())
             self.armed_at = run_at
-            self._scheduler.add_job(self._fire, "date", run_date=run_at, id=FIRE_JOB, replace_existing=True)
+            self._scheduler.add_job(self._fire, "date", run_date=run_at, id=FIRE_JOB, replace_existing=True,
+                                    max_instances=3)
 
 
 # ---------------------------------------------------------------- one scheduler among processes

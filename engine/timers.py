@@ -74,7 +74,8 @@ class FireReport:
 # ---------------------------------------------------------------- reading
 def next_due() -> dt.datetime | None:
     """The earliest pending due time (aware UTC), or None when nothing waits."""
-    value = db.session.execute(sa.select(sa.func.min(Timer.due_at)).where(Timer.status == "pending")).scalar()
+    value = db.session.execute(sa.select(Timer.due_at).where(Timer.status == "pending")
+                               .order_by(Timer.due_at).limit(1)).scalar()  # one step down the (status, due) index
     db.session.commit()  # end the read, so a long-lived scheduler session never pins old data
     return as_aware(value) if value is not None else None
 
