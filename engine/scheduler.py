@@ -13,6 +13,7 @@ database.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine import timers
@@ -144,7 +146,7 @@ class TimerScheduler:
         with self._lock:
             if due is None:
                 self.armed_at = None
-                if self._scheduler.get_job(FIRE_JOB):
+                with contextlib.suppress(JobLookupError):  # it may have just run
                     self._scheduler.remove_job(FIRE_JOB)
                 return
             run_at = max(due + ARM_MARGIN, not_before or clock_now())

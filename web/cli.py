@@ -13,7 +13,7 @@ from engine import audit, loader, schema
 from engine.commands import transaction
 from engine.errors import AftercareError, DeployError, ValidationFailed
 from engine.identity import create_user
-from web import create_app
+from web import create_app, schedule_cli
 from web.server import serve
 from workflows import demo
 
@@ -121,6 +121,10 @@ def audit_verify() -> None:
     click.echo(f"FAILED: {verdict.stream} event {verdict.first_bad_seq}: {verdict.problem} "
                f"({verdict.events} events checked)", err=True)
     sys.exit(1)
+
+
+for _command in schedule_cli.COMMANDS:
+    main.add_command(_command)
 
 
 @main.command("serve")

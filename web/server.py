@@ -8,6 +8,7 @@ starting it fires at once whatever fell due while the server was down.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from typing import Any
 
@@ -33,6 +34,7 @@ def smtp_settings(config: dict[str, Any]) -> outbox.SmtpSettings | None:
 
 def build_scheduler(app: Flask) -> TimerScheduler:
     """The one scheduler: timers, plus the jobs that must run in one process only."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
     scheduler = TimerScheduler(app, sweep_seconds=float(app.config.get("SCHEDULER_SWEEP_SECONDS", 60)))
     smtp = smtp_settings(app.config)
     if smtp is not None:
