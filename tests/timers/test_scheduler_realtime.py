@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, queries
+from engine import audit, commands, outbox, queries
 from engine.clock import SystemClock, as_aware, set_clock, utc_naive
 from engine.db import db
-from engine.models import AuditEvent, Timer
+from engine.models import AuditEvent, Timer, User
 from engine.scheduler import SchedulerHost, TimerScheduler
 from tests.timers.scheduler_worker import COUNTED
+from web.server import build_scheduler
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,3 +209,19 @@ def test_several_scheduler_processes_fire_each_timer_exactly_once(database_url, 
     assert sum(r["fired"] for r in reports) == total and not any(r["failed"] or r["retrying"] for r in reports)
     assert sum(1 for r in reports if r["fired"]) >= 2  # the work really was shared
     assert audit.verify_all().ok
+
+
+def test_the_scheduler_process_mails_the_outbox_when_smtp_is_configured(app, users, real_clock, smtp_sink):
+    with commands.transaction():
+        db.session.execute(sa.update(User).where(User.username == "desk1").values(email="desk1@example.com"))
+        outbox.notify("desk1", "sla_warning", {"title": {"zh": "响应时限即将到期"}, "body": {"zh": "还剩 25%"}})
+    saved = {key: app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_sink.port)
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    try:
+        assert wait_for(lambda: smtp_sink.messages, timeout=10)
+        assert smtp_sink.messages[0]["Subject"] == "响应时限即将到期"
+    finally:
+        scheduler.shutdown()
+        app.config.update(saved)
