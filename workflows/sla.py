@@ -3,7 +3,8 @@
 Each rule names the task that meets it (the first task of a role in the case, or the whole case),
 when its clock starts (`received_at`: when the customer called, recorded by sales, else the case
 start; `started_at`; `parent_ended_at`: when the case that led to this one ended) and how long it
-runs (working days or hours on the business calendar, or plain days or hours). When the task
+runs (working days or hours on the business calendar, or plain days or hours) — unless the case
+names its own due date (`due_field`, e.g. a revisit planned for a date). When the task
 appears, its `due_at` is set to the deadline (the inbox shows it) and two timer rows are written:
 `sla_warn` at 75 % of the time and `sla_breach` at the deadline. Met or breached is recorded per
 case in `sla_record` for the KPI reports. A changed setting applies to SLAs that start afterwards.
@@ -49,6 +50,7 @@ class SlaRule:
     condition_values: tuple[Any, ...] = ()
     warn_percent: int = 75
     enabled: bool = True
+    due_field: str | None = None  # a case data date that, when given, is the deadline (end of that working day)
 
     def applies_to(self, instance: Instance) -> bool:
         if not self.enabled or instance.process_id not in self.processes:
@@ -67,8 +69,8 @@ DEFAULT_RULES: tuple[SlaRule, ...] = (
             ("installation", "fault_handling"), Decimal(1), "working_days", role="service_desk"),
     SlaRule("tech_question_answer", "技术问题书面答复", "Written answer to a technical question",
             ("tech_support",), Decimal(8), "working_hours", role="engineer"),
-    SlaRule("revisit_phone", "完工后电话回访", "Phone revisit after a finished case",
-            ("revisit",), Decimal(14), "days", anchor="parent_ended_at"),
+    SlaRule("revisit", "客户回访期限", "Customer revisit deadline",
+            ("revisit",), Decimal(14), "days", anchor="parent_ended_at", due_field="due_date"),
     SlaRule("complaint_urgent_response", "紧急投诉响应", "Urgent complaint: response",
             ("complaint",), Decimal(2), "working_hours", condition_field="priority", condition_values=URGENT),
     SlaRule("complaint_urgent_resolution", "紧急投诉解决", "Urgent complaint: resolution",
@@ -224,6 +226,19 @@ def deadline(sla: SlaRule, start: dt.datetime, cal: calendar.BusinessCalendar) -
     worked = cal.working_time_between(cal.period_start(start), due)
     warn = cal.add_working_hours(start, Decimal(worked.total_seconds()) * share / 3600)
     return due.astimezone(dt.UTC), warn.astimezone(dt.UTC)
+
+
+def case_deadline(sla: SlaRule, instance: Instance, start: dt.datetime,
+                  cal: calendar.BusinessCalendar) -> tuple[dt.datetime, dt.datetime] | None:
+    """(due, warn) from the case's own due date (the close of that day's working hours), if it has one."""
+    value = (instance.data or {}).get(sla.due_field) if sla.due_field else None
+    if not value:
+        return None
+    day = dt.date.fromisoformat(str(value)[:10])
+    cal.is_working_day(day)  # a due date in a year the calendar does not know is flagged too
+    due = dt.datetime.combine(day, cal.end, tzinfo=cal.tz).astimezone(dt.UTC)
+    share = Decimal(sla.warn_percent) / 100
+    return due, start + (due - start) * float(share) if due > start else due
 
 
 def clock_start(sla: SlaRule, instance: Instance) -> dt.datetime:

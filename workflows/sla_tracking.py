@@ -57,7 +57,8 @@ def _open(instance: Instance, rule: SlaRule, task: Task | None, now: dt.datetime
                        role=task.role if task else None, started_at=utc_naive(start), outcome="open")
     db.session.add(record)
     try:
-        due, warn = sla.deadline(rule, start, calendar.current())
+        cal = calendar.current()
+        due, warn = sla.case_deadline(rule, instance, start, cal) or sla.deadline(rule, start, cal)
     except calendar.CalendarUnknown as exc:
         record.outcome, record.note = "unscheduled", exc.message
         db.session.flush()

@@ -19,7 +19,7 @@ from workflows import sla, sla_tracking
 UTC = dt.UTC
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 POINTED = {"service_request_response": "t_request", "tech_question_answer": "t_question",
-           "revisit_phone": "t_followup", "complaint_urgent_response": "t_complaint",
+           "revisit": "t_followup", "complaint_urgent_response": "t_complaint",
            "complaint_urgent_resolution": "t_complaint", "complaint_ordinary_response": "t_complaint",
            "complaint_ordinary_resolution": "t_complaint"}
 
@@ -228,7 +228,14 @@ def test_phone_revisit_due_fourteen_days_after_the_case_ended(slas, clock):
     clock.advance(minutes=5)
     revisit = commands.start_instance(process_id="t_followup", data={}, actor=slas["desk1"], parent_id=case.id)
     assert ready(revisit.id)["call"].due_at == naive_utc(2026, 3, 19, 17, 0)
-    assert record(revisit.id, "revisit_phone").warn_at == naive_utc(2026, 3, 16, 5, 0)  # after 10.5 of 14 days
+    assert record(revisit.id, "revisit").warn_at == naive_utc(2026, 3, 16, 5, 0)  # after 10.5 of 14 days
+
+
+def test_a_revisit_with_its_own_due_date_is_due_at_the_close_of_that_day(slas, clock):
+    revisit = commands.start_instance(process_id="t_followup", data={"mode": "phone", "due_date": "2026-03-20"},
+                                      actor=slas["desk1"])
+    assert ready(revisit.id)["call"].due_at == naive_utc(2026, 3, 20, 17, 30)
+    assert record(revisit.id, "revisit").warn_at == naive_utc(2026, 3, 16, 3, 22, 30)  # 75 % of the way
 
 
 def test_a_deadline_in_an_unknown_year_is_flagged(slas, clock):
