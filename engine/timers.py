@@ -254,7 +254,6 @@ def _earliest_pending(session: Session) -> dt.datetime | None:
     return min(dues) if dues else None
 
 
-@event.listens_for(Session, "after_flush")
 def _collect_wake(session: Session, _context) -> None:
     due = _earliest_pending(session)
     if due is None:
@@ -267,7 +266,6 @@ def _collect_wake(session: Session, _context) -> None:
                            {"channel": WAKE_CHANNEL, "due": isoformat(due)})
 
 
-@event.listens_for(Session, "after_commit")
 def _send_wake(session: Session) -> None:
     due = session.info.pop(_WAKE_KEY, None)
     if due is None:
@@ -281,6 +279,14 @@ def _send_wake(session: Session) -> None:
             log.exception("timer wake listener failed")
 
 
-@event.listens_for(Session, "after_rollback")
 def _drop_wake(session: Session) -> None:
     session.info.pop(_WAKE_KEY, None)
+
+
+def install_wake() -> None:
+    """Make every commit that creates or moves a pending row wake the scheduler (idempotent; the app
+    factory calls it, so every process that runs commands sends wakes)."""
+    for name, listener in (("after_flush", _collect_wake), ("after_commit", _send_wake),
+                           ("after_rollback", _drop_wake)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

@@ -225,3 +225,36 @@ def test_the_scheduler_process_mails_the_outbox_when_smtp_is_configured(app, use
     finally:
         scheduler.shutdown()
         app.config.update(saved)
+
+
+START_ELSEWHERE = """
+import sys
+from engine import commands
+from engine.identity import Actor
+from web import create_app
+app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "other", "TESTING": True})
+with app.app_context():
+    case = commands.start_instance(process_id="t_timer", data={}, actor=Actor("eng1", frozenset({"engineer"})))
+    print(case.id)
+"""
+
+
+@pytest.mark.postgres_only
+def test_a_timer_made_by_another_process_wakes_the_leader(app, database_url, deploy, users, real_clock):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("other processes wake the leader through PostgreSQL NOTIFY")
+    deploy("t_timer")
+    host = SchedulerHost(app, lambda: TimerScheduler(app, sweep_seconds=3600), retry_seconds=0.1).start()
+    try:
+        assert wait_for(lambda: host.is_leader, timeout=5)
+        made = subprocess.run([sys.executable, "-c", START_ELSEWHERE, database_url], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+        assert made.returncode == 0, made.stderr[-3000:]
+        [row] = timer_rows([int(made.stdout.strip().splitlines()[-1])])
+        assert wait_for(lambda: db.session.get(Timer, row.id).status == "fired", timeout=6)
+        row = db.session.get(Timer, row.id)
+        lateness = (as_aware(row.fired_at) - as_aware(row.due_at)).total_seconds()
+        print(f"woken from another process: lateness {lateness * 1000:.1f} ms")
+        assert 0 < lateness < 1.0
+    finally:
+        host.stop()
