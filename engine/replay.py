@@ -440,7 +440,7 @@ def check(instance_id: int) -> ReplayReport:
     instance = db.session.get(Instance, instance_id)
     if instance is None:
         raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
-    model = instance.model
+    model = loader.model(instance.model_version_id)
     events = audit.events_of(instance_id)
     report = ReplayReport(instance.id, instance.case_number, instance.process_id, model.version, len(events))
     if not events:

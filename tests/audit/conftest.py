@@ -4,9 +4,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from demo_cases import Cases
 
 from engine import hooks
+from tests.audit.demo_cases import Cases
 
 
 @pytest.fixture

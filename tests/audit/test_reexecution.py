@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from demo_cases import FINISHED, tamper
 
 from engine import audit, replay
 from engine.db import db
 from engine.models import AuditEvent, Instance, Task
+from tests.audit.demo_cases import FINISHED, tamper
 
 
 @pytest.mark.parametrize("name", [*FINISHED, "timer_late_submission", "failed", "cancelled"])
