@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from engine import audit, loader
 from engine.db import db
-from engine.errors import ValidationFailed
+from engine.errors import NotFound, ValidationFailed
 from engine.models import AuditEvent, Instance, Task
 
 # What an event is about, for the history filter. An event may be in several (an approval is
@@ -252,3 +252,13 @@ def approvers_of(instance_ids: Iterable[int]) -> dict[int, list[str]]:
         if username and username not in found.setdefault(instance_id, []):
             found[instance_id].append(username)
     return found
+
+
+def find_case(reference: str | int) -> Instance:
+    """A case by its id or its case number."""
+    text = str(reference).strip()
+    instance = db.session.get(Instance, int(text)) if text.isdigit() else db.session.execute(
+        sa.select(Instance).where(Instance.case_number == text)).scalar_one_or_none()
+    if instance is None:
+        raise NotFound(f"no case '{text}'", case=text)
+    return instance

@@ -48,7 +48,7 @@ def last_run() -> AuditEvent | None:
 def _finished_since(since: dt.datetime | None) -> list[Instance]:
     query = sa.select(Instance).where(Instance.ended_at.is_not(None))
     if since is not None:
-        query = query.where(Instance.ended_at >= utc_naive(since))
+        query = query.where(Instance.ended_at > utc_naive(since))
     return list(db.session.execute(query.order_by(Instance.ended_at).limit(MAX_RECHECKS)).scalars())
 
 

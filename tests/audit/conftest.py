@@ -6,6 +6,8 @@ import dataclasses
 import pytest
 
 from engine import hooks
+from engine.commands import transaction
+from engine.identity import Actor, create_user
 from tests.audit.demo_cases import Cases
 
 
@@ -27,3 +29,18 @@ def booking(ctx):
 @pytest.fixture
 def cases(deploy, users, clock, booking):
     return Cases(deploy, users, clock)
+
+
+@pytest.fixture
+def archivist(users):
+    with transaction():
+        create_user("archivist1", "pw-archivist1", ["archivist"])
+    return Actor("archivist1", frozenset({"archivist"}))
+
+
+@pytest.fixture
+def archive_folder(app, tmp_path):
+    previous = app.config.get("ARCHIVE_DIR")
+    app.config["ARCHIVE_DIR"] = str(tmp_path / "archive")
+    yield tmp_path / "archive"
+    app.config["ARCHIVE_DIR"] = previous

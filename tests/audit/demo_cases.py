@@ -69,6 +69,11 @@ class Cases:
         element, who = ("mgr_ok", "manager1") if ready(case.id).get("mgr_ok") else ("vp_ok", "salesvp1")
         return self._do(case, element, who)
 
+    def pending(self, amount: str = "20000"):
+        """A case waiting for its approver (the VP, for a large amount)."""
+        self.deploy("t_dmn", "t_rules.dmn")
+        return commands.start_instance(process_id="t_dmn", data={"amount": amount}, actor=self.users["desk1"])
+
     def timer(self):
         self.deploy("t_timer")
         case = commands.start_instance(process_id="t_timer", data={}, actor=self.users["eng1"])
@@ -99,16 +104,19 @@ class Cases:
         self._later()
         return commands.cancel_instance(instance_id=case.id, actor=self.users["manager1"], reason="客户撤回")
 
-    def claim(self, amount: str = "800", comment: str = "同意赔偿，配件随下批发货"):
-        """A small compensation claim: DMN picks the approver, who approves with a comment; a service
-        books the cost."""
+    def claim(self, amount: str = "800", comment: str = "同意赔偿，配件随下批发货", approved_amount: str | None = None):
+        """A compensation claim: DMN picks the approver, who approves with a comment (and may lower the
+        amount); a service books the cost."""
         files = loader.read_folder_bundle([AUDIT_BPMN / "a_claim.bpmn", TEST_BPMN / "t_rules.dmn"])
         with transaction():
             loader.deploy(files, actor="owner1")
         case = commands.start_instance(process_id="a_claim", data={"customer_name": "华西机械", "amount": amount},
                                        actor=self.users["desk1"])
         element, who = ("mgr_ok", "manager1") if ready(case.id).get("mgr_ok") else ("vp_ok", "salesvp1")
-        return self._do(case, element, who, {"approved": True, "comment": comment})
+        decision = {"approved": True, "comment": comment}
+        if approved_amount is not None:
+            decision["amount"] = approved_amount
+        return self._do(case, element, who, decision)
 
 
 FINISHED = ("approval", "parallel", "call", "dmn", "timer", "claim")
