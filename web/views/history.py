@@ -68,12 +68,22 @@ def show_value(value: Any) -> str:
 
 
 def field_labels(instance: Instance) -> dict[str, str]:
-    """Form field name -> its label in the reader's language, over every form of the pinned version."""
-    labels: dict[str, str] = {}
-    for definition in (loader.model(instance.model_version_id).forms or {}).values():
+    """Form field name -> its label in the reader's language, over every form of the pinned version
+    (the start form first: its labels name the case's own data)."""
+    model = loader.model(instance.model_version_id)
+    labels: dict[str, str] = {"case_number": translate("案件号")}
+    forms = [loader.start_form(model) or {}, *(model.forms or {}).values()]
+    for definition in forms:
         for spec in definition.get("fields", []):
             labels.setdefault(spec["name"], text(spec.get("label"), current_language()) or spec["name"])
     return labels
+
+
+def form_labels(instance: Instance) -> dict[str, dict[str, str]]:
+    """Form name -> field name -> label: a submitted value is named as its own form names it."""
+    lang = current_language()
+    return {name: {spec["name"]: text(spec.get("label"), lang) or spec["name"] for spec in definition.get("fields", [])}
+            for name, definition in (loader.model(instance.model_version_id).forms or {}).items()}
 
 
 def translated(table: dict[str, str]) -> dict[str, str]:
@@ -82,13 +92,17 @@ def translated(table: dict[str, str]) -> dict[str, str]:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
+    english = current_language() == "en"
+    roles = {role.id: role.name_en if english else role.name_zh for role in hooks.get().roles.values()}
     return {"local_time": local_time, "show_value": show_value, "event_labels": translated(EVENT_LABELS),
-            "category_labels": translated(CATEGORY_LABELS), "status_labels": translated(STATUS_LABELS)}
+            "category_labels": translated(CATEGORY_LABELS), "status_labels": translated(STATUS_LABELS),
+            "role_labels": roles}
 
 
 def _case_context(instance: Instance) -> dict[str, Any]:
     return {"instance": instance, "model": loader.model(instance.model_version_id), "chain": chain_of(instance),
-            "names": audit_queries.element_names(instance), "fields": field_labels(instance)}
+            "names": audit_queries.element_names(instance), "fields": field_labels(instance),
+            "form_fields": form_labels(instance)}
 
 
 # ---------------------------------------------------------------- pages
@@ -114,6 +128,7 @@ def replay(instance_id: int):
         "api": url_for("api.replay_step", instance_id=instance.id), "steps": steps, "start": min(start, steps),
         "xml": model.sources.get(model.main_file), "timezone": hooks.get().timezone, "lang": current_language(),
         "names": audit_queries.element_names(instance), "fields": field_labels(instance),
+        "formFields": form_labels(instance),
         "labels": {"events": translated(EVENT_LABELS), "sets": translated(SET_LABELS), **_script_labels()},
     }
     return render_template("history/replay.html", **_case_context(instance), config=config, steps=steps)

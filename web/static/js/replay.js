@@ -32,8 +32,8 @@
 
   function localTime(iso) {
     try {
-      return new Date(iso).toLocaleString(config.lang === "en" ? "en-GB" : "zh-CN",
-        { timeZone: config.timezone || "Asia/Shanghai", hour12: false });
+      /* the Swedish locale writes ISO-like "2026-03-02 09:00:00", as the server-rendered pages do */
+      return new Date(iso).toLocaleString("sv-SE", { timeZone: config.timezone || "Asia/Shanghai" });
     } catch (err) {
       return iso;
     }
@@ -105,7 +105,9 @@
       var table = el("table", { "class": "changes" });
       row(table, [word("字段"), word("修改前"), word("修改后")]);
       event.changes.forEach(function (c) {
-        row(table, [fields[c.field] || c.field, show(c.before), show(c.after)], c.changed ? "changed" : "same");
+        var own = (config.formFields || {})[(event.data || {}).form] || {};
+        row(table, [own[c.field] || fields[c.field] || c.field, show(c.before), show(c.after)],
+          c.changed ? "changed" : "same");
       });
       box.appendChild(table);
     } else if (Object.keys(event.data || {}).length) {
