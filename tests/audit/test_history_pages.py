@@ -114,3 +114,11 @@ def test_people_outside_the_case_cannot_open_its_pages(cases, client, users):
     login(client, "eng1")
     for page in ("history", "replay", "check", "report"):
         assert client.get(f"/cases/{case.id}/{page}").status_code == 403
+
+
+def test_pages_speak_english_when_asked(cases, auditor):
+    case = cases.claim()
+    page = auditor.get(f"/cases/{case.id}/history?lang=en").get_data(as_text=True)
+    assert "Case started" in page and "Comment" in page and "intact, 9 events" in page
+    replay = auditor.get(f"/cases/{case.id}/replay").get_data(as_text=True)  # the language is remembered
+    assert "Forward" in replay and '"Task completed"' in replay
