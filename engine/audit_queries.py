@@ -22,7 +22,7 @@ CATEGORY_OF_TYPE = {
     "instance_started": ("input",), "task_completed": ("input",),
     "task_ready": ("task",), "task_cancelled": ("task",), "task_claimed": ("task",), "task_unclaimed": ("task",),
     "task_reassigned": ("task", "admin"), "instance_cancelled": ("admin",), "case_archived": ("admin",),
-    "timer_fired": ("timer",),
+    "timer_fired": ("timer",), "timer_failed": ("timer", "error"), "timer_retried": ("timer", "admin"),
     "gateway_taken": ("engine",), "element_completed": ("engine",), "element_started": ("engine",),
     "instance_completed": ("engine",), "element_failed": ("error",), "instance_error": ("error",),
 }

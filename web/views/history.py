@@ -39,7 +39,8 @@ EVENT_LABELS = {
     "gateway_taken": "网关分支", "timer_fired": "定时器触发", "element_completed": "环节完成",
     "element_started": "环节开始", "element_failed": "环节出错", "instance_error": "案件出错",
     "instance_completed": "案件完成", "instance_cancelled": "案件撤销", "case_archived": "案件归档",
-    "sla_warning": "时限预警", "sla_breached": "超出时限",
+    "sla_started": "时限开始计时", "sla_warning": "时限预警", "sla_breached": "超出时限", "sla_closed": "时限结束",
+    "sla_unscheduled": "时限无法计算", "timer_failed": "定时器失败", "timer_retried": "定时器重试",
 }
 CATEGORY_LABELS = {
     "input": "提交的数据", "approval": "审批", "task": "任务", "timer": "定时器", "sla": "时限", "admin": "管理操作",
