@@ -23,120 +23,40 @@ the first command that differs: after that the re-run has left the recorded path
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine import audit, history, hooks, loader, store
 from engine import spiff as sw
-from engine.clock import FakeClock, as_aware, isoformat, using_clock
+from engine.clock import FakeClock, as_aware, using_clock
 from engine.context import CommandInfo, working_on
 from engine.db import db
 from engine.errors import NotFound, ValidationFailed
 from engine.forms import validate_data
 from engine.jsonutil import dumps, plain
-from engine.models import AuditEvent, Instance, ModelVersion, Task
+from engine.models import AuditEvent, Instance, ModelVersion
+from engine.replay_record import (
+    ABSENT,
+    COMMAND_TYPES,
+    SET_NAMES,
+    Command,
+    Difference,
+    LaterRecord,
+    ReplayReport,
+    bare,
+    compare_annotation,
+    compare_data,
+    compare_derived,
+    compare_events,
+    compare_inbox,
+    compare_sets,
+    event_key,
+    group_commands,
+)
 from engine.scripts import Sandbox
 
-# Event types a command writes. Anything else (claims, reassignments, SLA notes, archiving, ...)
-# is an annotation: it must leave the element sets as they were.
-COMMAND_TYPES = frozenset({
-    "instance_started", "task_ready", "task_completed", "task_cancelled", "gateway_taken", "timer_fired",
-    "element_completed", "element_started", "element_failed", "instance_error", "instance_completed",
-    "instance_cancelled",
-})
-SET_NAMES = ("completed", "active", "waiting", "error")
-_ABSENT = "<absent>"
-
-
-@dataclass
-class Difference:
-    step: int
-    what: str
-    message: str
-    recorded: Any = None
-    replayed: Any = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "what": self.what, "message": self.message,
-                "recorded": self.recorded, "replayed": self.replayed}
-
-
-@dataclass
-class ReplayReport:
-    instance_id: int
-    case_number: str | None
-    process_id: str
-    version: int
-    steps: int
-    commands: int = 0
-    checked_through: int = 0
-    differences: list[Difference] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.differences
-
-    @property
-    def first_step(self) -> int | None:
-        return min((d.step for d in self.differences), default=None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"instance_id": self.instance_id, "case_number": self.case_number, "process_id": self.process_id,
-                "version": self.version, "ok": self.ok, "steps": self.steps, "commands": self.commands,
-                "checked_through": self.checked_through, "first_step": self.first_step,
-                "differences": [d.to_dict() for d in sorted(self.differences, key=lambda d: d.step)]}
-
-
-@dataclass
-class Command:
-    """The events one command appended: they end with the one carrying `case_data`."""
-
-    events: list[AuditEvent]
-
-    @property
-    def kind(self) -> str:
-        types = {e.type for e in self.events}
-        if not types <= COMMAND_TYPES:
-            return "unknown"
-        for marker, kind in (("instance_started", "start"), ("task_completed", "complete"),
-                             ("instance_cancelled", "cancel")):
-            if marker in types:
-                return kind
-        return "timers"
-
-    @property
-    def last(self) -> AuditEvent:
-        return self.events[-1]
-
-    @property
-    def closed(self) -> bool:
-        return "case_data" in (self.last.state or {})
-
-    def first(self, event_type: str) -> AuditEvent | None:
-        return next((e for e in self.events if e.type == event_type), None)
-
-
-def group_commands(events: list[AuditEvent]) -> list[Command]:
-    """Split a case's events into commands; an annotation is a command of its own."""
-    groups: list[Command] = []
-    current: list[AuditEvent] = []
-    for event in events:
-        state = event.state or {}
-        if event.type not in COMMAND_TYPES and "case_data" not in state and not current:
-            groups.append(Command([event]))
-            continue
-        current.append(event)
-        if "case_data" in state:
-            groups.append(Command(current))
-            current = []
-    if current:
-        groups.append(Command(current))
-    return groups
+__all__ = ["Command", "Difference", "ReplayReport", "check", "group_commands"]
 
 
 # ---------------------------------------------------------------- the scratch engine
@@ -163,10 +83,6 @@ def _advance(wf) -> tuple[bool, str | None]:
         task = getattr(exc, "task", None)
         return True, getattr(getattr(task, "task_spec", None), "bpmn_id", None)
 
-
-def _key(event_type: str, element: str | None, data: Mapping[str, Any] | None) -> tuple:
-    targets = tuple((data or {}).get("to") or ()) if event_type == "gateway_taken" else ()
-    return event_type, element, targets
 
 
 def _typed(definition: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -201,7 +117,7 @@ class _Rerun:
             was_completed = self.wf is not None and sw.is_completed(self.wf)
             produced = getattr(self, f"_{command.kind}")(command)
         if command.kind != "cancel" and sw.is_completed(self.wf) and not was_completed:
-            produced.append(_key("instance_completed", None, None))
+            produced.append(event_key("instance_completed", None, None))
         self._map_new_tasks(command)
         return produced
 
@@ -209,10 +125,10 @@ class _Rerun:
         after = sw.snapshot(self.wf)
         events = history.engine_events(before, after, at=dt.datetime.min, actor="", skip=set(skip),
                                        gateway_targets=lambda task_id: sw.chosen_flows(self.wf, task_id))
-        return [_key(e["type"], e["element_id"], e.get("data")) for e in events]
+        return [event_key(e["type"], e["element_id"], e.get("data")) for e in events]
 
     def _failure(self, failed: bool, element: str | None) -> list[tuple]:
-        return [_key("instance_error", element, None)] if failed else []
+        return [event_key("instance_error", element, None)] if failed else []
 
     def _start(self, command: Command) -> list[tuple]:
         started = command.first("instance_started")
@@ -223,7 +139,7 @@ class _Rerun:
         data = self._inputs(started, loader.start_form(self.model), recorded.get("start_data") or {})
         self.wf = sw.new_workflow(self.parsed, data, self.engine)
         failure = _advance(self.wf)
-        return [_key("instance_started", started.element_id, None), *self._engine_events({}),
+        return [event_key("instance_started", started.element_id, None), *self._engine_events({}),
                 *self._failure(*failure)]
 
     def _complete(self, command: Command) -> list[tuple]:
@@ -231,13 +147,16 @@ class _Rerun:
         form = self.model.forms.get(done.data.get("form")) if done.data.get("form") else None
         data = self._inputs(done, form, done.data.get("submitted") or {})
         before = sw.snapshot(self.wf)
-        sw.fire_due_timers(self.wf)  # as the command did before applying the user's input
+        try:
+            sw.fire_due_timers(self.wf)  # as the command did before applying the user's input
+        except Exception as exc:  # noqa: BLE001 - the original command would have been refused
+            raise _Stop(done.seq, "timers", f"a due timer fails on re-execution before this input: {exc}") from exc
         early = self._engine_events(before)
         before = sw.snapshot(self.wf)
         task_id = self._ready_task(done, before)
         sw.run_user_task(self.wf, sw.find_task(self.wf, task_id), data)
         failure = _advance(self.wf)
-        return [*early, _key("task_completed", done.element_id, None),
+        return [*early, event_key("task_completed", done.element_id, None),
                 *self._engine_events(before, {task_id}), *self._failure(*failure)]
 
     def _timers(self, command: Command) -> list[tuple]:
@@ -250,7 +169,7 @@ class _Rerun:
         before = sw.snapshot(self.wf)
         sw.cancel(self.wf)
         self.cancelled = True
-        return [_key("instance_cancelled", None, None), *self._engine_events(before)]
+        return [event_key("instance_cancelled", None, None), *self._engine_events(before)]
 
     def _unknown(self, command: Command) -> list[tuple]:
         odd = next(e for e in command.events if e.type not in COMMAND_TYPES)
@@ -306,100 +225,6 @@ class _Stop(Exception):
         self.difference = Difference(step, what, message, recorded, replayed)
 
 
-# ---------------------------------------------------------------- comparing
-def _bare(state: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    state = state or {}
-    return {name: sorted(state.get(name) or []) for name in SET_NAMES}
-
-
-def _listed(key: tuple) -> list[Any]:
-    return [key[0], key[1], list(key[2])]
-
-
-def _compare_events(command: Command, produced: list[tuple]) -> list[Difference]:
-    recorded = Counter(_key(e.type, e.element_id, e.data) for e in command.events)
-    replayed = Counter(produced)
-    diffs = [Difference(e.seq, "time", "one command's events carry different times", isoformat(e.at),
-                        isoformat(command.last.at)) for e in command.events if e.at != command.last.at]
-    for key in sorted(recorded - replayed, key=str):
-        event = next(e for e in command.events if _key(e.type, e.element_id, e.data) == key)
-        diffs.append(Difference(event.seq, "events", f"recorded event '{key[0]}' on '{key[1]}' is not "
-                                "produced by re-execution", _listed(key), None))
-    for key in sorted(replayed - recorded, key=str):
-        diffs.append(Difference(command.last.seq, "events", f"re-execution produces '{key[0]}' on '{key[1]}', "
-                                "which was not recorded", None, _listed(key)))
-    return diffs
-
-
-def _compare_derived(command: Command, previous: dict[str, list[str]]) -> list[Difference]:
-    """Every event but a command's last stores the sets derived from the events before it."""
-    diffs, sets = [], previous
-    for event in command.events[:-1]:
-        sets = history.apply(sets, {"type": event.type, "element_id": event.element_id})
-        if _bare(event.state) != _bare(sets):
-            diffs.append(Difference(event.seq, "state", "the stored element sets do not follow from the events",
-                                    _bare(event.state), _bare(sets)))
-    return diffs
-
-
-def _compare_sets(step: int, recorded: Mapping[str, Any], replayed: Mapping[str, list[str]]) -> list[Difference]:
-    diffs = []
-    for name in SET_NAMES:
-        have, want = sorted((recorded or {}).get(name) or []), sorted(replayed.get(name) or [])
-        if have != want:
-            diffs.append(Difference(step, name, f"{name} elements differ", have, want))
-    return diffs
-
-
-def _inputs_of(command: Command) -> tuple[AuditEvent | None, Mapping[str, Any]]:
-    started, done = command.first("instance_started"), command.first("task_completed")
-    if started is not None:
-        return started, started.data.get("start_data") or {}
-    if done is not None:
-        return done, done.data.get("submitted") or {}
-    return None, {}
-
-
-class _LaterRecord:
-    """Where a recorded input and a recorded outcome disagree, the record that follows tells which
-    one was changed: the original value is carried on in the case data stored after later commands."""
-
-    def __init__(self, commands: list[Command], final: Mapping[str, Any]):
-        self.stored = [(c.last.seq, (c.last.state or {}).get("case_data") or {}) for c in commands if c.closed]
-        self.final = plain(dict(final or {}))
-
-    def value(self, key: str, after: int) -> Any:
-        for seq, data in self.stored:
-            if seq > after and key in data:
-                return data[key]
-        return self.final.get(key, _ABSENT)
-
-
-def _compare_data(command: Command, replayed: Mapping[str, Any], later: _LaterRecord) -> list[Difference]:
-    """A differing value is blamed on the input event when the input is the odd one out (the case
-    data recorded before and after agree with each other), otherwise on the event holding the outcome."""
-    recorded = (command.last.state or {}).get("case_data") or {}
-    source, inputs = _inputs_of(command)
-    diffs = []
-    for key in sorted(set(recorded) | set(replayed)):
-        have, want = recorded.get(key, _ABSENT), replayed.get(key, _ABSENT)
-        if have == want:
-            continue
-        blamed = command.last.seq
-        if source is not None and key in inputs and plain(inputs[key]) != have \
-                and later.value(key, command.last.seq) == have:
-            blamed = source.seq
-        diffs.append(Difference(blamed, "data", f"case data '{key}' differs", have, want))
-    return diffs
-
-
-def _compare_annotation(event: AuditEvent, previous: dict[str, list[str]]) -> list[Difference]:
-    if _bare(event.state) != previous:
-        return [Difference(event.seq, "state", f"'{event.type}' must not change the element sets",
-                           _bare(event.state), previous)]
-    return []
-
-
 def _compare_final(instance: Instance, rerun: _Rerun, step: int) -> list[Difference]:
     diffs = []
     if instance.status != rerun.status():
@@ -407,30 +232,16 @@ def _compare_final(instance: Instance, rerun: _Rerun, step: int) -> list[Differe
     data = rerun.case_data()
     if plain(instance.data or {}) != data:
         keys = sorted(k for k in set(instance.data or {}) | set(data)
-                      if plain((instance.data or {}).get(k, _ABSENT)) != data.get(k, _ABSENT))
+                      if plain((instance.data or {}).get(k, ABSENT)) != data.get(k, ABSENT))
         diffs.append(Difference(step, "final", f"the case's stored data differs ({', '.join(keys)})",
                                 {k: (instance.data or {}).get(k) for k in keys}, {k: data.get(k) for k in keys}))
     try:
         persisted = history.element_sets(sw.snapshot(store.load(instance)))
     except Exception as exc:  # noqa: BLE001 - a damaged state is a finding, not a crash
         return [*diffs, Difference(step, "final", f"the stored workflow state cannot be loaded: {exc}")]
-    for diff in _compare_sets(step, persisted, rerun.sets()):
+    for diff in compare_sets(step, persisted, rerun.sets()):
         diff.what, diff.message = "final", f"stored workflow state: {diff.message}"
         diffs.append(diff)
-    return diffs
-
-
-def _compare_inbox(instance_id: int, events: list[AuditEvent]) -> list[Difference]:
-    """The inbox rows are a projection: their submitted data must agree with the history."""
-    rows = {row.id: row for row in db.session.execute(
-        sa.select(Task).where(Task.instance_id == instance_id)).scalars()}
-    diffs = []
-    for event in events:
-        row = rows.get(event.task_id or "")
-        if event.type == "task_completed" and row is not None and plain(row.data or {}) != plain(
-                (event.data or {}).get("submitted") or {}):
-            diffs.append(Difference(event.seq, "inbox", f"the task row of '{event.element_id}' shows other data "
-                                    "than the history", (event.data or {}).get("submitted"), row.data))
     return diffs
 
 
@@ -449,27 +260,27 @@ def check(instance_id: int) -> ReplayReport:
     rerun = _Rerun(instance, model)
     previous = {name: [] for name in SET_NAMES}
     commands = group_commands(events)
-    later = _LaterRecord(commands, instance.data)
+    later = LaterRecord(commands, instance.data)
     for command in commands:
         report.commands += 1
         diffs = _check_command(rerun, command, previous, later)
         if diffs:
             report.differences.extend(diffs)
             return report
-        previous = _bare(command.last.state)
+        previous = bare(command.last.state)
         report.checked_through = command.last.seq
     if rerun.wf is None:
         report.differences.append(Difference(1, "events", "the history does not start the case"))
         return report
     report.differences.extend(_compare_final(instance, rerun, events[-1].seq))
-    report.differences.extend(_compare_inbox(instance.id, events))
+    report.differences.extend(compare_inbox(instance.id, events))
     return report
 
 
 def _check_command(rerun: _Rerun, command: Command, previous: dict[str, list[str]],
-                   later: _LaterRecord) -> list[Difference]:
+                   later: LaterRecord) -> list[Difference]:
     if len(command.events) == 1 and not command.closed and command.last.type not in COMMAND_TYPES:
-        return _compare_annotation(command.last, previous)
+        return compare_annotation(command.last, previous)
     if not command.closed:
         return [Difference(command.events[0].seq, "events", "these events do not end a command (no case data "
                            "is recorded after them)")]
@@ -479,7 +290,9 @@ def _check_command(rerun: _Rerun, command: Command, previous: dict[str, list[str
         produced = rerun.run(command)
     except _Stop as stop:
         return [stop.difference]
-    diffs = _compare_events(command, produced) + _compare_derived(command, previous)
-    diffs += _compare_sets(command.last.seq, command.last.state, rerun.sets())
-    diffs += _compare_data(command, rerun.case_data(), later)
+    except Exception as exc:  # noqa: BLE001 - whatever breaks the re-run is a finding at this step
+        return [Difference(command.events[0].seq, "engine", f"re-execution failed: {type(exc).__name__}: {exc}")]
+    diffs = compare_events(command, produced) + compare_derived(command, previous)
+    diffs += compare_sets(command.last.seq, command.last.state, rerun.sets())
+    diffs += compare_data(command, rerun.case_data(), later)
     return diffs
