@@ -160,6 +160,30 @@ def step_count(instance_id: int) -> int:
         AuditEvent.stream == audit.instance_stream(instance_id))).scalar_one()
 
 
+def _since_stored_data(instance_id: int, step: int, window: int = 32) -> list[AuditEvent]:
+    """Events from `step` back to the newest one holding the case data (every command's last
+    event does), newest first; read a window at a time, so a step is a short indexed read."""
+    found: list[AuditEvent] = []
+    top = step
+    while top >= 1:
+        batch = db.session.execute(sa.select(AuditEvent).where(
+            AuditEvent.stream == audit.instance_stream(instance_id), AuditEvent.seq <= top,
+            AuditEvent.seq > top - window).order_by(AuditEvent.seq.desc())).scalars()
+        for event in batch:
+            found.append(event)
+            if "case_data" in (event.state or {}):
+                return found
+        top -= window
+    return found
+
+
+def _data_after(instance_id: int, step: int) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for event in reversed(_since_stored_data(instance_id, step)):
+        data = _overlay(data, event)
+    return data
+
+
 STEP_OUT_OF_RANGE = {"zh": "步骤必须在 1 到 {steps} 之间。", "en": "step must be between 1 and {steps}"}
 
 
@@ -172,20 +196,11 @@ def replay_step(instance: Instance, step: int | None = None, *, lang: str = "zh"
     if not 1 <= step <= steps:
         message = STEP_OUT_OF_RANGE.get(lang, STEP_OUT_OF_RANGE["zh"]).format(steps=steps)
         raise ValidationFailed({"step": [message]})
-    newest_first = db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.stream == audit.instance_stream(instance.id),
-                                    AuditEvent.seq <= step).order_by(AuditEvent.seq.desc())).scalars()
-    since_data: list[AuditEvent] = []
-    for event in newest_first:
-        since_data.append(event)
-        if "case_data" in (event.state or {}):
-            break
-    data: dict[str, Any] = {}
-    for event in reversed(since_data[1:]):
-        data = _overlay(data, event)
-    current = since_data[0]
-    entry = describe(current, element_names(instance), data)
-    data = _overlay(data, current)
+    current = db.session.execute(sa.select(AuditEvent).where(
+        AuditEvent.stream == audit.instance_stream(instance.id), AuditEvent.seq == step)).scalar_one()
+    before = _data_after(instance.id, step - 1) if step > 1 else {}
+    entry = describe(current, element_names(instance), before)
+    data = _overlay(dict(before), current)
     sets = {name: list((current.state or {}).get(name) or []) for name in ("completed", "active", "waiting", "error")}
     return ReplayStep(step, steps, entry, sets, data)
 

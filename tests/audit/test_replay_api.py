@@ -62,3 +62,12 @@ def test_only_people_who_may_read_the_case_see_its_replay(cases, api):
     response = api("eng1").get(f"/process-instances/{case.id}/replay?step=1")
     assert response.status_code == 403
     assert api("auditor1").get("/process-instances/999/replay?step=1").status_code == 404
+
+
+def test_the_step_shows_what_an_input_changed(cases, api):
+    case = cases.claim(amount="800", approved_amount="750")
+    done = next(e for e in audit.events_of(case.id) if e.type == "task_completed")
+    event = api("auditor1").get(f"/process-instances/{case.id}/replay?step={done.seq}").get_json()["event"]
+    changes = {c["field"]: (c["before"], c["after"], c["changed"]) for c in event["changes"]}
+    assert changes["amount"] == ("800.00", "750.00", True)
+    assert changes["approved"] == (None, True, True)
