@@ -84,7 +84,6 @@ def _advance(wf) -> tuple[bool, str | None]:
         return True, getattr(getattr(task, "task_spec", None), "bpmn_id", None)
 
 
-
 def _typed(definition: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict[str, Any]:
     """Recorded inputs are plain JSON; the original run had them typed by the form (Decimal money)."""
     if not definition or not data:
