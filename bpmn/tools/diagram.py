@@ -239,28 +239,9 @@ class Process:
         el = ET.SubElement(process, q("bpmn", TAGS[node.kind]), attrs)
         if node.doc:
             ET.SubElement(el, q("bpmn", "documentation")).text = node.doc
-        extensions = []
-        if node.props:
-            props = ET.Element(q("spiffworkflow", "properties"))
-            for name, value in node.props.items():
-                ET.SubElement(props, q("spiffworkflow", "property"), {"name": name, "value": value})
-            extensions.append(props)
-        if node.operator:
-            op_name, result, params = node.operator
-            operator = ET.Element(q("spiffworkflow", "serviceTaskOperator"), {"id": op_name,
-                                                                             "resultVariable": result})
-            plist = ET.SubElement(operator, q("spiffworkflow", "parameters"))
-            for pid, expression in params.items():
-                ET.SubElement(plist, q("spiffworkflow", "parameter"), {"id": pid, "type": "any",
-                                                                      "value": expression})
-            extensions.append(operator)
-        if node.decision:
-            decision = ET.Element(q("spiffworkflow", "calledDecisionId"))
-            decision.text = node.decision
-            extensions.append(decision)
+        extensions = _extensions(node)
         if extensions:
-            ext = ET.SubElement(el, q("bpmn", "extensionElements"))
-            ext.extend(extensions)
+            ET.SubElement(el, q("bpmn", "extensionElements")).extend(extensions)
         for flow in self.flows:
             if flow.target == node.id:
                 ET.SubElement(el, q("bpmn", "incoming")).text = flow.id
@@ -308,6 +289,28 @@ class Process:
                        for a, b in zip(flow.waypoints, flow.waypoints[1:], strict=False)):
                 return x, y, w, h
         return spots[0]
+
+
+def _extensions(node: Node) -> list[ET.Element]:
+    """SpiffWorkflow's extension elements: form/assignee/due properties, service operator, decision."""
+    extensions = []
+    if node.props:
+        props = ET.Element(q("spiffworkflow", "properties"))
+        for name, value in node.props.items():
+            ET.SubElement(props, q("spiffworkflow", "property"), {"name": name, "value": value})
+        extensions.append(props)
+    if node.operator:
+        op_name, result, params = node.operator
+        operator = ET.Element(q("spiffworkflow", "serviceTaskOperator"), {"id": op_name, "resultVariable": result})
+        plist = ET.SubElement(operator, q("spiffworkflow", "parameters"))
+        for pid, expression in params.items():
+            ET.SubElement(plist, q("spiffworkflow", "parameter"), {"id": pid, "type": "any", "value": expression})
+        extensions.append(operator)
+    if node.decision:
+        decision = ET.Element(q("spiffworkflow", "calledDecisionId"))
+        decision.text = node.decision
+        extensions.append(decision)
+    return extensions
 
 
 def _num(value: float) -> str:

@@ -328,7 +328,8 @@ REVISIT = {
         "客户回访", "Customer revisit",
         f("customer_id", "customer", "客户单位", "Customer", True),
         f("equipment_serial", "equipment", "设备出厂编号", "Equipment serial"),
-        enum("mode", "回访方式", "Mode", [("phone", "电话回访", "Phone"), ("onsite", "现场走访", "On-site visit")], True),
+        enum("mode", "回访方式", "Mode", [("phone", "电话回访", "Phone"), ("onsite", "现场走访", "On-site visit")],
+             True),
         enum("source", "回访来源", "Source", [
             ("manual", "人工发起", "By hand"), ("after_installation", "安装调试后回访", "After installation"),
             ("after_fault", "故障处理后回访", "After a fault"), ("yearly_plan", "年度回访计划", "Yearly plan")]),
