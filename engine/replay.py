@@ -4,8 +4,10 @@ explains the state.
 
 What is re-run, command by command, with the clock set to the command's recorded time (which also
 drives SpiffWorkflow's timers): the start data, each submitted form (matched to its task by element
-id and order, since task ids differ on re-execution; retyped through the pinned form so that money
-is a Decimal again, as it was), timer firings in their recorded order, and cancellations.
+id and order, since task ids differ on re-execution), timer firings in their recorded order, and
+cancellations. The record is plain JSON, so inputs are typed again as the original run had them:
+money fields of the pinned forms become Decimal, and what a flow's prepare_start added to the start
+data takes the type (Decimal, datetime) the stored workflow holds at that path.
 
 What is not re-run: claims, reassignments and other annotations (they do not move the case);
 after-command hooks (they may start other cases); and service-task handlers. A service's answer
@@ -23,7 +25,8 @@ the first command that differs: after that the re-run has left the recorded path
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,8 +35,7 @@ from engine import spiff as sw
 from engine.clock import FakeClock, as_aware, using_clock
 from engine.context import CommandInfo, working_on
 from engine.db import db
-from engine.errors import NotFound, ValidationFailed
-from engine.forms import validate_data
+from engine.errors import NotFound
 from engine.jsonutil import dumps, plain
 from engine.models import AuditEvent, Instance, ModelVersion
 from engine.replay_record import (
@@ -84,14 +86,56 @@ def _advance(wf) -> tuple[bool, str | None]:
         return True, getattr(getattr(task, "task_spec", None), "bpmn_id", None)
 
 
-def _typed(definition: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Recorded inputs are plain JSON; the original run had them typed by the form (Decimal money)."""
-    if not definition or not data:
-        return dict(data)
-    names = {f["name"] for f in definition.get("fields", []) if not f.get("readonly")}
-    typed = validate_data(definition, {k: v for k, v in data.items() if k in names}, resolvers={},
-                          tz=hooks.get().timezone)
-    return {**data, **typed}
+# ---------------------------------------------------------------- typing the recorded inputs
+# The record is plain JSON; the original run had Decimal money (from the forms, and from what a
+# flow's prepare_start computed) and datetimes. A path is a tuple of keys, "*" for any row.
+Converters = dict[tuple, Callable[[str], Any]]
+
+
+def _datetime(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _form_paths(fields: list[Mapping[str, Any]], prefix: tuple = ()) -> tuple[set[tuple], Converters]:
+    """Every path a form declares, and the money fields among them."""
+    declared, money = set(), {}
+    for spec in fields:
+        path = (*prefix, spec["name"])
+        declared.add(path)
+        if spec.get("type") == "number":
+            money[path] = Decimal
+        elif spec.get("type") == "rows":
+            inner_declared, inner_money = _form_paths(spec.get("fields", []), (*path, "*"))
+            declared |= inner_declared
+            money.update(inner_money)
+    return declared, money
+
+
+def _stored_types(value: Any, path: tuple = (), found: Converters | None = None) -> Converters:
+    """The paths holding a Decimal or a datetime in the case data the stored workflow carries."""
+    found = {} if found is None else found
+    if isinstance(value, Decimal):
+        found[path] = Decimal
+    elif isinstance(value, dt.datetime):
+        found[path] = _datetime
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _stored_types(item, (*path, key), found)
+    elif isinstance(value, list):
+        for item in value:
+            _stored_types(item, (*path, "*"), found)
+    return found
+
+
+def _retype(value: Any, converters: Converters, path: tuple = ()) -> Any:
+    convert = converters.get(path)
+    if convert is not None and isinstance(value, str):
+        return convert(value)
+    if isinstance(value, Mapping):
+        return {key: _retype(item, converters, (*path, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_retype(item, converters, (*path, "*")) for item in value]
+    return value
 
 
 class _Rerun:
@@ -106,6 +150,10 @@ class _Rerun:
         self.wf = None
         self.task_map: dict[str, str] = {}  # recorded task id -> re-run task id
         self.cancelled = False
+        try:
+            self.stored_types = _stored_types(sw.case_data(store.load(instance)))
+        except Exception:  # noqa: BLE001 - a damaged state is reported by the final comparison
+            self.stored_types = {}
 
     def run(self, command: Command) -> list[tuple]:
         when = as_aware(command.last.at)
@@ -135,7 +183,8 @@ class _Rerun:
         if recorded.get("version") != self.model.version:
             raise _Stop(started.seq, "input", "the case was started on another version than it is pinned to",
                         recorded.get("version"), self.model.version)
-        data = self._inputs(started, loader.start_form(self.model), recorded.get("start_data") or {})
+        data = self._inputs(started, loader.start_form(self.model), recorded.get("start_data") or {},
+                            computed=True)
         self.wf = sw.new_workflow(self.parsed, data, self.engine)
         failure = _advance(self.wf)
         return [event_key("instance_started", started.element_id, None), *self._engine_events({}),
@@ -174,12 +223,17 @@ class _Rerun:
         odd = next(e for e in command.events if e.type not in COMMAND_TYPES)
         raise _Stop(odd.seq, "unsupported", f"a '{odd.type}' command cannot be re-executed")
 
-    def _inputs(self, event: AuditEvent, form, data: Mapping[str, Any]) -> dict[str, Any]:
+    def _inputs(self, event: AuditEvent, form, data: Mapping[str, Any], computed: bool = False) -> dict[str, Any]:
+        """Form fields are typed by their form; start data also holds what prepare_start computed,
+        typed as the stored workflow holds it."""
+        declared, converters = _form_paths((form or {}).get("fields", []))
+        if computed:
+            converters = {**{p: c for p, c in self.stored_types.items() if p not in declared}, **converters}
         try:
-            return _typed(form, data)
-        except ValidationFailed as exc:
-            raise _Stop(event.seq, "input", "the recorded input does not pass its form", data,
-                        exc.errors) from exc
+            return _retype(dict(data), converters)
+        except (ArithmeticError, ValueError) as exc:
+            raise _Stop(event.seq, "input", f"a recorded value has not the type its form gives it: {exc}",
+                        data) from exc
 
     def _ready_task(self, done: AuditEvent, snap: Mapping[str, sw.TaskInfo]) -> str:
         mapped = self.task_map.get(done.task_id or "")

@@ -131,3 +131,11 @@ def test_re_execution_writes_nothing(cases):
     after = {t.__tablename__: db.session.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
              for t in (AuditEvent, Instance, Task)}
     assert before == after and db.session.get(Instance, case.id).version == version
+
+
+def test_a_recorded_amount_that_is_no_number_is_caught_at_its_step(cases):
+    case = cases.claim(approved_amount="750")
+    done = next(e for e in audit.events_of(case.id) if e.type == "task_completed")
+    tamper(done.id, data={**done.data, "submitted": {**done.data["submitted"], "amount": "七百五"}})
+    report = replay.check(case.id)
+    assert [(d.step, d.what) for d in report.differences] == [(done.seq, "input")]
