@@ -9,6 +9,8 @@ from engine import hooks
 from engine.commands import transaction
 from engine.identity import Actor, create_user
 from tests.audit.demo_cases import Cases
+from tests.audit.flow_cases import SCENARIOS
+from tests.workflows.conftest import actors, flows, records  # noqa: F401 - the flows' fixtures
 
 
 @pytest.fixture
@@ -44,3 +46,10 @@ def archive_folder(app, tmp_path):
     app.config["ARCHIVE_DIR"] = str(tmp_path / "archive")
     yield tmp_path / "archive"
     app.config["ARCHIVE_DIR"] = previous
+
+
+@pytest.fixture
+def demo(flows, actors, clock):  # noqa: F811 - the flows' fixtures
+    """A finished demo case of a real flow, by scenario name (tests/audit/flow_cases.py)."""
+    flows.actors = actors
+    return lambda name: SCENARIOS[name](flows, clock)

@@ -65,7 +65,7 @@ def test_replay_page_carries_the_pinned_diagram_and_the_step_count(cases, audito
     case = cases.claim()
     page = auditor.get(f"/cases/{case.id}/replay?step=3").get_data(as_text=True)
     assert 'id="replay-slider" min="1" max="9" value="3"' in page
-    assert "bpmn-viewer.production.min.js" in page and "js/replay.js" in page
+    assert "bpmn-navigated-viewer.production.min.js" in page and "js/replay.js" in page
     assert "BPMNDiagram" in page  # the pinned version's XML travels with the page
 
 

@@ -14,7 +14,7 @@ from tests.audit.demo_cases import ready
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
-COMMENT = "同意赔偿，配件随下批发货"
+COMMENT = "紧急，同意赔偿"  # the manager's words in the demo compensation case
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +55,10 @@ def login(page, username):
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def test_auditor_steps_through_a_compensation_case_to_the_approvers_comment(cases, page, tmp_path):
-    case = cases.claim(amount="800", comment=COMMENT)
+def test_auditor_steps_through_a_compensation_case_to_the_approvers_comment(demo, page, tmp_path):
+    case = demo("compensation_manager")
     events = audit.events_of(case.id)
-    approval = next(e for e in events if e.type == "task_completed")
+    approval = next(e for e in events if e.type == "task_completed" and e.element_id == "manager_approval")
     login(page, "auditor1")
     page.goto(f"/cases/{case.id}/replay")
     position = page.get_by_test_id("position")
@@ -66,7 +66,7 @@ def test_auditor_steps_through_a_compensation_case_to_the_approvers_comment(case
     page.wait_for_selector(".replay[data-step='1']")
     assert position.text_content() == f"1 / {len(events)}" and "启动案件" in event.text_content()
     assert page.get_by_role("button", name="上一步").is_disabled()
-    assert page.locator(".djs-element[data-element-id=mgr_ok]").count() == 1  # the pinned diagram is drawn
+    assert page.locator(".djs-element[data-element-id=manager_approval]").count() == 1  # the pinned diagram
 
     for step in range(2, approval.seq + 1):
         page.get_by_role("button", name="下一步").click()
@@ -75,19 +75,20 @@ def test_auditor_steps_through_a_compensation_case_to_the_approvers_comment(case
             assert page.get_by_test_id("comment").count() == 0
     assert page.get_by_test_id("comment").text_content() == COMMENT
     assert "审批结果：同意" in page.get_by_test_id("approval").text_content()
-    assert page.locator(".djs-element.replay-done[data-element-id=mgr_ok]").count() == 1
+    assert "售后服务部经理审批" in event.text_content() and "manager1" in event.text_content()
+    assert page.locator(".djs-element.replay-done[data-element-id=manager_approval]").count() == 1
     assert COMMENT in page.get_by_test_id("data").text_content()
     page.screenshot(path=str(tmp_path / "approval-step.png"), full_page=True)
 
     page.get_by_role("button", name="上一步").click()
     page.wait_for_selector(f".replay[data-step='{approval.seq - 1}']")
-    assert page.locator(".djs-element.replay-active[data-element-id=mgr_ok]").count() == 1
+    assert page.locator(".djs-element.replay-active[data-element-id=manager_approval]").count() == 1
     assert page.get_by_test_id("comment").count() == 0
 
     page.get_by_role("button", name="最后一步").click()
     page.wait_for_selector(f".replay[data-step='{len(events)}']")
     assert "案件完成" in event.text_content() and page.get_by_role("button", name="下一步").is_disabled()
-    assert page.locator(".djs-element.replay-done[data-element-id=end]").count() == 1
+    assert page.locator(".djs-element.replay-done[data-element-id=end_approved]").count() == 1
 
     page.locator("#replay-slider").fill("3")
     page.wait_for_selector(".replay[data-step='3']")
