@@ -122,3 +122,10 @@ def test_pages_speak_english_when_asked(cases, auditor):
     assert "Case started" in page and "Comment" in page and "intact, 9 events" in page
     replay = auditor.get(f"/cases/{case.id}/replay").get_data(as_text=True)  # the language is remembered
     assert "Forward" in replay and '"Task completed"' in replay
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(cases, auditor):
+    case = cases.claim(comment="=HYPERLINK(\"http://evil.example\")")
+    text = auditor.get(f"/api/v1/process-instances/{case.id}/history.csv?category=approval").get_data(as_text=True)
+    [row] = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert row["comment"] == "'=HYPERLINK(\"http://evil.example\")"

@@ -185,6 +185,13 @@ def chain_of(instance: Instance) -> audit.Verdict:
     return audit.verify_stream(audit.instance_stream(instance.id))
 
 
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_text(entries: list[audit_queries.HistoryEntry]) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # spreadsheet programs then read the Chinese text as UTF-8
@@ -194,10 +201,11 @@ def csv_text(entries: list[audit_queries.HistoryEntry]) -> str:
         item = entry_item(entry)
         changes = "; ".join(f"{c['field']}: {dumps(c['before'])} -> {dumps(c['after'])}"
                             for c in item["changes"] if c["changed"])
-        writer.writerow([item["seq"], item["at"], item["actor"], item["type"], " ".join(item["categories"]),
-                         item["element_id"] or "", item["element_name"] or "",
-                         "" if item["decision"] is None else dumps(item["decision"]), item["comment"] or "",
-                         changes, canonical(item["data"]), item["hash"]])
+        writer.writerow([_cell(value) for value in (
+            item["seq"], item["at"], item["actor"], item["type"], " ".join(item["categories"]),
+            item["element_id"] or "", item["element_name"] or "",
+            "" if item["decision"] is None else dumps(item["decision"]), item["comment"] or "",
+            changes, canonical(item["data"]), item["hash"])])
     return out.getvalue()
 
 
