@@ -159,10 +159,11 @@ def audit_replay(case: str) -> None:
 @audit_group.command("export")
 @click.argument("case")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="default: stdout")
-def audit_export(case: str, out: Path | None) -> None:
+@click.option("--actor", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+def audit_export(case: str, out: Path | None, actor: str) -> None:
     """Write CASE's full history as signed JSON (every event with its hashes)."""
     instance = _case_or_exit(case)
-    document = archive.sign(archive.case_document(instance, now=clock.now(), exported_by="cli"), archive_key())
+    document = archive.sign(archive.case_document(instance, now=clock.now(), exported_by=actor), archive_key())
     text = dumps(document)
     if out is None:
         click.echo(text)
