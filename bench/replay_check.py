@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -96,6 +99,11 @@ def main() -> None:
         for size in args.sizes:
             measure(size, args.repeat, clock)
         db.drop_all()
+    db.engine.dispose()
+    if url.startswith("postgres"):
+        with psycopg.connect(args.database_url.replace("postgresql+psycopg://", "postgresql://"),
+                             autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "bench_{os.getpid()}" CASCADE')
 
 
 if __name__ == "__main__":
