@@ -99,7 +99,7 @@ def main() -> None:
         for size in args.sizes:
             measure(size, args.repeat, clock)
         db.drop_all()
-    db.engine.dispose()
+        db.engine.dispose()
     if url.startswith("postgres"):
         with psycopg.connect(args.database_url.replace("postgresql+psycopg://", "postgresql://"),
                              autocommit=True) as conn:
