@@ -14,7 +14,7 @@ from engine.clock import now as clock_now
 from engine.context import CommandInfo, working_on
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.forms import validate_data
+from engine.forms import text, validate_data
 from engine.identity import SYSTEM, Actor, get_user
 from engine.jsonutil import dumps, plain
 from engine.models import Instance, Task
@@ -205,7 +205,10 @@ def start_within(*, process_id: str, data: Mapping[str, Any] | None, actor: Acto
                           tz=registry.timezone)
     prepare = registry.prepare_start.get(process_id)
     if prepare is not None:
-        clean = prepare(clean, actor.username)
+        try:
+            clean = prepare(clean, actor.username)
+        except ValidationFailed as exc:  # messages may come as {"zh": ..., "en": ...}
+            raise ValidationFailed({k: [text(m, lang) for m in v] for k, v in exc.errors.items()}) from exc
     now = clock_now()
     naive = now.replace(tzinfo=None)
     instance = Instance(process_id=process_id, model_version_id=model.id, status="running", state="{}",

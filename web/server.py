@@ -18,9 +18,11 @@ from gunicorn.app.base import BaseApplication
 from engine import outbox
 from engine.scheduler import SchedulerHost, TimerScheduler
 from web import create_app
+from workflows import revisit_plan
 
 HOST_KEY = "aftercare_scheduler_host"
 MAIL_EVERY_SECONDS = 30
+PLAN_EVERY_SECONDS = 3600
 
 
 def smtp_settings(config: dict[str, Any]) -> outbox.SmtpSettings | None:
@@ -39,6 +41,7 @@ def build_scheduler(app: Flask) -> TimerScheduler:
     smtp = smtp_settings(app.config)
     if smtp is not None:
         scheduler.add_periodic("outbox.deliver", lambda: outbox.deliver(smtp), MAIL_EVERY_SECONDS)
+    scheduler.add_periodic("revisit_plan.generate", revisit_plan.run, PLAN_EVERY_SECONDS)
     return scheduler
 
 

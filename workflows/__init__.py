@@ -2,11 +2,28 @@
 from __future__ import annotations
 
 from engine.hooks import Hooks
-from workflows import calendar, sla_tracking
+from workflows import calendar, compensation_approval, fault_handling, installation, revisit, sla_tracking, tech_support
+from workflows.dispatch import prefill_hook
+from workflows.records_service import REFERENCES
 from workflows.roles import ROLES
+
+FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support)
 
 
 def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
-    return Hooks(roles=ROLES, timezone=timezone, script_helpers=dict(calendar.SCRIPT_HELPERS),
-                 after_command=[sla_tracking.on_command],
-                 timer_handlers={"sla_warn": sla_tracking.on_warning, "sla_breach": sla_tracking.on_breach})
+    services: dict = {}
+    drafts: dict = {}
+    for flow in FLOWS:
+        services.update(flow.SERVICES)
+        drafts.update(flow.DRAFTS)
+    return Hooks(
+        roles=ROLES,
+        services=services,
+        references=REFERENCES,
+        prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
+        case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
+        after_command=[prefill_hook(drafts), sla_tracking.on_command],
+        script_helpers=dict(calendar.SCRIPT_HELPERS),
+        timer_handlers={"sla_warn": sla_tracking.on_warning, "sla_breach": sla_tracking.on_breach},
+        timezone=timezone,
+    )

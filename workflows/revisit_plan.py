@@ -31,6 +31,7 @@ from engine.db import db
 from engine.errors import AftercareError, Forbidden, ValidationFailed
 from engine.identity import SYSTEM, Actor
 from engine.models import Instance
+from workflows.records import Customer
 
 log = logging.getLogger(__name__)
 PROCESS_ID = "revisit"
@@ -174,17 +175,18 @@ def plan_start(today: dt.date) -> dt.date:
     return row.started_on
 
 
-def generate(customers: Iterable[PlanCustomer], *, process_id: str = PROCESS_ID) -> PlanReport:
+def generate(plan_customers: Iterable[PlanCustomer], *, process_id: str = PROCESS_ID) -> PlanReport:
     """Start the revisit cases whose slots have opened; safe to run any number of times, anywhere."""
     now = clock_now()
     today = now.astimezone(ZoneInfo(hooks.get().timezone)).date()
     since = plan_start(today)
     report = PlanReport()
+    plan_customers = list(plan_customers)
     planned = {(s.customer_id, s.line, s.period) for s in db.session.execute(
         sa.select(PlanSlot.customer_id, PlanSlot.line, PlanSlot.period)).all()}
     db.session.commit()
     for line in (line for line in lines() if line.enabled):
-        for customer in customers:
+        for customer in plan_customers:
             if customer.key != line.for_key_customers:
                 continue
             for slot in open_slots(line, since=since, today=today):
@@ -227,6 +229,21 @@ def _revisit_in(customer_id: int, mode: str, slot: Slot, process_id: str) -> Ins
         Instance.process_id == process_id, Instance.customer_id == customer_id, Instance.started_at >= opened,
         Instance.status != "cancelled", Instance.id.not_in(serving)).order_by(Instance.started_at)).scalars()
     return next((case for case in candidates if (case.data or {}).get("mode", "phone") == mode), None)
+
+
+def customers() -> list[PlanCustomer]:
+    """Every customer on record: key customers, and those a remote fault fix made key revisit targets
+    (art. 27), get the key customers' plan."""
+    return [PlanCustomer(row.id, row.name, key=row.customer_class == "key" or bool(row.key_revisit))
+            for row in db.session.execute(sa.select(Customer).order_by(Customer.id)).scalars()]
+
+
+def run() -> PlanReport:
+    """The scheduler's hourly job."""
+    report = generate(customers())
+    if report.started or report.failed:
+        log.info("revisit plan: %s cases started, %s failed", len(report.started), len(report.failed))
+    return report
 
 
 def slots_for(customer_id: int) -> list[PlanSlot]:

@@ -28,7 +28,7 @@ from engine.db import db
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.identity import Actor
 from engine.models import Instance, Task
-from workflows import calendar
+from workflows import calendar, revisit
 
 UNITS = ("working_days", "working_hours", "days", "hours")
 ANCHORS = ("received_at", "started_at", "parent_ended_at")
@@ -230,13 +230,14 @@ def deadline(sla: SlaRule, start: dt.datetime, cal: calendar.BusinessCalendar) -
 
 def case_deadline(sla: SlaRule, instance: Instance, start: dt.datetime,
                   cal: calendar.BusinessCalendar) -> tuple[dt.datetime, dt.datetime] | None:
-    """(due, warn) from the case's own due date (the close of that day's working hours), if it has one."""
+    """(due, warn) from the case's own due date (the end of that day, as the revisit flow reads a
+    due date picked by hand or by the plan), if it has one."""
     value = (instance.data or {}).get(sla.due_field) if sla.due_field else None
     if not value:
         return None
-    day = dt.date.fromisoformat(str(value)[:10])
-    cal.is_working_day(day)  # a due date in a year the calendar does not know is flagged too
-    due = dt.datetime.combine(day, cal.end, tzinfo=cal.tz).astimezone(dt.UTC)
+    day = str(value)[:10]
+    cal.is_working_day(dt.date.fromisoformat(day))  # a due date in a year the calendar does not know is flagged
+    due = revisit.due_on(day).astimezone(dt.UTC)
     share = Decimal(sla.warn_percent) / 100
     return due, start + (due - start) * float(share) if due > start else due
 

@@ -61,7 +61,7 @@ def test_cases_start_ahead_of_their_due_dates_and_never_twice(plan, clock):
     assert [(c.data["customer_id"], c.data["mode"], c.data["source"], c.data["due_date"]) for c in cases] == [
         (1, "phone", "yearly_plan", "2026-03-31"), (2, "phone", "yearly_plan", "2026-03-31")]
     [call] = queries.tasks_of(cases[0].id, "ready")
-    assert call.due_at == shanghai(2026, 3, 31, 17, 30).replace(tzinfo=None)  # the revisit SLA's deadline
+    assert call.due_at == shanghai(2026, 3, 31, 18, 0).replace(tzinfo=None)  # the revisit SLA's deadline
     assert plan().started == []  # never twice
     assert len(slots()) == 2
 
