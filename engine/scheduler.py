@@ -69,6 +69,10 @@ class TimerScheduler:
         for job_id, func, seconds in self._periodic:
             self._scheduler.add_job(self._in_app, "interval", args=[job_id, func], seconds=seconds, id=job_id,
                                     replace_existing=True, next_run_time=dt.datetime.now(dt.UTC))
+        with self.app.app_context():
+            for kind in timers.unhandled_kinds():
+                log.warning("pending timers of kind '%s' have no handler: they will fail until one is registered",
+                            kind)
         self._remove_listener = timers.on_wake(self.wake)
         self._schedule(clock_now() - ARM_MARGIN)  # catch up at once on whatever fell due while down
         log.info("timer scheduler started")

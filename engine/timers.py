@@ -198,6 +198,13 @@ def _audit(instance: Instance, kind: str, now: dt.datetime, row: Timer, data: di
                            "task_id": row.task_id, "data": data, "state": state}], instance_id=instance.id)
 
 
+def unhandled_kinds() -> list[str]:
+    """Kinds of pending rows that no registered handler fires (checked when the scheduler starts)."""
+    kinds = set(db.session.execute(sa.select(Timer.kind).where(Timer.status == "pending").distinct()).scalars())
+    db.session.commit()
+    return sorted(kinds - {BPMN} - set(hooks.get().timer_handlers))
+
+
 # ---------------------------------------------------------------- incidents
 def failed_timers(instance_id: int | None = None) -> list[Timer]:
     query = sa.select(Timer).where(Timer.status == "failed").order_by(Timer.due_at)

@@ -32,12 +32,14 @@ def on_command(ctx: CommandContext) -> None:
     if instance.process_id == sla_escalation.PROCESS_ID:
         sla_escalation.on_command(ctx)
         return
-    active = [rule for rule in sla.rules() if rule.applies_to(instance)]
     finished = instance.status in ("completed", "cancelled")
+    started = any(event["type"] == "instance_started" for event in ctx.events)
+    if not (ctx.ready_tasks or ctx.closed_tasks or started or finished):
+        return  # a claim, a draft, a timer that changed nothing: no SLA can start or end
+    active = [rule for rule in sla.rules() if rule.applies_to(instance)]
     if not active and not ctx.closed_tasks and not finished:
         return
     existing = {record.rule: record for record in sla.records_of(instance.id)}
-    started = any(event["type"] == "instance_started" for event in ctx.events)
     for rule in active:
         if rule.key in existing:
             continue

@@ -115,6 +115,7 @@ def test_failing_timer_backs_off_then_becomes_an_incident(case, registry, clock,
 
 def test_kind_without_handler_is_reported_not_lost(case, clock):
     timer_id = add_timer(case, "unknown_kind", clock.now())
+    assert timers.unhandled_kinds() == ["unknown_kind"]  # the scheduler warns at start-up
     clock.advance(seconds=1)
     timers.fire_due()
     row = db.session.get(Timer, timer_id)
