@@ -13,6 +13,7 @@ database.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import fcntl
@@ -43,7 +44,8 @@ class TimerScheduler:
         self.app = app
         self.sweep_seconds = sweep_seconds
         self.retry = retry
-        self.total = timers.FireReport()
+        self.total = timers.FireReport()  # counts since start
+        self.recent_lateness: collections.deque[float] = collections.deque(maxlen=10_000)  # seconds
         self.armed_at: dt.datetime | None = None
         self._woken: dt.datetime | None = None
         self._lock = threading.RLock()
@@ -114,6 +116,8 @@ class TimerScheduler:
             with self.app.app_context():
                 report = timers.fire_due(retry=self.retry)
                 due = timers.next_due()
+            self.recent_lateness.extend(report.lateness)
+            report.lateness = []
             self.total.add(report)
             if due is not None and due + ARM_MARGIN <= clock_now():  # held by another process: look again soon
                 not_before = clock_now() + BUSY_PAUSE

@@ -34,7 +34,6 @@ from engine.models import Instance, Timer
 log = logging.getLogger(__name__)
 WAKE_CHANNEL = "aftercare_timers"
 BPMN = "bpmn"
-FIRED, SKIPPED, RETRY, FAILED = "fired", "skipped", "retry", "failed"
 
 
 class TimerError(AftercareError):
