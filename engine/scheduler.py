@@ -51,6 +51,7 @@ class TimerScheduler:
         self._lock = threading.RLock()
         self._firing = threading.Lock()
         self._run_again = False
+        self._stopping = False
         self._remove_listener: Callable[[], None] | None = None
         self._periodic: list[tuple[str, Callable[[], Any], float]] = []
         self._scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={
@@ -83,6 +84,8 @@ class TimerScheduler:
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None
+        with self._lock:  # from here on no job re-arms: APScheduler's shutdown holds the lock add_job needs
+            self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
         log.info("timer scheduler stopped")
@@ -99,7 +102,7 @@ class TimerScheduler:
         """The date job. A run that finds another still firing (the re-arm inside a run can fall due
         at once) leaves it a note to go round again, so no due time is ever skipped."""
         self._run_again = True
-        while self._run_again:
+        while self._run_again and not self._stopping:
             if not self._firing.acquire(blocking=False):
                 return
             try:
@@ -152,6 +155,8 @@ class TimerScheduler:
 
     def _schedule(self, due: dt.datetime | None, not_before: dt.datetime | None = None) -> None:
         with self._lock:
+            if self._stopping:
+                return
             if due is None:
                 self.armed_at = None
                 with contextlib.suppress(JobLookupError):  # it may have just run

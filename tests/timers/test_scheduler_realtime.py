@@ -4,6 +4,7 @@ several scheduler processes on PostgreSQL fire thousands of timers, each exactly
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -11,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, outbox, queries
+from engine import audit, commands, hooks, outbox, queries
 from engine.clock import SystemClock, as_aware, set_clock, utc_naive
 from engine.db import db
 from engine.models import AuditEvent, Timer, User
@@ -258,3 +260,34 @@ def test_a_timer_made_by_another_process_wakes_the_leader(app, database_url, dep
         assert 0 < lateness < 1.0
     finally:
         host.stop()
+
+
+def test_shutdown_while_a_firing_re_arms_does_not_hang(app, deploy, users, real_clock):
+    firing, release = threading.Event(), threading.Event()
+
+    def slow(_context):
+        firing.set()
+        release.wait(5)
+
+    previous = hooks.get()
+    hooks.configure(dataclasses.replace(previous, timer_handlers={**previous.timer_handlers, "slow": slow}))
+    try:
+        deploy("t_approval")
+        case = commands.start_instance(process_id="t_approval", data={"customer_name": "x"}, actor=users["sales1"])
+        now = dt.datetime.now(dt.UTC)
+        with commands.transaction():
+            for n, due in enumerate((now, now + dt.timedelta(hours=1))):  # the second makes the firing re-arm
+                db.session.add(Timer(instance_id=case.id, task_id=f"slow-{n}", element_id="review", kind="slow",
+                                     due_at=utc_naive(due), status="pending", created_at=utc_naive(now)))
+        scheduler = TimerScheduler(app, sweep_seconds=3600)
+        scheduler.start()
+        assert firing.wait(5)
+        stopper = threading.Thread(target=scheduler.shutdown)
+        stopper.start()
+        time.sleep(0.2)  # shutdown is waiting for the running firing
+        release.set()
+        stopper.join(timeout=10)
+        assert not stopper.is_alive(), "shutdown hung"
+    finally:
+        release.set()
+        hooks.configure(previous)
