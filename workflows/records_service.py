@@ -16,7 +16,7 @@ from engine.clock import now, utc_naive
 from engine.commands import transaction
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.forms import validate_data
+from engine.forms import MESSAGES, validate_data
 from engine.identity import Actor
 from engine.models import User
 from workflows.dispatch import PROVINCES, TEAM_NAMES
@@ -46,7 +46,7 @@ def _choices(pairs: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- record forms
 CUSTOMER_FORM = {"title": _label("客户", "Customer"), "fields": [
     {"name": "name", "type": "string", "required": True, "max_length": 200, "label": _label("单位名称", "Name")},
-    {"name": "customer_class", "type": "enum", "required": True, "label": _label("客户类别", "Class"),
+    {"name": "class", "type": "enum", "required": True, "label": _label("客户类别", "Class"),
      "choices": _choices({"key": ("大客户/重点客户", "Key customer"), "ordinary": ("一般客户", "Ordinary")})},
     {"name": "region", "type": "enum", "required": True, "label": _label("地区", "Region"),
      "choices": [{"value": p, "label": p} for p in PROVINCES]},
@@ -216,13 +216,18 @@ def _check_editor(actor: Actor) -> None:
 
 
 def _validate(kind: str, definition, data, *, lang: str, partial: bool) -> dict[str, Any]:
-    if partial:
-        fixed = IMMUTABLE.get(kind, set())
-        definition = _partial(definition, fixed)
-        changed = sorted(fixed.intersection(data)) if isinstance(data, Mapping) else []
-        if changed:
-            raise _error(lang, changed[0], "创建后不能修改。", "This cannot be changed once created.")
-    return validate_data(definition, data, lang=lang, resolvers=REFERENCES)
+    if not partial:
+        return validate_data(definition, data, lang=lang, resolvers=REFERENCES)
+    fixed = IMMUTABLE.get(kind, set())
+    changed = sorted(fixed.intersection(data)) if isinstance(data, Mapping) else []
+    if changed:
+        raise _error(lang, changed[0], "创建后不能修改。", "This cannot be changed once created.")
+    clean = validate_data(_partial(definition, fixed), data, lang=lang, resolvers=REFERENCES)
+    required = {f["name"] for f in definition["fields"] if f.get("required")}
+    cleared = sorted(name for name, value in clean.items() if value is None and name in required)
+    if cleared:  # an update may leave a required field out, but not empty it
+        raise ValidationFailed({name: [MESSAGES.get(lang, MESSAGES["zh"])["required"]] for name in cleared})
+    return clean
 
 
 def _record(actor: Actor, kind: str, event: str, key: Any, values: Mapping[str, Any]) -> None:
@@ -249,7 +254,8 @@ def save_customer(data: Any, *, actor: Actor, lang: str = "zh", customer_id: int
             customer = Customer(created_at=stamp, contacts=[], customer_class="ordinary", address="")
             db.session.add(customer)
         for key, value in clean.items():
-            setattr(customer, key, value if value is not None else ([] if key == "contacts" else ""))
+            attribute = "customer_class" if key == "class" else key
+            setattr(customer, attribute, value if value is not None else ([] if key == "contacts" else ""))
         customer.updated_at = stamp
         db.session.flush()
         _record(actor, "customer", "updated" if customer_id else "created", customer.id, clean)
