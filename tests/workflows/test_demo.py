@@ -33,6 +33,7 @@ def test_init_demo_shows_a_living_system(app, clock):
     assert _count(Instance, Instance.status == "error") == 0
     assert _count(Instance, Instance.parent_id.is_not(None)) == 2  # revisits opened by finished cases
     assert audit.verify_all().ok
+    db.session.commit()  # end this session's read transaction: `init` alters the audit table on PostgreSQL
     again = app.test_cli_runner().invoke(cli, ["init", "--demo"])
     assert again.exit_code == 0 and "none (already there)" in again.output
     assert _count(Customer) == 30 and _count(Instance) == 27
