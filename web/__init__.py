@@ -12,6 +12,7 @@ from engine.db import db, engine_options
 from web import auth, config, errors, i18n, vendor
 from web.api import bp as api_bp
 from web.views.auth_pages import bp as auth_bp
+from web.views.history import bp as history_bp
 from web.views.home import bp as home_bp
 from workflows import build_hooks
 
@@ -43,6 +44,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(history_bp)
     app.register_blueprint(vendor.bp)
 
     @app.get("/healthz", endpoint="health")
