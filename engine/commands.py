@@ -55,6 +55,8 @@ def _authorize(row: Task, actor: Actor) -> None:
 
 
 def _check_starter(model, actor: Actor) -> None:
+    if actor.system:  # follow-up cases opened by the system (an SLA escalation, a revisit plan)
+        return
     role = loader.start_role(model)
     allowed = {role} if role else set()
     starters = _start_property(model, "starters")
@@ -82,6 +84,9 @@ def _advance(wf) -> dict[str, Any] | None:
         task = getattr(exc, "task", None)
         element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
         message = str(exc).split("\n")[0] or type(exc).__name__
+        cause = exc.__cause__ or exc.__context__  # the library wraps the reason in a generic message
+        if isinstance(exc, sw.EngineError) and cause is not None and str(cause) and str(cause) not in message:
+            message = f"{message.rstrip('. ')}: {str(cause).splitlines()[0]}"
         if not isinstance(exc, sw.EngineError | ScriptRejected):
             log.exception("engine failure")
         return {"element_id": element, "message": message, "type": type(exc).__name__}
@@ -141,7 +146,7 @@ def _record(instance: Instance, events: list[dict[str, Any]], after, case_data: 
 
 def _run_due_timers(instance: Instance, wf, actor: Actor, now: dt.datetime) -> list[dict[str, Any]]:
     """Fire timers already due before a user's action is applied, as the scheduler would have."""
-    before = sw.snapshot(wf)
+    before, waiting = sw.snapshot(wf), _waiting_timers(wf)
     if not any(info.is_timer and info.state == "WAITING" for info in before.values()):
         return []
     try:
@@ -150,8 +155,27 @@ def _run_due_timers(instance: Instance, wf, actor: Actor, now: dt.datetime) -> l
         raise Conflict("a deadline of this case is being processed; try again in a moment",
                        instance_id=instance.id) from exc
     after = sw.snapshot(wf)
-    return history.engine_events(before, after, at=now, actor=SYSTEM.username, skip=set(),
-                                 gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
+    return _cycle_events(waiting, wf, after, now) + history.engine_events(
+        before, after, at=now, actor=SYSTEM.username, skip=set(),
+        gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
+
+
+def _waiting_timers(wf) -> dict[str, str]:
+    return {task_id: due for task_id, _element, due in sw.pending_timers(wf)}
+
+
+def _cycle_events(waiting: Mapping[str, str], wf, after, now: dt.datetime) -> list[dict[str, Any]]:
+    """A cycle timer fires and waits again, so it never completes: record each firing explicitly
+    (its due time moved on)."""
+    events = []
+    for task_id, element, due in sw.pending_timers(wf):
+        previous = waiting.get(task_id)
+        if previous is not None and previous != due:
+            name = after[task_id].name if task_id in after else element
+            events.append({"type": "timer_fired", "at": now, "actor": SYSTEM.username, "element_id": element,
+                           "task_id": task_id, "data": {"name": name, "cycle": True, "due": previous,
+                                                        "next": due}})
+    return events
 
 
 def _info(instance: Instance, actor: Actor, now: dt.datetime) -> CommandInfo:
@@ -241,17 +265,18 @@ def fire_timers(*, instance_id: int, actor: Actor = SYSTEM) -> int:
             return 0
         now = clock_now()
         wf = store.load(instance)
-        before = sw.snapshot(wf)
+        before, waiting = sw.snapshot(wf), _waiting_timers(wf)
         with working_on(_info(instance, actor, now)):
             wf.refresh_timers()
             failure = _advance(wf)
         after = sw.snapshot(wf)
-        fired = sum(1 for tid, info in after.items()
-                    if info.is_timer and info.state == "COMPLETED" and before.get(tid, info).state != "COMPLETED")
+        cycles = _cycle_events(waiting, wf, after, now)
+        fired = len(cycles) + sum(1 for tid, info in after.items() if info.is_timer and info.state == "COMPLETED"
+                                  and before.get(tid, info).state != "COMPLETED")
         if fired == 0 and failure is None:
             store.sync_timers(instance, wf, now=now, fired=set())
             return 0
-        _finish(instance, wf, before, [], actor=actor, now=now, failure=failure)
+        _finish(instance, wf, before, cycles, actor=actor, now=now, failure=failure)
     return fired
 
 

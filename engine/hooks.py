@@ -31,6 +31,16 @@ class CommandContext:
 
 
 @dataclass
+class TimerContext:
+    """Handed to a timer handler, inside the transaction that holds the case's lock and marks the
+    row fired: whatever the handler writes commits with it, or not at all."""
+
+    timer: Any  # engine.models.Timer
+    instance: Any  # engine.models.Instance
+    now: dt.datetime
+
+
+@dataclass
 class Hooks:
     roles: Mapping[str, Role] = field(default_factory=dict)
     # service task operator name -> handler(task_data, params) -> JSON-able result
@@ -45,6 +55,8 @@ class Hooks:
     case_prefixes: Mapping[str, str] = field(default_factory=dict)
     # run inside every command's transaction after the projections are written
     after_command: list[Callable[[CommandContext], None]] = field(default_factory=list)
+    # timer row kind (other than 'bpmn') -> handler(TimerContext), e.g. SLA warnings and breaches
+    timer_handlers: Mapping[str, Callable[[TimerContext], None]] = field(default_factory=dict)
     timezone: str = "Asia/Shanghai"
 
     def role_for_lane(self, lane: str | None) -> str | None:

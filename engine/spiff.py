@@ -45,6 +45,7 @@ ParseError = ValidationException
 
 GATEWAYS = {"ExclusiveGateway", "ParallelGateway", "InclusiveGateway", "EventBasedGateway"}
 CATCH_EVENTS = {"IntermediateCatchEvent", "BoundaryEvent", "ReceiveTask"}
+TIMER_EVENTS = CATCH_EVENTS | {"StartEvent"}  # a timer start event fires like a catch event
 
 
 # ---------------------------------------------------------------- serialization
@@ -260,7 +261,7 @@ class TaskInfo:
 
     @property
     def is_timer(self) -> bool:
-        return self.kind in CATCH_EVENTS and isinstance(
+        return self.kind in TIMER_EVENTS and isinstance(
             getattr(self._spec, "event_definition", None), TimerEventDefinition)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from engine import hooks
+from engine import hooks, timers
 from engine.db import db, engine_options
 from web import auth, config, errors, i18n, vendor
 from web.api import bp as api_bp
@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _configure_engine(app: Flask) -> None:
     hooks.configure(build_hooks(timezone=app.config["TIMEZONE"]))
+    timers.install_wake()  # commits that make a timer due earlier wake the scheduler, wherever it runs
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -16,7 +16,7 @@ from engine.commands import transaction
 from engine.errors import AftercareError, DeployError, ValidationFailed
 from engine.identity import Actor, create_user
 from engine.jsonutil import dumps
-from web import create_app
+from web import create_app, schedule_cli
 from web.api.history import archive_dir, archive_key
 from web.server import serve
 from workflows import demo
@@ -227,10 +227,16 @@ def audit_nightly() -> None:
         sys.exit(1)
 
 
+for _command in schedule_cli.COMMANDS:
+    main.add_command(_command)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="default: 1 on SQLite, 2×CPU+1 on PostgreSQL")
-def serve_command(host: str, port: int, workers: int | None) -> None:
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="run the timer scheduler (in exactly one process among all servers on this database)")
+def serve_command(host: str, port: int, workers: int | None, scheduler: bool) -> None:
     """Serve the web app with gunicorn; the timer scheduler runs in exactly one process."""
-    serve(host=host, port=port, workers=workers)
+    serve(host=host, port=port, workers=workers, scheduler=scheduler)

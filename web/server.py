@@ -1,19 +1,74 @@
-"""`aftercare serve`: gunicorn (never Flask's development server).
+"""`aftercare serve`: gunicorn (never Flask's development server), with the timer scheduler.
 
-SQLite has one writer, so it gets one worker with threads; PostgreSQL gets several workers.
+SQLite has one writer, so it gets one worker with threads; PostgreSQL gets several workers. Every
+worker runs a `SchedulerHost`, and exactly one of them holds the lease and runs the scheduler (a
+PostgreSQL advisory lock, or a lock file beside the SQLite database); if that worker dies another
+takes over within seconds. Commands in the other workers wake it through PostgreSQL NOTIFY, and
+starting it fires at once whatever fell due while the server was down.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
+from typing import Any
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from engine import outbox
+from engine.scheduler import SchedulerHost, TimerScheduler
 from web import create_app
+from workflows import revisit_plan
+
+HOST_KEY = "aftercare_scheduler_host"
+MAIL_EVERY_SECONDS = 30
+PLAN_EVERY_SECONDS = 3600
+
+
+def smtp_settings(config: dict[str, Any]) -> outbox.SmtpSettings | None:
+    if not config.get("SMTP_HOST"):
+        return None
+    return outbox.SmtpSettings(
+        host=config["SMTP_HOST"], port=int(config.get("SMTP_PORT") or 25),
+        sender=config.get("SMTP_FROM") or "aftercare@localhost", username=config.get("SMTP_USER"),
+        password=config.get("SMTP_PASSWORD"), starttls=bool(config.get("SMTP_STARTTLS")))
+
+
+def build_scheduler(app: Flask) -> TimerScheduler:
+    """The one scheduler: timers, plus the jobs that must run in one process only."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
+    scheduler = TimerScheduler(app, sweep_seconds=float(app.config.get("SCHEDULER_SWEEP_SECONDS", 60)))
+    smtp = smtp_settings(app.config)
+    if smtp is not None:
+        scheduler.add_periodic("outbox.deliver", lambda: outbox.deliver(smtp), MAIL_EVERY_SECONDS)
+    scheduler.add_periodic("revisit_plan.generate", revisit_plan.run, PLAN_EVERY_SECONDS)
+    return scheduler
+
+
+def start_scheduler_host(app: Flask) -> SchedulerHost | None:
+    """Compete for the scheduler lease in this process (returns None when the app disables it)."""
+    if not app.config.get("SCHEDULER"):
+        return None
+    host = SchedulerHost(app, lambda: build_scheduler(app),
+                         retry_seconds=float(app.config.get("SCHEDULER_RETRY_SECONDS", 5)))
+    app.extensions[HOST_KEY] = host
+    return host.start()
+
+
+def _post_worker_init(worker) -> None:
+    start_scheduler_host(worker.wsgi)
+
+
+def _worker_exit(_server, worker) -> None:
+    host = getattr(worker, "wsgi", None) and worker.wsgi.extensions.get(HOST_KEY)
+    if host is not None:
+        host.stop()
 
 
 class AftercareServer(BaseApplication):
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, scheduler: bool):
         self.options = options
+        self.scheduler = scheduler
         super().__init__()
 
     def load_config(self) -> None:
@@ -21,10 +76,10 @@ class AftercareServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return create_app()
+        return create_app({"SCHEDULER": self.scheduler})
 
 
-def serve(*, host: str, port: int, workers: int | None) -> None:
+def serve(*, host: str, port: int, workers: int | None, scheduler: bool = True) -> None:
     probe = create_app()
     sqlite = probe.config["DATABASE_URL"].startswith("sqlite")
     if workers is None:
@@ -39,5 +94,7 @@ def serve(*, host: str, port: int, workers: int | None) -> None:
         "accesslog": "-",
         "errorlog": "-",
         "preload_app": False,
+        "post_worker_init": _post_worker_init,
+        "worker_exit": _worker_exit,
     }
-    AftercareServer(options).run()
+    AftercareServer(options, scheduler).run()

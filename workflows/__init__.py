@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.hooks import Hooks
-from workflows import compensation_approval, fault_handling, installation, revisit, tech_support
+from workflows import calendar, compensation_approval, fault_handling, installation, revisit, sla_tracking, tech_support
 from workflows.dispatch import prefill_hook
 from workflows.references import REFERENCES
 from workflows.roles import ROLES
@@ -22,6 +22,8 @@ def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
         references=REFERENCES,
         prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
         case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
-        after_command=[prefill_hook(drafts)],
+        after_command=[prefill_hook(drafts), sla_tracking.on_command],
+        script_helpers=dict(calendar.SCRIPT_HELPERS),
+        timer_handlers={"sla_warn": sla_tracking.on_warning, "sla_breach": sla_tracking.on_breach},
         timezone=timezone,
     )

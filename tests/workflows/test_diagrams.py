@@ -54,7 +54,7 @@ def _read(path: Path):
 
 def test_the_five_flows_are_there():
     assert [p.stem for p in DIAGRAMS] == ["compensation_approval", "fault_handling", "installation", "revisit",
-                                          "tech_support"]
+                                          "sla_escalation", "tech_support"]  # + the SLA breach escalation
 
 
 @pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.stem)
