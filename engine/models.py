@@ -40,6 +40,17 @@ class User(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")
 
+    # what a session login (Flask-Login) asks of a user, without the engine importing it
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     @property
     def role_ids(self) -> set[str]:
         return {role.id for role in self.roles}
@@ -108,8 +119,11 @@ class Task(db.Model):
 
     __tablename__ = "task"
     __table_args__ = (
-        sa.Index("ix_task_queue", "status", "role", "due_at"),
+        # the inbox: a role's unassigned queue, one person's tasks, everything open — each read in
+        # due order straight off an index (queries.task_query sorts `due_at NULLS LAST`)
+        sa.Index("ix_task_queue", "status", "role", "assignee", "due_at"),
         sa.Index("ix_task_assignee", "assignee", "status", "due_at"),
+        sa.Index("ix_task_due", "status", "due_at"),
     )
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)  # SpiffWorkflow task id
     instance_id: Mapped[int] = mapped_column(sa.ForeignKey("instance.id"), index=True)

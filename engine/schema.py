@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engine import identity
+from engine import attachments, identity  # noqa: F401 - attachments registers its table
 from engine.db import db, is_postgres
 
 AUDIT_GUARD = """
