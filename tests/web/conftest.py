@@ -7,6 +7,7 @@ import re
 import pytest
 
 from engine import commands, queries
+from engine.db import db
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -24,6 +25,8 @@ class Browser:
             return getattr(self.client, method)(path, **kw)
 
     def _remember_token(self, response) -> None:
+        if not response.content_type.startswith("text/html"):
+            return
         match = CSRF.search(response.get_data(as_text=True))
         if match:
             self.token = match.group(1)
@@ -73,3 +76,28 @@ def approval_case(deploy, users):
                                        actor=users["sales1"])
     [review] = queries.tasks_of(instance.id, "ready")
     return instance, review
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.fixture
+def forms_case(deploy, users):
+    """A t_forms case: sales1 recorded a fault; the engineers' report task (due next day 09:00) waits."""
+    deploy("t_forms")
+    instance = commands.start_instance(process_id="t_forms", data={"customer_name": "昆明精工机械", "region": "云南",
+                                                                   "symptom": "主轴异响"}, actor=users["sales1"])
+    [report] = queries.tasks_of(instance.id, "ready")
+    return instance, report
+
+
+def fresh_task(task_id: str):
+    """The task row as the database has it now (pages commit in their own sessions)."""
+    db.session.expire_all()
+    return queries.task(task_id)
+
+
+def fresh_instance(instance_id: int):
+    db.session.expire_all()
+    return queries.instance(instance_id)
