@@ -165,10 +165,13 @@ def inbox_tabs(actor: Actor) -> tuple[str, ...]:
 
 
 def inbox(actor: Actor, f: TaskFilter, *, page: int, per_page: int) -> Inbox:
+    """One page of a tab with the counts of every tab. Without a tab asked for (or one the
+    person may not have), it opens on their own tasks, or on their queue when they have none."""
     tabs = inbox_tabs(actor)
+    counts = task_counts(actor, with_all="all" in tabs)
     if f.scope not in tabs:
-        f.scope = "mine"
-    return Inbox(paginate(task_query(actor, f), page, per_page), task_counts(actor, with_all="all" in tabs), tabs)
+        f.scope = "mine" if counts["mine"] or not counts["role"] else "role"
+    return Inbox(paginate(task_query(actor, f), page, per_page), counts, tabs)
 
 
 def can_read_case(instance: Instance, actor: Actor) -> bool:

@@ -22,6 +22,10 @@ def row_class(html: str, task_id: str) -> str:
     return re.search(rf'<tr class="task-row ([^"]*)" data-task-id="{task_id}"', html).group(1)
 
 
+def current_tab(html: str) -> str:
+    return re.search(r'aria-current="page" data-tab="(\w+)"', html).group(1)
+
+
 def count(html: str, tab: str) -> int:
     return int(re.search(rf'data-count="{tab}">(\d+)<', html).group(1))
 
@@ -167,3 +171,14 @@ def test_pages_of_twenty_five(as_user, deploy, users):
 def test_the_header_shows_the_open_task_count(as_user, approval_case):
     html = as_user("desk1").get("/cases/").get_data(as_text=True)
     assert re.search(r'data-testid="nav-open-count">1<', html)
+
+
+def test_the_inbox_opens_on_my_tasks_or_on_the_queue_when_i_have_none(as_user, approval_case):
+    _, review = approval_case
+    desk = as_user("desk1")
+    assert current_tab(desk.get("/inbox").get_data(as_text=True)) == "role"
+    desk.post(f"/tasks/{review.id}/claim")
+    html = desk.get("/inbox").get_data(as_text=True)
+    assert current_tab(html) == "mine" and rows(html) == [review.id]
+    assert current_tab(as_user("sales1").get("/inbox").get_data(as_text=True)) == "mine"  # nothing anywhere
+    assert current_tab(desk.get("/inbox?tab=all").get_data(as_text=True)) == "mine"  # not a supervisor

@@ -41,7 +41,7 @@ def _filter() -> queries.TaskFilter:
     args = request.args
     sort = args.get("sort", "due")
     return queries.TaskFilter(
-        scope=args.get("tab", "mine"), process_id=args.get("flow") or None, customer=args.get("customer") or None,
+        scope=args.get("tab", ""), process_id=args.get("flow") or None, customer=args.get("customer") or None,
         region=args.get("region") or None, overdue=args.get("overdue") == "1", q=(args.get("q") or "").strip() or None,
         sort=sort if sort in labels.SORTS else "due", now=now())
 
