@@ -116,9 +116,9 @@ def test_a_photo_chosen_on_the_phone_is_uploaded_at_once(open_session, forms_cas
 def test_phone_width_inbox_and_task_form_need_no_horizontal_scrolling(open_session, forms_case, users, artifacts):
     instance, report = forms_case
     for number in range(6):
-        commands.start_instance(process_id="t_forms", data={"customer_name": f"贵阳永兴重型机械制造有限公司第{number}分厂",
-                                                            "region": "贵州", "symptom": "液压站压力不稳"},
-                                actor=users["sales1"])
+        long_name = f"贵阳永兴重型机械制造有限公司第{number}分厂"
+        commands.start_instance(process_id="t_forms", data={"customer_name": long_name, "region": "贵州",
+                                                            "symptom": "液压站压力不稳"}, actor=users["sales1"])
     session = open_session("eng1", width=390, height=844)
     page = session.go("/inbox?tab=role")
     assert page.locator(".task-row").count() == 7
