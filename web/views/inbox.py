@@ -7,14 +7,14 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import commands, loader, queries
+from engine import commands, queries
 from engine.clock import now
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views import labels
-from web.views.case_view import task_title
 from web.views.messages import explain_error
+from web.views.page_data import inbox_page
 
 bp = Blueprint("inbox", __name__)
 PER_PAGE = 25
@@ -49,13 +49,9 @@ def _filter() -> queries.TaskFilter:
 @bp.get("/inbox")
 def index():
     flt = _filter()
-    result = queries.inbox(current_actor(), flt, page=_int(request.args.get("page"), 1), per_page=PER_PAGE)
-    models = queries.models_for({t.instance_id for t in result.page.items})
-    lang = current_language()
-    titles = {t.id: task_title(t, models.get(t.instance_id), lang) for t in result.page.items}
-    names = queries.display_names({t.assignee for t in result.page.items if t.assignee})
-    return render_template("inbox.html", result=result, flt=flt, titles=titles, names=names, models=models,
-                           flows=loader.latest_all(), regions=_regions_cached(),
+    data = inbox_page(current_actor(), flt, page=_int(request.args.get("page"), 1), per_page=PER_PAGE,
+                      lang=current_language())
+    return render_template("inbox.html", data=data, result=data.inbox, flt=flt, regions=_regions_cached(),
                            filtered=any([flt.process_id, flt.customer, flt.region, flt.overdue, flt.q]))
 
 

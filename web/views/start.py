@@ -9,8 +9,8 @@ from engine.errors import ValidationFailed
 from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views import form_view
-from web.views.case_view import next_task_for, start_choices, start_page
 from web.views.files import store_upload
+from web.views.page_data import next_task_for, start_choices, start_page
 
 bp = Blueprint("start", __name__, url_prefix="/start")
 

@@ -9,9 +9,9 @@ from engine.errors import Conflict, ValidationFailed
 from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views import form_view
-from web.views.case_view import next_task_for, task_page
 from web.views.files import store_upload
 from web.views.messages import explain_error
+from web.views.page_data import next_task_for, task_page
 
 bp = Blueprint("tasks", __name__)
 

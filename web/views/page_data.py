@@ -1,6 +1,6 @@
-"""What the task, case and start pages show, read from the flat tables in a few queries:
-the case summary beside a task, the case page (timeline, forms, deadlines, documents, diagram
-marks), and which flows a person may start. Access rules come from the engine."""
+"""What the pages show, read from the flat tables in a few queries: the inbox page, the case
+summary beside a task, the case page (timeline, forms, deadlines, documents, diagram marks), and
+which flows a person may start. Access rules come from the engine."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +11,7 @@ from engine import attachments, audit, commands, loader, queries
 from engine.db import db
 from engine.errors import Forbidden, NotFound
 from engine.forms import text
-from engine.identity import Actor, users_with_role
+from engine.identity import SYSTEM, Actor, users_with_role
 from engine.models import Attachment, AuditEvent, Instance, ModelVersion, Task
 from web.i18n import translate
 from web.views import labels
@@ -92,6 +92,26 @@ def case_summary(instance: Instance, lang: str) -> CaseSummary:
         open_tasks=[t for t in tasks if t.status == "ready"],
         titles={t.id: task_title(t, model, lang) for t in tasks},
         names=queries.display_names({p for p in people if p}), files=attachments.describe(file_ids))
+
+
+# ---------------------------------------------------------------- the inbox
+@dataclass
+class InboxPage:
+    inbox: queries.Inbox
+    titles: dict[str, str]  # task id -> title in the page's language
+    flows: dict[int, str]  # instance id -> flow name
+    names: dict[str, str]
+    flow_choices: list[tuple[str, str]]  # (process id, name) for the filter
+
+
+def inbox_page(actor: Actor, flt: queries.TaskFilter, *, page: int, per_page: int, lang: str) -> InboxPage:
+    inbox = queries.inbox(actor, flt, page=page, per_page=per_page)
+    models = queries.models_for({t.instance_id for t in inbox.page.items})
+    return InboxPage(
+        inbox=inbox, titles={t.id: task_title(t, models.get(t.instance_id), lang) for t in inbox.page.items},
+        flows={i: flow_name(m.process_id, m.name) for i, m in models.items()},
+        names=queries.display_names({t.assignee for t in inbox.page.items if t.assignee}),
+        flow_choices=[(m.process_id, flow_name(m.process_id, m.name)) for m in loader.latest_all()])
 
 
 # ---------------------------------------------------------------- the task page
@@ -226,6 +246,7 @@ def case_page(instance_id: int, actor: Actor, lang: str) -> CasePage:
     summary = case_summary(instance, lang)
     events = audit.events_of(instance.id)
     summary.names.update(queries.display_names({e.actor for e in events} - set(summary.names)))
+    summary.names.setdefault(SYSTEM.username, translate(N_("系统")))
     titles = element_titles(instance.model, lang)
     last = events[-1].state if events else {}
     marks = {k: list(last.get(k, [])) for k in ("completed", "active", "waiting", "error")}
