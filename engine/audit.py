@@ -38,7 +38,8 @@ def _body(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _head(stream: str) -> AuditStream:
+def head(stream: str) -> AuditStream:
+    """The stream's head, locked for this transaction on PostgreSQL (created if new)."""
     query = sa.select(AuditStream).where(AuditStream.stream == stream)
     if is_postgres():
         query = query.with_for_update()
@@ -51,17 +52,17 @@ def _head(stream: str) -> AuditStream:
 
 def append(stream: str, events: Iterable[dict[str, Any]], *, instance_id: int | None = None) -> list[AuditEvent]:
     """Append events (dicts with type, at, actor and optional element_id, task_id, data, state)."""
-    head = _head(stream)
+    top = head(stream)
     written = []
     for item in events:
         event = AuditEvent(
-            stream=stream, instance_id=instance_id, seq=head.last_seq + 1, type=item["type"],
+            stream=stream, instance_id=instance_id, seq=top.last_seq + 1, type=item["type"],
             at=utc_naive(item["at"]), actor=item["actor"], element_id=item.get("element_id"),
             task_id=item.get("task_id"), data=plain(item.get("data") or {}),
-            state=plain(item.get("state") or {}), prev_hash=head.last_hash,
+            state=plain(item.get("state") or {}), prev_hash=top.last_hash,
         )
-        event.hash = event_hash(head.last_hash, _body(event))
-        head.last_seq, head.last_hash = event.seq, event.hash
+        event.hash = event_hash(top.last_hash, _body(event))
+        top.last_seq, top.last_hash, top.last_state = event.seq, event.hash, event.state
         db.session.add(event)
         written.append(event)
     db.session.flush()
@@ -82,10 +83,11 @@ class Verdict:
 
 
 def verify_stream(stream: str) -> Verdict:
-    head = db.session.get(AuditStream, stream)
+    fresh = {"populate_existing": True}  # verify what is stored, not what this session remembers
+    head = db.session.get(AuditStream, stream, populate_existing=True)
     rows = db.session.execute(
         sa.select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq)
-    ).scalars()
+        .execution_options(**fresh)).scalars()
     prev, expected_seq, count = GENESIS, 1, 0
     for event in rows:
         count += 1
@@ -132,10 +134,9 @@ def events_of(instance_id: int) -> list[AuditEvent]:
         .order_by(AuditEvent.seq)).scalars())
 
 
-def last_event(stream: str) -> AuditEvent | None:
-    return db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq.desc()).limit(1)
-    ).scalar_one_or_none()
+def last_state(stream: str) -> dict[str, Any]:
+    """The element sets after the stream's newest event (read from its head, no event scan)."""
+    return dict(head(stream).last_state or {})
 
 
 def event_time(when: dt.datetime) -> dt.datetime:

@@ -14,7 +14,7 @@ from engine.clock import now as clock_now
 from engine.context import CommandInfo, working_on
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.forms import validate_data
+from engine.forms import text, validate_data
 from engine.identity import SYSTEM, Actor, get_user
 from engine.jsonutil import dumps, plain
 from engine.models import Instance, Task
@@ -142,8 +142,7 @@ def _record(instance: Instance, events: list[dict[str, Any]], after, case_data: 
     if not events:
         return
     stream = audit.instance_stream(instance.id)
-    previous = audit.last_event(stream)
-    sets = {k: v for k, v in (previous.state if previous else {}).items() if k != "case_data"}
+    sets = {k: v for k, v in audit.last_state(stream).items() if k != "case_data"}
     for event in events[:-1]:
         sets = history.apply(sets, event)
         event["state"] = sets
@@ -154,7 +153,13 @@ def _record(instance: Instance, events: list[dict[str, Any]], after, case_data: 
 def _run_due_timers(instance: Instance, wf, actor: Actor, now: dt.datetime) -> list[dict[str, Any]]:
     """Fire timers already due before a user's action is applied, as the scheduler would have."""
     before = sw.snapshot(wf)
-    sw.fire_due_timers(wf)
+    if not any(info.is_timer and info.state == "WAITING" for info in before.values()):
+        return []
+    try:
+        sw.fire_due_timers(wf)
+    except Exception as exc:  # noqa: BLE001 - the scheduler will fire it and record the failure
+        raise Conflict("a deadline of this case is being processed; try again in a moment",
+                       instance_id=instance.id) from exc
     after = sw.snapshot(wf)
     return history.engine_events(before, after, at=now, actor=SYSTEM.username, skip=set(),
                                  gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
@@ -187,7 +192,10 @@ def start_within(*, process_id: str, data: Mapping[str, Any] | None, actor: Acto
                           tz=registry.timezone)
     prepare = registry.prepare_start.get(process_id)
     if prepare is not None:
-        clean = prepare(clean, actor.username)
+        try:
+            clean = prepare(clean, actor.username)
+        except ValidationFailed as exc:  # messages may come as {"zh": ..., "en": ...}
+            raise ValidationFailed({k: [text(m, lang) for m in v] for k, v in exc.errors.items()}) from exc
     now = clock_now()
     naive = now.replace(tzinfo=None)
     instance = Instance(process_id=process_id, model_version_id=model.id, status="running", state="{}",
@@ -216,7 +224,7 @@ def complete_task(*, task_id: str, data: Mapping[str, Any] | None, actor: Actor,
         _authorize(row, actor)
         if row.status != "ready":
             raise Conflict(f"this task is already {row.status}", task_id=task_id, status=row.status)
-        form = instance.model.forms.get(row.form_name) if row.form_name else None
+        form = loader.model(instance.model_version_id).forms.get(row.form_name) if row.form_name else None
         clean = validate_data(form, data, lang=lang, resolvers=registry.references, tz=registry.timezone)
         now = clock_now()
         wf = store.load(instance)
@@ -341,8 +349,7 @@ def cancel_instance(*, instance_id: int, actor: Actor, reason: str) -> Instance:
 
 def _log(instance: Instance, kind: str, actor: Actor, now: dt.datetime, row: Task, data: dict[str, Any]) -> None:
     stream = audit.instance_stream(instance.id)
-    previous = audit.last_event(stream)
-    state = {k: v for k, v in (previous.state if previous else {}).items() if k != "case_data"}
+    state = {k: v for k, v in audit.last_state(stream).items() if k != "case_data"}
     audit.append(stream, [{"type": kind, "at": now, "actor": actor.username, "element_id": row.element_id,
                            "task_id": row.id, "data": {"name": row.name, **data}, "state": state}],
                  instance_id=instance.id)

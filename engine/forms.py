@@ -18,7 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from engine.errors import ValidationFailed
 
 SCALAR_TYPES = {"string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "file"}
-REFERENCE_TYPES = {"customer", "equipment", "engineer"}
+REFERENCE_TYPES = {"customer", "equipment", "engineer", "part"}
 FIELD_TYPES = SCALAR_TYPES | REFERENCE_TYPES | {"rows"}
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -51,6 +51,12 @@ def text(label: Any, lang: str) -> str:
     if isinstance(label, Mapping):
         return str(label.get(lang) or label.get("zh") or label.get("en") or "")
     return "" if label is None else str(label)
+
+
+def localized(error: Exception, lang: str) -> str:
+    """A resolver's message: plain text, or {"zh": ..., "en": ...} picked by language."""
+    message = error.args[0] if error.args else ""
+    return text(message, lang) if isinstance(message, Mapping) else str(error)
 
 
 def _msg(lang: str, key: str, **kw: Any) -> str:
@@ -111,7 +117,7 @@ class _Reference(fields.Field):
         try:
             return self.resolver(value)
         except (ValueError, LookupError) as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(localized(exc, self.lang)) from exc
 
 
 def _choice_values(spec: Mapping[str, Any]) -> list[Any]:

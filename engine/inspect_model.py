@@ -72,40 +72,39 @@ def _node(inv: Inventory, pid: str, node, lanes: Mapping[str, str]) -> None:
     tag = etree.QName(node).localname
     owner = node.getparent()
     owner_id = owner.get("id") if owner is not None else pid
-    ident = node.get("id")
-    if tag == "conditionExpression":
+    owner_tag = etree.QName(owner).localname if owner is not None else ""
+    if tag in ("conditionExpression", "loopCardinality", "completionCondition", "loopCondition"):
         inv.expressions.append(Expression(owner_id, node.text or ""))
     elif tag in ("timeDuration", "timeDate", "timeCycle"):
         event = owner.getparent()
         inv.expressions.append(Expression(event.get("id") if event is not None else owner_id, node.text or ""))
-    elif tag in ("loopCardinality", "completionCondition", "loopCondition"):
-        inv.expressions.append(Expression(owner_id, node.text or ""))
-    elif tag == "script" and owner is not None and etree.QName(owner).localname == "scriptTask":
-        inv.expressions.append(Expression(owner_id, node.text or "", "exec"))
-    elif tag in ("preScript", "postScript"):
-        task = owner.getparent()
+    elif (tag == "script" and owner_tag == "scriptTask") or tag in ("preScript", "postScript"):
+        task = owner if tag == "script" else owner.getparent()
         inv.expressions.append(Expression(task.get("id"), node.text or "", "exec"))
     elif tag == "parameter" and node.get("value") is not None:
-        task = owner.getparent().getparent()
-        inv.expressions.append(Expression(task.get("id"), node.get("value")))
+        inv.expressions.append(Expression(owner.getparent().getparent().get("id"), node.get("value")))
     elif tag == "serviceTaskOperator":
         inv.services.append((owner.getparent().get("id"), node.get("id")))
     elif tag == "calledDecisionId":
         inv.decisions_used.append((owner.getparent().get("id"), (node.text or "").strip()))
     elif tag == "callActivity":
-        inv.called.append((ident, node.get("calledElement")))
+        inv.called.append((node.get("id"), node.get("calledElement")))
     elif tag in ("userTask", "manualTask", "task"):
-        props = _properties(node)
-        inv.user_tasks.append({"id": ident, "name": node.get("name") or ident, "lane": lanes.get(ident),
-                               "form": props.get("form"), "process": pid})
-        for prop in EXPRESSION_PROPERTIES:
-            if props.get(prop):
-                inv.expressions.append(Expression(ident, props[prop]))
-    elif tag == "startEvent" and owner is not None and etree.QName(owner).localname == "process":
+        _user_task(inv, pid, node, lanes)
+    elif tag == "startEvent" and owner_tag == "process":
         props = _properties(node)
         if props.get("form"):
             inv.start_forms[pid] = props["form"]
-        inv.start_lanes[pid] = lanes.get(ident)
+        inv.start_lanes[pid] = lanes.get(node.get("id"))
+
+
+def _user_task(inv: Inventory, pid: str, node, lanes: Mapping[str, str]) -> None:
+    ident, props = node.get("id"), _properties(node)
+    inv.user_tasks.append({"id": ident, "name": node.get("name") or ident, "lane": lanes.get(ident),
+                           "form": props.get("form"), "process": pid})
+    for prop in EXPRESSION_PROPERTIES:
+        if props.get(prop):
+            inv.expressions.append(Expression(ident, props[prop]))
 
 
 def _gateways(inv: Inventory, process) -> None:

@@ -133,9 +133,31 @@ def latest_all() -> list[ModelVersion]:
         .order_by(ModelVersion.process_id)).scalars())
 
 
-# ---------------------------------------------------------------- the parsed-spec cache
+# ---------------------------------------------------------------- caches (model versions are immutable)
 _cache: dict[int, sw.ParsedModel] = {}
+_models: dict[int, ModelVersion] = {}
 _cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+        _models.clear()
+
+
+def model(model_version_id: int) -> ModelVersion:
+    """A model version by id, read once per process (detached: its columns are all loaded)."""
+    with _cache_lock:
+        hit = _models.get(model_version_id)
+    if hit is not None:
+        return hit
+    row = db.session.get(ModelVersion, model_version_id)
+    if row is None:
+        raise NotFound(f"no model version {model_version_id}")
+    db.session.expunge(row)
+    with _cache_lock:
+        _models[model_version_id] = row
+    return row
 
 
 def parsed(model: ModelVersion) -> sw.ParsedModel:
@@ -238,12 +260,30 @@ def _validate(inv: Inventory, sources, forms: FormBundle, uploaded: list[str]) -
     errors: list[dict[str, str]] = []
     if not uploaded:
         errors.append({"element": "bpmn", "problem": "the uploaded BPMN defines no process"})
+    errors += _check_parse(sources, uploaded)
+    errors += _check_tasks(inv, forms, registry)
+    for key, definition in forms.items():
+        errors += [{"element": key, "problem": p} for p in check_definition(key, definition)]
+    errors += _check_expressions(inv, registry)
+    errors += _check_references(inv, registry)
+    errors += [{"element": e, "problem": p} for e, p in inv.gateway_problems]
+    if errors:
+        raise DeployError(errors)
+
+
+def _check_parse(sources, uploaded: list[str]) -> list[dict[str, str]]:
+    errors = []
     for process_id in uploaded:
         try:
             sw.parse(sources, process_id)
         except (sw.ParseError, sw.EngineError, KeyError, ValueError) as exc:
             element = getattr(exc, "id", None) or getattr(exc, "name", None) or process_id
             errors.append({"element": str(element), "problem": str(exc).split("\n")[0]})
+    return errors
+
+
+def _check_tasks(inv: Inventory, forms: FormBundle, registry: hooks.Hooks) -> list[dict[str, str]]:
+    errors = []
     for task in inv.user_tasks:
         if registry.role_for_lane(task["lane"]) is None:
             problem = ("user task is in no lane" if not task["lane"] else
@@ -254,9 +294,11 @@ def _validate(inv: Inventory, sources, forms: FormBundle, uploaded: list[str]) -
     for process_id, form in inv.start_forms.items():
         if f"{process_id}/{form}" not in forms:
             errors.append({"element": process_id, "problem": f"start form '{form}' was not provided"})
-    for key, definition in forms.items():
-        errors += [{"element": key, "problem": p} for p in check_definition(key, definition)]
-    errors += _check_expressions(inv, registry)
+    return errors
+
+
+def _check_references(inv: Inventory, registry: hooks.Hooks) -> list[dict[str, str]]:
+    errors = []
     for element, operator in inv.services:
         if operator not in registry.services:
             errors.append({"element": element, "problem": f"unknown service operator '{operator}'"})
@@ -266,9 +308,7 @@ def _validate(inv: Inventory, sources, forms: FormBundle, uploaded: list[str]) -
     for element, decision in inv.decisions_used:
         if decision not in inv.decisions:
             errors.append({"element": element, "problem": f"decision '{decision}' was not provided"})
-    errors += [{"element": e, "problem": p} for e, p in inv.gateway_problems]
-    if errors:
-        raise DeployError(errors)
+    return errors
 
 
 def _check_expressions(inv: Inventory, registry: hooks.Hooks) -> list[dict[str, str]]:

@@ -58,6 +58,17 @@ class User(db.Model):
     def has_role(self, *role_ids: str) -> bool:
         return bool(self.role_ids.intersection(role_ids))
 
+    # the session-login protocol (is_authenticated, is_active, is_anonymous, get_id)
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class ApiToken(db.Model):
     __tablename__ = "api_token"
@@ -98,6 +109,7 @@ class Instance(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
     state: Mapped[str] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}  # every save is UPDATE ... WHERE version = <read>
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     customer_id: Mapped[int | None] = mapped_column(index=True)
     customer_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -176,6 +188,7 @@ class AuditStream(db.Model):
     stream: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
     last_seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(sa.String(64))
+    last_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # copy of the newest event's state
 
 
 class AuditEvent(db.Model):

@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import hooks, loader
 from engine import spiff as sw
 from engine.clock import utc_naive
 from engine.db import db, is_postgres
 from engine.errors import Conflict, NotFound
-from engine.models import Instance, ModelVersion, Task, Timer
+from engine.models import Instance, Task, Timer
 from engine.scripts import Sandbox
 
 log = logging.getLogger(__name__)
@@ -58,26 +59,29 @@ def lock_task(task_id: str) -> tuple[Task, Instance]:
 
 
 def load(instance: Instance):
-    return sw.load(instance.state, loader.parsed(instance.model), script_engine())
+    return sw.load(instance.state, loader.parsed(loader.model(instance.model_version_id)), script_engine())
 
 
 def save(instance: Instance, wf, *, now: dt.datetime, expected_version: int) -> None:
-    """Write the state with an optimistic version check on top of the lock."""
+    """Write the state; the version column makes the UPDATE conditional on nobody else's save."""
+    instance_id = instance.id
+    if instance.version != expected_version:
+        raise Conflict("the case was changed by someone else; reload and try again", instance_id=instance_id)
     data = sw.case_data(wf)
-    values: dict[str, Any] = {"state": sw.dump(wf), "version": expected_version + 1,
-                              "status": status_of(wf, instance), "data": data, "updated_at": utc_naive(now)}
+    instance.state = sw.dump(wf)
+    instance.status = status_of(wf, instance)
+    instance.data = data
+    instance.updated_at = utc_naive(now)
     for name in CASE_FIELDS:
         if data.get(name) not in (None, ""):
-            values[name] = _case_value(name, data[name])
-    if values["status"] in ("completed", "cancelled") and instance.ended_at is None:
-        values["ended_at"] = utc_naive(now)
-    result = db.session.execute(
-        sa.update(Instance).where(Instance.id == instance.id, Instance.version == expected_version)
-        .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+            setattr(instance, name, _case_value(name, data[name]))
+    if instance.status in ("completed", "cancelled") and instance.ended_at is None:
+        instance.ended_at = utc_naive(now)
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
         raise Conflict("the case was changed by someone else; reload and try again",
-                       instance_id=instance.id)
-    db.session.refresh(instance)
+                       instance_id=instance_id) from exc
 
 
 def _case_value(name: str, value: Any) -> Any:
@@ -197,8 +201,3 @@ def sync_timers(instance: Instance, wf, *, now: dt.datetime, fired: set[str]) ->
     db.session.flush()
 
 
-def model_by_id(model_version_id: int) -> ModelVersion:
-    model = db.session.get(ModelVersion, model_version_id)
-    if model is None:
-        raise NotFound(f"no model version {model_version_id}")
-    return model

@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from engine import identity, loader, schema
 from engine.clock import FakeClock, set_clock
@@ -47,10 +48,20 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (fresh `g` and database session), as in production,
+    even though the test itself holds an app context open."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
                       "LOGIN_MAX_FAILURES": 5})
+    app.test_client_class = FreshContextClient
     with app.app_context():
         schema.create_all()
     return app
@@ -78,7 +89,7 @@ def clock():
 def ctx(app, clock):
     with app.app_context():
         _empty_all_tables()
-        loader._cache.clear()
+        loader.clear_cache()
         throttle.reset()
         sync_roles()
         db.session.commit()

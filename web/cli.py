@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup
 
 from engine import audit, loader, schema
 from engine.commands import transaction
-from engine.errors import AftercareError, DeployError
+from engine.errors import AftercareError, DeployError, ValidationFailed
 from engine.identity import create_user
 from web import create_app
 from web.server import serve
@@ -47,6 +47,9 @@ def _fail(error: AftercareError) -> None:
     if isinstance(error, DeployError):
         for item in error.errors:
             click.echo(f"  {item['element']}: {item['problem']}", err=True)
+    if isinstance(error, ValidationFailed):
+        for field, messages in error.errors.items():
+            click.echo(f"  {field}: {' '.join(messages)}", err=True)
     sys.exit(2)
 
 

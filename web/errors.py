@@ -34,17 +34,17 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _problem(status: int, code: str, message: str, **extra):
-    body = {"code": code, "message": message, **extra}
+def _problem(http_status: int, code: str, message: str, extra: dict | None = None):
+    body = {**(extra or {}), "code": code, "message": message}
     if wants_json():
-        return jsonify(body), status
-    return render_template("error.html", status=status, problem=body), status
+        return jsonify(body), http_status
+    return render_template("error.html", status=http_status, problem=body), http_status
 
 
 def init_app(app) -> None:
     @app.errorhandler(AftercareError)
     def aftercare_error(error: AftercareError):
-        return _problem(status_for(error), error.code, error.message, **error.context)
+        return _problem(status_for(error), error.code, error.message, error.context)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -44,7 +44,7 @@ class FormField(Schema):
     label = fields.String(required=True)
     type = fields.String(required=True, validate=validate.OneOf(sorted(
         {"string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "file", "customer",
-         "equipment", "engineer", "rows"})))
+         "equipment", "engineer", "part", "rows"})))
     required = fields.Boolean(required=True)
     choices = fields.List(fields.Dict())
     fields = fields.List(fields.Dict(), metadata={"description": "the row fields of a `rows` field"})

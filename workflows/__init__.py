@@ -3,9 +3,26 @@ from __future__ import annotations
 
 from engine import attachments
 from engine.hooks import Hooks
+from workflows import compensation_approval, fault_handling, installation, revisit, tech_support
+from workflows.dispatch import prefill_hook
+from workflows.records_service import REFERENCES
 from workflows.roles import ROLES
+
+FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support)
 
 
 def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
-    return Hooks(roles=ROLES, timezone=timezone, references={"file": attachments.resolve_file},
-                 after_command=[attachments.link_case_files])
+    services: dict = {}
+    drafts: dict = {}
+    for flow in FLOWS:
+        services.update(flow.SERVICES)
+        drafts.update(flow.DRAFTS)
+    return Hooks(
+        roles=ROLES,
+        services=services,
+        references={**REFERENCES, "file": attachments.resolve_file},
+        prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
+        case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
+        after_command=[prefill_hook(drafts), attachments.link_case_files],
+        timezone=timezone,
+    )

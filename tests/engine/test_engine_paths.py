@@ -28,8 +28,8 @@ def test_gateway_default_branch_rejects(deploy, users):
 
 def test_script_and_parallel_gateway(deploy, users):
     deploy("t_parallel")
-    case = commands.start_instance(process_id="t_parallel",
-                                   data={"lines": [{"quantity": 2, "price": "100.50"}, {"quantity": 3, "price": 300}]}, actor=users["sales1"])
+    lines = [{"quantity": 2, "price": "100.50"}, {"quantity": 3, "price": 300}]
+    case = commands.start_instance(process_id="t_parallel", data={"lines": lines}, actor=users["sales1"])
     assert case.data["total"] == "1101.00" and case.data["big"] is True
     tasks = ready(case.id)
     assert set(tasks) == {"install", "make"}

@@ -27,7 +27,7 @@ def form_of(task: Task, model: ModelVersion | None, lang: str, full: bool) -> di
 def task_item(task: Task, lang: str = "zh", *, full: bool = False, model: ModelVersion | None = None) -> dict:
     if model is None:
         instance = queries.instance(task.instance_id)
-        model = instance.model if instance else None
+        model = loader.model(instance.model_version_id) if instance else None
     item = {
         "id": task.id, "instance_id": task.instance_id, "process_id": task.process_id,
         "element_id": task.element_id, "name": task.name, "role": task.role, "assignee": task.assignee,
@@ -42,8 +42,9 @@ def task_item(task: Task, lang: str = "zh", *, full: bool = False, model: ModelV
 
 
 def instance_item(instance: Instance, lang: str = "zh", *, detail: bool = True) -> dict[str, Any]:
+    model = loader.model(instance.model_version_id)
     item = {
-        "id": instance.id, "process_id": instance.process_id, "version": instance.model.version,
+        "id": instance.id, "process_id": instance.process_id, "version": model.version,
         "status": instance.status, "case_number": instance.case_number,
         "started_at": isoformat(instance.started_at), "started_by": instance.started_by,
         "ended_at": isoformat(instance.ended_at), "error": instance.error,
@@ -52,8 +53,8 @@ def instance_item(instance: Instance, lang: str = "zh", *, detail: bool = True) 
     if detail:
         tasks = queries.tasks_of(instance.id)
         item["data"] = instance.data
-        item["tasks"] = [task_item(t, lang, model=instance.model) for t in tasks if t.status == "ready"]
-        item["completed_tasks"] = [task_item(t, lang, full=True, model=instance.model)
+        item["tasks"] = [task_item(t, lang, model=model) for t in tasks if t.status == "ready"]
+        item["completed_tasks"] = [task_item(t, lang, full=True, model=model)
                                    for t in tasks if t.status == "completed"]
     return item
 

@@ -1,0 +1,96 @@
+"""Drive cases through the real engine in tests: complete the ready task of an element with a
+valid form (overridable), and read back what the audit log says happened."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine import audit, commands, queries
+from engine.identity import Actor
+from engine.models import Instance, Task
+
+FORM_DATA: dict[str, dict[str, Any]] = {
+    "installation/desk_review": {"customer_checked": True, "contract_checked": True, "departments": ["production"],
+                                 "arrangement": "按合同安排安装调试，提前准备备件"},
+    "installation/vp_approval": {"approved": True, "comment": "同意"},
+    "installation/rejection_notice": {"note": "已告知客户"},
+    "installation/assign_engineer": {"planned_date": "2026-03-10"},
+    "installation/shipping_check": {"shipping_list_ok": True, "packing_list_ok": True, "materials_ready": True},
+    "installation/goods_count": {"arrival_date": "2026-03-09", "handed_over_to": "王工", "items": [
+        {"item": "压滤机", "model": "HX-200", "expected": 2, "received": 2, "condition": "intact"}]},
+    "installation/commissioning": {"started_on": "2026-03-10", "readings": [
+        {"parameter": "过滤压力", "value": "0.6", "unit": "MPa", "standard": "0.5–0.8"}]},
+    "installation/training": {"training_date": "2026-03-11", "topics": "操作与日常维护", "hours": "4",
+                              "attendees": [{"name": "李操作", "position": "操作工"}, {"name": "赵维修"}]},
+    "installation/performance_test": {"passed": True, "results": [
+        {"indicator": "处理量", "target": "20 m³/h", "measured": "21 m³/h"}]},
+    "installation/summary_report": {"summary": "两台设备安装调试完成，性能考核合格", "service_log": "3月9日到场…",
+                                    "days_on_site": 5, "parts_sales": "1200.00"},
+    "installation/manager_review": {"service_quality": "good", "engineer_performance": "excellent",
+                                    "customer_satisfaction": "good", "comment": "按期完成"},
+    "fault_handling/desk_analysis": {"preliminary_judgement": "主轴承损坏", "handling_plan": "更换轴承并检查润滑",
+                                     "suggested_mode": "onsite", "departments": ["rd", "quality"]},
+    "fault_handling/vp_decision": {"service_mode": "onsite", "comment": "同意派员"},
+    "fault_handling/remote_guidance": {"guidance": "指导客户调整液压压力", "channel": "phone",
+                                       "result": "设备恢复运行", "resolved": True},
+    "fault_handling/onsite_investigation": {"findings": "轴承滚道剥落", "cause": "supplier",
+                                            "site_conditions": "连续三班运行"},
+    "fault_handling/repair": {"work_done": "更换主轴承和油封"},
+    "fault_handling/inspection_test": {"test_items": [{"item": "空载运行", "result": "正常"}], "result": "合格"},
+    "fault_handling/trial_run": {"hours": "8", "result": "运行平稳", "customer_confirmed": True},
+    "fault_handling/service_report": {"fault_description": "主轴异响", "cause_analysis": "外购轴承质量问题",
+                                      "handling": "更换轴承", "outcome": "设备恢复正常", "customer_signatory": "王工"},
+    "fault_handling/manager_review": {"service_quality": "good", "engineer_performance": "good",
+                                      "customer_satisfaction": "good"},
+    "compensation_approval/desk_verify": {"evidence_verified": True, "cause_analysis": "外购件质量问题",
+                                          "recommendation": "同意按质保赔偿"},
+    "compensation_approval/manager_approval": {"approved": True, "comment": "同意"},
+    "compensation_approval/vp_approval": {"approved": True, "comment": "同意"},
+    "compensation_approval/gm_approval": {"approved": True, "comment": "同意"},
+    "compensation_approval/rejection_notice": {"note": "已通知客户"},
+    "compensation_approval/production_order": {"order_number": "PO-2026-001", "delivery_date": "2026-03-20"},
+    "compensation_approval/production": {"finished_on": "2026-03-18", "batch_number": "B-01"},
+    "compensation_approval/shipping": {"shipped_on": "2026-03-19", "carrier": "德邦物流", "tracking_number": "DB1"},
+    "compensation_approval/cost_recording": {"machining_cost": "120.00", "purchase_cost": "300.00",
+                                             "freight_cost": "45.50"},
+    "compensation_approval/responsibility": {"responsible_party": "supplier", "finding": "外购轴承质量问题"},
+    "revisit/phone_questionnaire": {"contact_person": "王工", "satisfaction": 4, "equipment_status": "normal",
+                                    "needs": "希望增加培训"},
+    "revisit/visit_request": {"approved": True, "planned_date": "2026-03-20"},
+    "revisit/visit_preparation": {"equipment_models": "HX-200 ×2", "years_in_use": 3},
+    "revisit/onsite_visit": {"meeting_notes": "座谈：设备运行稳定", "site_inspection": "工况良好",
+                             "data_collected": [{"item": "月处理量", "value": "12000 m³"}]},
+    "revisit/satisfaction_survey": {"satisfaction": 5, "product_quality": 5, "service_attitude": 5,
+                                    "response_speed": 4},
+    "revisit/visit_report": {"summary": "客户满意，提出扩产需求"},
+    "revisit/follow_up": {"action_taken": "经理致电客户并安排工程师上门", "resolved": True},
+    "tech_support/answer": {"channel": "phone", "answer": "建议将过滤压力调至0.6MPa"},
+}
+
+
+def ready(instance_id: int) -> dict[str, Task]:
+    return {t.element_id: t for t in queries.tasks_of(instance_id, "ready")}
+
+
+def task_of(case: Instance | int, element: str) -> Task:
+    tasks = ready(case if isinstance(case, int) else case.id)
+    assert element in tasks, f"{element} is not ready; ready: {sorted(tasks)}"
+    return tasks[element]
+
+
+def complete(case: Instance | int, element: str, actor: Actor, **data: Any) -> Instance:
+    """Complete the ready task `element` with its default form data, overridden by `data`."""
+    task = task_of(case, element)
+    return commands.complete_task(task_id=task.id, data={**FORM_DATA.get(task.form_name, {}), **data}, actor=actor)
+
+
+def events(case: Instance) -> list[Any]:
+    return audit.events_of(case.id)
+
+
+def steps(case: Instance) -> list[tuple[str, str]]:
+    """(element, actor) of every completed user task, in order."""
+    return [(e.element_id, e.actor) for e in audit.events_of(case.id) if e.type == "task_completed"]
+
+
+def gateways(case: Instance) -> list[tuple[str, list[str]]]:
+    return [(e.element_id, e.data["to"]) for e in audit.events_of(case.id) if e.type == "gateway_taken"]

@@ -1,0 +1,155 @@
+"""Flow 2, quality fault handling: remote and on-site, with and without warranty parts (Flow 4
+as a call activity), and the revisit opened at the end."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from engine import audit, commands
+from engine.db import db
+from engine.errors import Forbidden, ValidationFailed
+from engine.models import Instance
+from tests.workflows.flowkit import complete, events, gateways, ready, steps, task_of
+from workflows.records import Customer
+
+ONSITE_TAIL = ("inspection_test", "trial_run", "service_report")
+
+
+def report(serial="EQ-SW-001", **extra):
+    return {"equipment_serial": serial, "symptom": "主轴异响，温升高", "occurred_at": "2026-03-01T15:30:00",
+            "damage_extent": "serious", "photos": ["photo-a"], **extra}
+
+
+def start(flows, actors, serial="EQ-SW-001", **extra):
+    return commands.start_instance(process_id="fault_handling", data=report(serial, **extra), actor=actors["sales1"])
+
+
+def to_engineer(case, actors, mode, engineer="eng_sw1"):
+    complete(case, "desk_analysis", actors["desk1"], suggested_mode=mode)
+    return complete(case, "vp_decision", actors["salesvp1"], service_mode=mode, assigned_engineer=engineer)
+
+
+def finish(case, actors, engineer="eng_sw1"):
+    for element in ONSITE_TAIL:
+        case = complete(case, element, actors[engineer])
+    return complete(case, "manager_review", actors["manager1"])
+
+
+def revisit_of(case):
+    return db.session.execute(sa.select(Instance).where(Instance.parent_id == case.id)).scalar_one()
+
+
+def test_report_is_completed_from_the_equipment_record(flows, actors, clock):
+    case = start(flows, actors)
+    data = case.data
+    assert (data["customer_name"], data["equipment_model"], data["factory_date"]) == (
+        "成都蓉城机械有限公司", "HX-200 压滤机", "2025-01-10")
+    assert data["in_warranty"] is True and data["warranty_status"] == "质保期内"
+    assert data["inspection_record"] == "出厂检验合格"
+    assert case.received_at == clock.now().replace(tzinfo=None)  # received now when not given
+    assert (case.equipment_serial, case.region) == ("EQ-SW-001", "四川")
+    old = start(flows, actors, serial="EQ-SW-OLD", received_at="2026-03-01T20:00:00")
+    assert old.data["in_warranty"] is False and old.data["warranty_status"] == "已过质保期"
+    assert old.received_at == dt.datetime(2026, 3, 1, 12, 0)  # 20:00 Shanghai, stored as UTC
+
+
+def test_remote_fix_flags_a_key_revisit_and_opens_the_phone_revisit(flows, actors, clock):
+    case = start(flows, actors)
+    vp = task_of(complete(case, "desk_analysis", actors["desk1"], suggested_mode="remote"), "vp_decision")
+    assert vp.draft == {"assigned_engineer": "eng_sw1", "service_mode": "remote"}
+    case = complete(case, "vp_decision", actors["salesvp1"], service_mode="remote", assigned_engineer="eng_sw2")
+    assert task_of(case, "remote_guidance").assignee == "eng_sw2"
+    case = complete(case, "remote_guidance", actors["eng_sw2"], resolved=True)
+    customer = db.session.get(Customer, flows.sw)
+    assert customer.key_revisit is True and customer.key_revisit_case == case.case_number
+    clock.advance(hours=2)
+    case = complete(case, "manager_review", actors["manager1"])
+    assert case.status == "completed"
+    assert steps(case) == [("desk_analysis", "desk1"), ("vp_decision", "salesvp1"), ("remote_guidance", "eng_sw2"),
+                           ("manager_review", "manager1")]
+    revisit = revisit_of(case)
+    assert revisit.data["source"] == "after_fault" and revisit.equipment_serial == "EQ-SW-001"
+    phone = task_of(revisit, "phone_revisit")
+    assert phone.assignee == "eng_sw2" and phone.due_at == case.ended_at + dt.timedelta(days=14)
+
+
+def test_unresolved_remote_fault_goes_on_site(flows, actors):
+    case = to_engineer(start(flows, actors), actors, "remote")
+    case = complete(case, "remote_guidance", actors["eng_sw1"], resolved=False, result="远程无法排除")
+    assert set(ready(case.id)) == {"onsite_investigation"}
+    complete(case, "onsite_investigation", actors["eng_sw1"])
+    complete(case, "repair", actors["eng_sw1"])  # no warranty parts listed
+    case = finish(case, actors)
+    assert case.status == "completed"
+    assert ("resolved_gateway", ["onsite_merge"]) in gateways(case)
+    assert ("parts_gateway", ["parts_merge"]) in gateways(case)
+
+
+def test_warranty_parts_run_the_compensation_flow_as_a_call_activity(flows, actors):
+    case = to_engineer(start(flows, actors), actors, "onsite")
+    complete(case, "onsite_investigation", actors["eng_sw1"], site_photos=["photo-b"])
+    case = complete(case, "repair", actors["eng_sw1"], emergency=True,
+                    warranty_parts=[{"part_code": "BRG-6205", "quantity": 2}, {"part_code": "SEAL-80", "quantity": 4}])
+    # Flow 4 runs inside this case: the desk verifies, the amount (219.00, emergency) goes to the manager
+    verify = task_of(case, "desk_verify")
+    assert verify.form_name == "compensation_approval/desk_verify" and verify.role == "service_desk"
+    assert case.amount == Decimal("219.00") and case.data["evidence"] == ["photo-a", "photo-b"]
+    complete(case, "desk_verify", actors["desk1"])
+    case = complete(case, "manager_approval", actors["manager1"])
+    for element, who in [("production_order", "sales1"), ("production", "prod1"), ("shipping", "logi1"),
+                         ("cost_recording", "mfg1"), ("responsibility", "qualityvp1")]:
+        case = complete(case, element, actors[who])
+    assert set(ready(case.id)) == {"inspection_test"}
+    assert case.data["compensation_result"] == "approved"
+    case = finish(case, actors)
+    assert case.status == "completed"
+    log = events(case)
+    assert any(e.type == "element_started" and e.element_id == "compensation" for e in log)
+    assert any(e.type == "element_completed" and e.element_id == "compensation" for e in log)
+    assert [e for e, _ in steps(case)].index("manager_approval") < [e for e, _ in steps(case)].index("trial_run")
+    assert audit.verify_all().ok
+
+
+def test_rejected_compensation_lets_the_repair_go_on(flows, actors):
+    case = to_engineer(start(flows, actors), actors, "onsite")
+    complete(case, "onsite_investigation", actors["eng_sw1"])
+    case = complete(case, "repair", actors["eng_sw1"], warranty_parts=[{"part_code": "MTR-2K2", "quantity": 1}])
+    complete(case, "desk_verify", actors["desk1"])
+    complete(case, "vp_approval", actors["salesvp1"])  # not an emergency: VP then general manager
+    case = complete(case, "gm_approval", actors["gm1"], approved=False, comment="属使用不当，不予赔偿")
+    case = complete(case, "rejection_notice", actors["desk1"])
+    assert case.data["compensation_result"] == "rejected"
+    assert set(ready(case.id)) == {"inspection_test"}
+    assert finish(case, actors).status == "completed"
+
+
+def test_out_of_warranty_parts_are_not_claimed(flows, actors):
+    case = to_engineer(start(flows, actors, serial="EQ-SW-OLD"), actors, "onsite")
+    complete(case, "onsite_investigation", actors["eng_sw1"])
+    case = complete(case, "repair", actors["eng_sw1"], warranty_parts=[{"part_code": "BRG-6205", "quantity": 1}])
+    assert set(ready(case.id)) == {"inspection_test"}
+
+
+def test_repair_rejects_unknown_parts(flows, actors):
+    case = to_engineer(start(flows, actors), actors, "onsite")
+    complete(case, "onsite_investigation", actors["eng_sw1"])
+    with pytest.raises(ValidationFailed) as error:
+        complete(case, "repair", actors["eng_sw1"], warranty_parts=[{"part_code": "XX-1", "quantity": 1}])
+    assert error.value.errors == {"warranty_parts.0.part_code": ["零件编号 XX-1 不在零部件目录中。"]}
+    assert set(ready(case.id)) == {"repair"}
+
+
+def test_roles_and_assignment_are_enforced(flows, actors, api):
+    body = {"process_id": "fault_handling", "data": report()}
+    assert api("eng_sw1").post("/process-instances", json=body).status_code == 403
+    created = api("sales1").post("/process-instances", json=body)
+    assert created.status_code == 201
+    case_id = created.get_json()["id"]
+    task = task_of(case_id, "desk_analysis")
+    assert api("salesvp1").post(f"/tasks/{task.id}/complete", json={"data": {}}).status_code == 403
+    to_engineer(case_id, actors, "onsite", engineer="eng_sw2")
+    with pytest.raises(Forbidden):
+        complete(case_id, "onsite_investigation", actors["eng_sw1"])

@@ -1,0 +1,75 @@
+"""Flow 4, parts compensation approval 零部件赔偿 (manual art. 28–30, rule NK-MF25-B): a claim with
+evidence and priced parts lines is verified by the desk; the approval chain comes from the DMN
+table bpmn/compensation_authority.dmn over the total amount and the emergency flag; an approved
+claim is ordered, made, shipped and costed, and the quality VP assigns responsibility. A rejection
+at any approval ends the claim with the reason and tells the desk.
+
+Also called from fault_handling (a call activity) with the engineer's list of warranty parts."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from engine.db import db
+from engine.errors import ValidationFailed
+from engine.identity import users_with_role
+from workflows.case_data import check_owner, equipment_facts, local_date
+from workflows.records import Part
+from workflows.records_service import problem
+
+PROCESS_ID = "compensation_approval"
+CASE_PREFIX = "CMP"
+CENT = Decimal("0.01")
+
+
+# ---------------------------------------------------------------- start preparation
+def prepare_start(data: dict[str, Any], username: str) -> dict[str, Any]:
+    check_owner(data)
+    evidence = data.get("evidence") or []
+    if not isinstance(evidence, list) or not evidence or not all(isinstance(e, str) and e for e in evidence):
+        raise ValidationFailed({"evidence": [problem(
+            "须附客户质量问题来函或设备损坏状况报告（照片）。",
+            "Attach the customer's quality letter or a damage report with photos.")]})
+    lines = price_lines(data["lines"])
+    return {**data, **equipment_facts(data["equipment_serial"], on=local_date(None)),
+            "lines": lines, "amount": claim_amount(lines), "emergency": bool(data.get("emergency")),
+            "requested_by": username}
+
+
+# ---------------------------------------------------------------- assignment
+# Approvers are roles, chosen by the DMN table; nothing is assigned to a named person.
+DRAFTS: dict[str, Any] = {}
+
+
+# ---------------------------------------------------------------- service-task handlers
+def record_copies(data: dict[str, Any], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Approvals in the lower bands are reported to the other leaders for the record: who they are."""
+    roles = params.get("roles") or []
+    return [{"role": role, "users": [user.username for user in users_with_role(role)]} for role in roles]
+
+
+SERVICES = {"record_copies": record_copies}
+
+
+# ---------------------------------------------------------------- domain rules
+def price_lines(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each line with its part name, its unit price (the catalogue's unless one was given) and its
+    total, all Decimal."""
+    priced = []
+    for index, line in enumerate(lines):
+        part = db.session.get(Part, line["part_code"])
+        if part is None:
+            raise ValidationFailed({f"lines.{index}.part_code": [problem(
+                f"零件编号 {line['part_code']} 不在零部件目录中。",
+                f"Part {line['part_code']} is not in the parts catalogue.")]})
+        given = line.get("unit_price")
+        unit_price = Decimal(str(given)) if given not in (None, "") else Decimal(part.price)
+        quantity = int(line["quantity"])
+        priced.append({"part_code": part.code, "part_name": part.name, "quantity": quantity,
+                       "unit_price": unit_price.quantize(CENT), "line_total": (unit_price * quantity).quantize(CENT)})
+    return priced
+
+
+def claim_amount(lines: Iterable[Mapping[str, Any]]) -> Decimal:
+    return sum((Decimal(str(line["line_total"])) for line in lines), Decimal("0.00")).quantize(CENT)
