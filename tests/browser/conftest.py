@@ -36,8 +36,10 @@ def live_server(app):
     thread.join(5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Per module: Playwright's sync API runs its own event loop, and other tests (diagram checks
+    in tests/workflows) start theirs, which cannot happen while this one is open."""
     if not CHROMIUM:
         pytest.fail("chromium is required in CI (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
