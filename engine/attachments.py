@@ -110,9 +110,9 @@ def describe(ids: Iterable[str]) -> dict[str, Attachment]:
 def resolve_file(value: Any) -> str:
     """The `file` reference resolver: a form may only name an attachment that was uploaded."""
     if not isinstance(value, str) or not ID.match(value):
-        raise ValueError("附件编号无效 / invalid attachment id")
+        raise ValueError({"zh": "附件编号无效。", "en": "That is not an attachment id."})
     if db.session.execute(sa.select(Attachment.id).where(Attachment.id == value)).first() is None:
-        raise ValueError("附件不存在，请重新上传 / attachment not found, upload it again")
+        raise ValueError({"zh": "附件不存在，请重新上传。", "en": "The attachment does not exist; upload it again."})
     return value
 
 

@@ -40,17 +40,6 @@ class User(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")
 
-    # what a session login (Flask-Login) asks of a user, without the engine importing it
-    is_authenticated = True
-    is_anonymous = False
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    def get_id(self) -> str:
-        return str(self.id)
-
     @property
     def role_ids(self) -> set[str]:
         return {role.id for role in self.roles}

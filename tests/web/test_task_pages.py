@@ -81,7 +81,7 @@ def test_save_draft_keeps_unvalidated_input_for_later(as_user, forms_case):
     assert fresh_task(report.id).draft == {"summary": "未完", "hours": "abc", "causes": ["design", "misuse"],
                                              "satisfaction": 2, "parts": [], "attendees": [], "photos": []}
     html = eng.get(f"/tasks/{report.id}").get_data(as_text=True)
-    assert "已载入你保存的草稿。" in html and 'value="未完"' in html
+    assert "已填入草稿，可以修改后提交。" in html and 'value="未完"' in html
     assert re.search(r'value="design"\s+checked', html) and re.search(r'value="2" selected', html)
 
 

@@ -22,7 +22,9 @@ from web.views.ui import local
 
 ROW_TOKEN = "__i__"  # stands for the row number in the template row JS clones
 ACCEPT = "image/jpeg,image/png,image/gif,image/webp,application/pdf"
-LOOKUPS = {"customer": "/api/v1/customers", "equipment": "/api/v1/equipment", "engineer": "/api/v1/engineers"}
+# reference type -> (list to suggest from, the item's key the form takes)
+LOOKUPS = {"customer": ("/api/v1/customers", "id"), "equipment": ("/api/v1/equipment", "serial"),
+           "engineer": ("/api/v1/engineers", "username"), "part": ("/api/v1/parts", "code")}
 StoreFile = Callable[[FileStorage, str], str]  # (upload, error key) -> attachment id; raises ValidationFailed
 
 
@@ -73,7 +75,7 @@ def _attrs(spec: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "file":
         attrs["accept"] = spec.get("accept") or ACCEPT
     if kind in LOOKUPS:
-        attrs["data-lookup"] = LOOKUPS[kind]
+        attrs["data-lookup"], attrs["data-lookup-key"] = LOOKUPS[kind]
     return attrs
 
 

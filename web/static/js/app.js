@@ -129,8 +129,10 @@
           input.list.innerHTML = '';
           (data.items || []).forEach(function (item) {
             var option = document.createElement('option');
-            option.value = item.id != null ? item.id : (item.serial || item.username || item.code);
-            option.label = [item.name, item.serial, item.model, item.username, item.region, item.region_team].filter(Boolean).join(' · ');
+            var key = input.getAttribute('data-lookup-key') || 'id';
+            option.value = item[key];
+            option.label = [item.name, item.serial, item.model, item.username, item.region, item.region_team]
+              .filter(function (part) { return part != null && String(part) !== String(item[key]); }).join(' · ');
             input.list.appendChild(option);
           });
         }).catch(function () {});
