@@ -121,6 +121,13 @@ def events_query(instance_id: int, *, types: list[str] | None = None, actor: str
     return query.order_by(AuditEvent.seq)
 
 
+def completion_order(instance_id: int) -> dict[str, int]:
+    """task id -> its place in the case's audit log (several steps may share one clock reading)."""
+    query = sa.select(AuditEvent.task_id, AuditEvent.seq).where(
+        AuditEvent.stream == f"instance:{instance_id}", AuditEvent.type == "task_completed")
+    return {task_id: seq for task_id, seq in db.session.execute(query)}
+
+
 def instance(instance_id: int) -> Instance | None:
     return db.session.get(Instance, instance_id)
 

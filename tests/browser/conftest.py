@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.web.conftest import approval_case, forms_case  # noqa: F401 - the same cases as the page tests
+from tests.web.conftest import actors, approval_case, flows, forms_case, records  # noqa: F401 - as the page tests
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

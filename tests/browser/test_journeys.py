@@ -83,6 +83,12 @@ def test_the_case_page_highlights_the_current_task_on_the_diagram(open_session, 
     assert page.locator(".djs-element.ac-active").count() == 1
     fill = page.eval_on_selector("[data-element-id=review] .djs-visual > rect", "r => getComputedStyle(r).fill")
     assert fill == "rgb(255, 241, 214)"
+    zoom = "() => AftercareDiagram.viewers[0].get('canvas').zoom()"
+    before = page.evaluate(zoom)
+    page.click(".diagram-tools button[aria-label='放大']")
+    assert page.evaluate(zoom) > before
+    page.mouse.wheel(0, 400)  # the page scrolls on past the diagram; the wheel does not zoom it
+    assert page.evaluate(zoom) > before
 
 
 def test_a_wrong_role_can_neither_see_nor_open_another_roles_task(open_session, approval_case):

@@ -8,6 +8,7 @@ import pytest
 
 from engine import commands, queries
 from engine.db import db
+from tests.workflows.conftest import actors, flows, records  # noqa: F401 - the real flows, for pages
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 

@@ -7,13 +7,15 @@ def N_(text: str) -> str:  # noqa: N802 - the conventional name of a "translate 
     return text
 
 
-# The flows staff open by hand, in the order the start page shows them: (page title, what it is for).
+# The flows staff open by hand, in the order the start page shows them: (page title, what it is
+# for, start-form values the page begins with).
 START_PAGES = {
-    "fault_handling": (N_("故障报告"), N_("客户设备出现质量故障：登记故障现象、照片，由售后分析处理")),
-    "installation": (N_("安装申请"), N_("按合同登记设备安装调试需求，经审批后派工程师到现场")),
-    "tech_support": (N_("技术咨询"), N_("客户的技术问题：电话即时解答或 8 小时内书面答复")),
-    "compensation_approval": (N_("赔偿申请"), N_("凭客户质量函或损坏报告申请零部件赔偿，按金额逐级审批")),
-    "revisit": (N_("现场回访申请"), N_("申请到客户现场回访，经理签批后由工程师准备并执行")),
+    "fault_handling": (N_("故障报告"), N_("客户设备出现质量故障：登记故障现象、照片，由售后分析处理"), {}),
+    "installation": (N_("安装申请"), N_("按合同登记设备安装调试需求，经审批后派工程师到现场"), {}),
+    "tech_support": (N_("技术咨询"), N_("客户的技术问题：电话即时解答或 8 小时内书面答复"), {}),
+    "compensation_approval": (N_("赔偿申请"), N_("凭客户质量函或损坏报告申请零部件赔偿，按金额逐级审批"), {}),
+    "revisit": (N_("现场回访申请"), N_("申请到客户现场回访，经理签批后由工程师准备并执行"),
+                {"mode": "onsite", "source": "manual"}),
 }
 
 FLOW_NAMES = {

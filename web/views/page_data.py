@@ -83,7 +83,8 @@ def case_summary(instance: Instance, lang: str) -> CaseSummary:
     request = shown(start_definition, (started.data.get("start_data") if started else None) or {}, lang, _yes_no)
     steps = [Step(t, task_title(t, model, lang), shown(model.forms.get(t.form_name or ""), t.data, lang, _yes_no))
              for t in tasks if t.status == "completed"]
-    steps.sort(key=lambda s: (s.task.completed_at or dt.datetime.min, s.task.id))
+    order = queries.completion_order(instance.id)
+    steps.sort(key=lambda s: (order.get(s.task.id, 1 << 30), s.task.completed_at or dt.datetime.min, s.task.id))
     people = {instance.started_by} | {t.completed_by for t in tasks} | {t.assignee for t in tasks}
     file_ids = [i for v in request + [v for s in steps for v in s.values] if v.type == "file" for i in v.value]
     return CaseSummary(
@@ -214,7 +215,7 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
         subject = task_titles.get(event.task_id or "") or titles.get(event.element_id or "") or data.get("name", "")
         detail = ""
         if event.type == "gateway_taken":
-            detail = " / ".join(titles.get(target, target) for target in data.get("to", []))
+            detail = " / ".join(titles[t] for t in data.get("to", []) if titles.get(t, t) != t)
         elif event.type == "task_reassigned":
             detail = f"{names.get(data.get('from') or '', data.get('from') or '—')} → " \
                      f"{names.get(data.get('to') or '', data.get('to') or '')}"
@@ -228,8 +229,9 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
             subject = data.get("case_number", "")
         elif event.type == "task_ready" and data.get("role"):
             detail = role_name(data["role"])
-        items.append(TimelineItem(event, labels.EVENTS.get(event.type, event.type), subject, detail,
-                                  event.type in labels.MAIN_EVENTS))
+        unnamed = subject in ("", event.element_id)  # e.g. a merging gateway: a detail for the curious
+        main = event.type in labels.MAIN_EVENTS and not (event.type == "gateway_taken" and unnamed)
+        items.append(TimelineItem(event, labels.EVENTS.get(event.type, event.type), subject, detail, main))
     return items
 
 
@@ -268,9 +270,10 @@ def diagram_source(instance_id: int, actor: Actor) -> str:
 @dataclass
 class StartChoice:
     model: ModelVersion
-    title: str  # catalog key or the form's own title
+    title: str
     blurb: str
     known: bool  # one of the request pages staff open by hand
+    prefill: dict[str, str] = field(default_factory=dict)  # start-form values the page begins with
 
 
 def start_choices(actor: Actor, lang: str) -> list[StartChoice]:
@@ -280,10 +283,10 @@ def start_choices(actor: Actor, lang: str) -> list[StartChoice]:
         definition = loader.start_form(model)
         if definition is None or not commands.can_start(model, actor):
             continue
-        title, blurb = labels.START_PAGES.get(process_id, (None, None))
+        title, blurb, prefill = labels.START_PAGES.get(process_id, (None, None, {}))
         choices.append(StartChoice(model, translate(title) if title else (text(definition.get("title"), lang)
                                                                          or model.name),
-                                   translate(blurb) if blurb else model.name, title is not None))
+                                   translate(blurb) if blurb else model.name, title is not None, dict(prefill)))
     order = list(labels.START_PAGES)
     choices.sort(key=lambda c: (not c.known, order.index(c.model.process_id) if c.known else 0, c.model.process_id))
     return choices
@@ -304,6 +307,6 @@ def start_page(process_id: str, actor: Actor, lang: str) -> StartPage:
     if not commands.can_start(model, actor):
         raise Forbidden(f"starting '{process_id}' needs one of the roles {sorted(commands.start_roles(model))}",
                         process_id=process_id)
-    title, _ = labels.START_PAGES.get(process_id, (None, None))
+    title = labels.START_PAGES.get(process_id, (None,))[0]
     return StartPage(model, translate(title) if title else (text(definition.get("title"), lang) or model.name),
                      definition)

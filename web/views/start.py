@@ -20,15 +20,17 @@ def index():
     return render_template("start_list.html", choices=start_choices(current_actor(), current_language()))
 
 
-def _render(page, values, errors=None, status=200):
-    fields = form_view.field_views(page.definition, current_language(), values, errors, fresh=values is None)
+def _render(page, values, errors=None, status=200, *, fresh=False):
+    fields = form_view.field_views(page.definition, current_language(), values, errors, fresh=fresh)
     return render_template("start.html", page=page, fields=fields, errors=errors or {},
                            unplaced=form_view.unplaced_errors(fields, errors)), status
 
 
 @bp.get("/<process_id>")
 def form(process_id: str):
-    return _render(start_page(process_id, current_actor(), current_language()), None)
+    """A fresh form; query arguments named like its fields fill them in (`?mode=onsite`)."""
+    prefill = {key: value for key, value in request.args.items() if key != "lang"}
+    return _render(start_page(process_id, current_actor(), current_language()), prefill, fresh=True)
 
 
 @bp.post("/<process_id>")
