@@ -144,6 +144,12 @@
   if (firstError) { firstError.focus({ preventScroll: false }); }
   else { var summary = document.querySelector('[data-error-summary]'); if (summary) { summary.focus(); } }
 
+  /* ---- on a phone the case summary above a task form starts folded: the facts stay, the
+     request and earlier steps open on a tap, and the form is in reach ---- */
+  if (window.matchMedia && window.matchMedia('(max-width: 959px)').matches) {
+    document.querySelectorAll('.case-aside details.summary-block[open]').forEach(function (d) { d.removeAttribute('open'); });
+  }
+
   /* ---- a click outside the user menu closes it ---- */
   document.addEventListener('click', function (event) {
     document.querySelectorAll('details.usermenu[open]').forEach(function (menu) {
