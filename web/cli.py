@@ -1,19 +1,23 @@
-"""The `aftercare` command: init, serve, deploy, user create, audit verify."""
+"""The `aftercare` command: init, serve, deploy, user create, audit (verify, replay, export, archive, ...)."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from engine import audit, loader, schema
+from engine import archive, audit, audit_queries, clock, hooks, integrity, loader, replay, schema
 from engine.commands import transaction
 from engine.errors import AftercareError, DeployError, ValidationFailed
-from engine.identity import create_user
+from engine.identity import Actor, create_user
+from engine.jsonutil import dumps
 from web import create_app
+from web.api.history import archive_dir, archive_key
 from web.server import serve
 from workflows import demo
 
@@ -121,6 +125,106 @@ def audit_verify() -> None:
     click.echo(f"FAILED: {verdict.stream} event {verdict.first_bad_seq}: {verdict.problem} "
                f"({verdict.events} events checked)", err=True)
     sys.exit(1)
+
+
+def _case_or_exit(reference: str):
+    try:
+        return audit_queries.find_case(reference)
+    except AftercareError as exc:
+        _fail(exc)
+
+
+@audit_group.command("replay")
+@click.argument("case")
+def audit_replay(case: str) -> None:
+    """Re-execute CASE (id or case number) from its recorded inputs on its pinned version and compare
+    with the stored state after every command; exit 1 at the first difference."""
+    instance = _case_or_exit(case)
+    report = replay.check(instance.id)
+    chain = audit.verify_stream(audit.instance_stream(instance.id))
+    name = instance.case_number or instance.id
+    if report.ok:
+        click.echo(f"ok: {name} replays to its stored state ({report.commands} commands, {report.steps} events)")
+    else:
+        click.echo(f"FAILED: {name} differs from its re-execution at step {report.first_step}", err=True)
+        for diff in sorted(report.differences, key=lambda d: d.step):
+            click.echo(f"  step {diff.step} [{diff.what}] {diff.message}: recorded {dumps(diff.recorded)}, "
+                       f"re-executed {dumps(diff.replayed)}", err=True)
+    if not chain.ok:
+        click.echo(f"FAILED: hash chain broken at step {chain.first_bad_seq}: {chain.problem}", err=True)
+    if not (report.ok and chain.ok):
+        sys.exit(1)
+
+
+@audit_group.command("export")
+@click.argument("case")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="default: stdout")
+@click.option("--actor", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+def audit_export(case: str, out: Path | None, actor: str) -> None:
+    """Write CASE's full history as signed JSON (every event with its hashes)."""
+    instance = _case_or_exit(case)
+    document = archive.sign(archive.case_document(instance, now=clock.now(), exported_by=actor), archive_key())
+    text = dumps(document)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"{instance.case_number}: {document['chain']['events']} events written to {out}")
+
+
+@audit_group.command("archive")
+@click.argument("cases", nargs=-1)
+@click.option("--ended-before", type=click.DateTime(["%Y-%m-%d"]), help="archive every finished case ended before")
+@click.option("--actor", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+def audit_archive(cases: tuple[str, ...], ended_before, actor: str) -> None:
+    """Archive finished cases to signed exports in the archive folder; nothing is deleted."""
+    ids = [_case_or_exit(ref).id for ref in cases]
+    if ended_before is not None:
+        ids += archive.finished_unarchived(ended_before=ended_before.replace(tzinfo=ZoneInfo(hooks.get().timezone)))
+    if not ids:
+        click.echo("nothing to archive (name cases or give --ended-before)", err=True)
+        sys.exit(2)
+    operator = Actor(actor, frozenset(), system=True)
+    for instance_id in ids:
+        try:
+            result = archive.archive_case(instance_id, key=archive_key(), actor=operator, now=clock.now(),
+                                          directory=archive_dir())
+        except AftercareError as exc:
+            _fail(exc)
+        click.echo(f"{result.case_number}: archived to {result.path} (sha256 {result.sha256})")
+
+
+@audit_group.command("check-archive")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def audit_check_archive(file: Path) -> None:
+    """Verify an exported or archived file on its own: its hash chain and its signature."""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        click.echo(f"FAILED: {file} is not a JSON export: {exc}", err=True)
+        sys.exit(2)
+    verdict = archive.verify_document(document, archive_key())
+    if verdict.ok:
+        click.echo(f"ok: {document.get('case', {}).get('case_number')}: signature and "
+                   f"{len(document.get('events') or [])} events verified")
+        return
+    click.echo(f"FAILED: {verdict.problem}" + (f" at step {verdict.first_bad_seq}" if verdict.first_bad_seq else ""),
+               err=True)
+    sys.exit(1)
+
+
+@audit_group.command("nightly")
+def audit_nightly() -> None:
+    """Run the integrity check now: every hash chain, and re-execution of newly finished cases."""
+    report = integrity.run_check(now=clock.now())
+    click.echo(f"{'ok' if report.ok else 'FAILED'}: {report.chain.events} events verified, "
+               f"{report.rechecked} cases re-executed")
+    for failure in report.failures:
+        click.echo(f"  {failure['case_number']} step {failure['step']}: {failure['problem']}", err=True)
+    if not report.chain.ok:
+        click.echo(f"  {report.chain.stream} event {report.chain.first_bad_seq}: {report.chain.problem}", err=True)
+    if not report.ok:
+        sys.exit(1)
 
 
 @main.command("serve")

@@ -81,7 +81,7 @@ def test_a_manager_reassigns_to_a_named_user_and_it_is_audited(as_user, approval
     instance, review = approval_case
     manager = as_user("manager1")
     page = manager.get(f"/tasks/{review.id}").get_data(as_text=True)
-    assert "改派任务" in page and '<option value="desk2"' in page and '<option value="sales1"' not in page
+    assert "改派给其他人" in page and '<option value="desk2"' in page and '<option value="sales1"' not in page
     manager.post(f"/tasks/{review.id}/reassign", {"assignee": "desk2", "reason": "desk1 出差"})
     assert fresh_task(review.id).assignee == "desk2"
     event = audit.events_of(instance.id)[-1]

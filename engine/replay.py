@@ -1,0 +1,351 @@
+"""Re-execution check: run a case again from its recorded inputs, on its pinned diagram version, in
+a scratch engine, and compare with what was stored after every command. It proves the history
+explains the state.
+
+What is re-run, command by command, with the clock set to the command's recorded time (which also
+drives SpiffWorkflow's timers): the start data, each submitted form (matched to its task by element
+id and order, since task ids differ on re-execution), timer firings in their recorded order, and
+cancellations. The record is plain JSON, so inputs are typed again as the original run had them:
+money fields of the pinned forms become Decimal, and what a flow's prepare_start added to the start
+data takes the type (Decimal, datetime) the stored workflow holds at that path.
+
+What is not re-run: claims, reassignments and other annotations (they do not move the case);
+after-command hooks (they may start other cases); and service-task handlers. A service's answer
+(a dispatch suggestion, a warranty lookup) depends on the world at that time, so it is an input
+like a form: the scratch engine answers each service call with the value its result variable holds
+in the case data recorded after that command. Nothing is written to the database.
+
+What is compared: per command, (1) the events it recorded against those the re-run produces, as a
+multiset of (type, element, gateway targets); (2) each event's stored element sets against the sets
+derived from the events before it, and on the command's last event the engine's exact sets
+(completed/active/waiting/error) and the case data; at the end (3) the case row's status and data,
+the element sets of the persisted workflow, and the inbox rows' submitted data. The check stops at
+the first command that differs: after that the re-run has left the recorded path.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from engine import audit, history, hooks, loader, store
+from engine import spiff as sw
+from engine.clock import FakeClock, as_aware, using_clock
+from engine.context import CommandInfo, working_on
+from engine.db import db
+from engine.errors import NotFound
+from engine.jsonutil import dumps, plain
+from engine.models import AuditEvent, Instance, ModelVersion
+from engine.replay_record import (
+    ABSENT,
+    COMMAND_TYPES,
+    SET_NAMES,
+    Command,
+    Difference,
+    LaterRecord,
+    ReplayReport,
+    bare,
+    compare_annotation,
+    compare_data,
+    compare_derived,
+    compare_events,
+    compare_inbox,
+    compare_sets,
+    event_key,
+    group_commands,
+)
+from engine.scripts import Sandbox
+
+__all__ = ["Command", "Difference", "ReplayReport", "check", "group_commands"]
+
+
+# ---------------------------------------------------------------- the scratch engine
+class _RecordedServiceEngine(sw.AftercareScriptEngine):
+    """Answers service tasks with the result recorded in the command's case data; never calls out."""
+
+    recorded: Mapping[str, Any] = {}
+
+    def call_service(self, task, operation_name=None, operation_params=None, **_kwargs):
+        variable = task.task_spec.result_variable
+        if variable not in self.recorded:
+            raise sw.WorkflowTaskException(
+                f"the result of service '{operation_name}' ({variable}) is not in the recorded case data",
+                task=task)
+        return dumps(self.recorded[variable])
+
+
+def _advance(wf) -> tuple[bool, str | None]:
+    """Like a command: a failing script becomes an error state, reported as (failed, element)."""
+    try:
+        sw.advance(wf)
+        return False, None
+    except Exception as exc:  # noqa: BLE001 - the original command recorded any failure
+        task = getattr(exc, "task", None)
+        return True, getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+
+
+# ---------------------------------------------------------------- typing the recorded inputs
+# The record is plain JSON; the original run had Decimal money (from the forms, and from what a
+# flow's prepare_start computed) and datetimes. A path is a tuple of keys, "*" for any row.
+Converters = dict[tuple, Callable[[str], Any]]
+
+
+def _datetime(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _form_paths(fields: list[Mapping[str, Any]], prefix: tuple = ()) -> tuple[set[tuple], Converters]:
+    """Every path a form declares, and the money fields among them."""
+    declared, money = set(), {}
+    for spec in fields:
+        path = (*prefix, spec["name"])
+        declared.add(path)
+        if spec.get("type") == "number":
+            money[path] = Decimal
+        elif spec.get("type") == "rows":
+            inner_declared, inner_money = _form_paths(spec.get("fields", []), (*path, "*"))
+            declared |= inner_declared
+            money.update(inner_money)
+    return declared, money
+
+
+def _stored_types(value: Any, path: tuple = (), found: Converters | None = None) -> Converters:
+    """The paths holding a Decimal or a datetime in the case data the stored workflow carries."""
+    found = {} if found is None else found
+    if isinstance(value, Decimal):
+        found[path] = Decimal
+    elif isinstance(value, dt.datetime):
+        found[path] = _datetime
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _stored_types(item, (*path, key), found)
+    elif isinstance(value, list):
+        for item in value:
+            _stored_types(item, (*path, "*"), found)
+    return found
+
+
+def _retype(value: Any, converters: Converters, path: tuple = ()) -> Any:
+    convert = converters.get(path)
+    if convert is not None and isinstance(value, str):
+        return convert(value)
+    if isinstance(value, Mapping):
+        return {key: _retype(item, converters, (*path, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_retype(item, converters, (*path, "*")) for item in value]
+    return value
+
+
+class _Rerun:
+    """One case re-run in memory. Each method runs one recorded command and returns the event keys
+    it produced."""
+
+    def __init__(self, instance: Instance, model: ModelVersion):
+        registry = hooks.get()
+        self.instance, self.model = instance, model
+        self.parsed = loader.parsed(model)
+        self.engine = _RecordedServiceEngine(Sandbox(registry.script_helpers), registry.services)
+        self.wf = None
+        self.task_map: dict[str, str] = {}  # recorded task id -> re-run task id
+        self.cancelled = False
+        try:
+            self.stored_types = _stored_types(sw.case_data(store.load(instance)))
+        except Exception:  # noqa: BLE001 - a damaged state is reported by the final comparison
+            self.stored_types = {}
+
+    def run(self, command: Command) -> list[tuple]:
+        when = as_aware(command.last.at)
+        self.engine.recorded = (command.last.state or {}).get("case_data") or {}
+        info = CommandInfo(self.instance.id, self.instance.case_number, self.instance.process_id,
+                           command.last.actor, when)
+        with using_clock(FakeClock(when)), working_on(info):
+            was_completed = self.wf is not None and sw.is_completed(self.wf)
+            produced = getattr(self, f"_{command.kind}")(command)
+        if command.kind != "cancel" and sw.is_completed(self.wf) and not was_completed:
+            produced.append(event_key("instance_completed", None, None))
+        self._map_new_tasks(command)
+        return produced
+
+    def _engine_events(self, before, skip=frozenset()) -> list[tuple]:
+        after = sw.snapshot(self.wf)
+        events = history.engine_events(before, after, at=dt.datetime.min, actor="", skip=set(skip),
+                                       gateway_targets=lambda task_id: sw.chosen_flows(self.wf, task_id))
+        return [event_key(e["type"], e["element_id"], e.get("data")) for e in events]
+
+    def _failure(self, failed: bool, element: str | None) -> list[tuple]:
+        return [event_key("instance_error", element, None)] if failed else []
+
+    def _start(self, command: Command) -> list[tuple]:
+        started = command.first("instance_started")
+        recorded = started.data or {}
+        if recorded.get("version") != self.model.version:
+            raise _Stop(started.seq, "input", "the case was started on another version than it is pinned to",
+                        recorded.get("version"), self.model.version)
+        data = self._inputs(started, loader.start_form(self.model), recorded.get("start_data") or {},
+                            computed=True)
+        self.wf = sw.new_workflow(self.parsed, data, self.engine)
+        failure = _advance(self.wf)
+        return [event_key("instance_started", started.element_id, None), *self._engine_events({}),
+                *self._failure(*failure)]
+
+    def _complete(self, command: Command) -> list[tuple]:
+        done = command.first("task_completed")
+        form = self.model.forms.get(done.data.get("form")) if done.data.get("form") else None
+        data = self._inputs(done, form, done.data.get("submitted") or {})
+        before = sw.snapshot(self.wf)
+        try:
+            sw.fire_due_timers(self.wf)  # as the command did before applying the user's input
+        except Exception as exc:  # noqa: BLE001 - the original command would have been refused
+            raise _Stop(done.seq, "timers", f"a due timer fails on re-execution before this input: {exc}") from exc
+        early = self._engine_events(before)
+        before = sw.snapshot(self.wf)
+        task_id = self._ready_task(done, before)
+        sw.run_user_task(self.wf, sw.find_task(self.wf, task_id), data)
+        failure = _advance(self.wf)
+        return [*early, event_key("task_completed", done.element_id, None),
+                *self._engine_events(before, {task_id}), *self._failure(*failure)]
+
+    def _timers(self, command: Command) -> list[tuple]:
+        before = sw.snapshot(self.wf)
+        self.wf.refresh_timers()
+        failure = _advance(self.wf)
+        return [*self._engine_events(before), *self._failure(*failure)]
+
+    def _cancel(self, command: Command) -> list[tuple]:
+        before = sw.snapshot(self.wf)
+        sw.cancel(self.wf)
+        self.cancelled = True
+        return [event_key("instance_cancelled", None, None), *self._engine_events(before)]
+
+    def _unknown(self, command: Command) -> list[tuple]:
+        odd = next(e for e in command.events if e.type not in COMMAND_TYPES)
+        raise _Stop(odd.seq, "unsupported", f"a '{odd.type}' command cannot be re-executed")
+
+    def _inputs(self, event: AuditEvent, form, data: Mapping[str, Any], computed: bool = False) -> dict[str, Any]:
+        """Form fields are typed by their form; start data also holds what prepare_start computed,
+        typed as the stored workflow holds it."""
+        declared, converters = _form_paths((form or {}).get("fields", []))
+        if computed:
+            converters = {**{p: c for p, c in self.stored_types.items() if p not in declared}, **converters}
+        try:
+            return _retype(dict(data), converters)
+        except (ArithmeticError, ValueError) as exc:
+            raise _Stop(event.seq, "input", f"a recorded value has not the type its form gives it: {exc}",
+                        data) from exc
+
+    def _ready_task(self, done: AuditEvent, snap: Mapping[str, sw.TaskInfo]) -> str:
+        mapped = self.task_map.get(done.task_id or "")
+        if mapped and mapped in snap and snap[mapped].state == "READY":
+            return mapped
+        candidates = sorted((i for i in snap.values() if i.manual and i.state == "READY"
+                             and i.element_id == done.element_id), key=lambda i: i.changed)
+        if not candidates:
+            raise _Stop(done.seq, "input", f"task '{done.element_id}' was completed, but on re-execution it "
+                        "is not ready", done.element_id, sorted(i.element_id for i in snap.values()
+                                                                if i.manual and i.state == "READY"))
+        return candidates[0].id
+
+    def _map_new_tasks(self, command: Command) -> None:
+        """Pair the tasks that became ready with the recorded task_ready events, by element and order."""
+        known = set(self.task_map.values())
+        fresh = sorted((i for i in sw.snapshot(self.wf).values()
+                        if i.manual and i.state == "READY" and i.id not in known), key=lambda i: i.changed)
+        for event in command.events:
+            if event.type != "task_ready":
+                continue
+            match = next((i for i in fresh if i.element_id == event.element_id), None)
+            if match is not None:
+                fresh.remove(match)
+                self.task_map[event.task_id] = match.id
+
+    def sets(self) -> dict[str, list[str]]:
+        return history.element_sets(sw.snapshot(self.wf))
+
+    def case_data(self) -> dict[str, Any]:
+        return plain(sw.case_data(self.wf))
+
+    def status(self) -> str:
+        return store.status_of(self.wf, SimpleNamespace(status="cancelled" if self.cancelled else "running"))
+
+
+class _Stop(Exception):
+    """The re-run cannot go on: one difference, at one step."""
+
+    def __init__(self, step: int, what: str, message: str, recorded: Any = None, replayed: Any = None):
+        super().__init__(message)
+        self.difference = Difference(step, what, message, recorded, replayed)
+
+
+def _compare_final(instance: Instance, rerun: _Rerun, step: int) -> list[Difference]:
+    diffs = []
+    if instance.status != rerun.status():
+        diffs.append(Difference(step, "final", "the case's status differs", instance.status, rerun.status()))
+    data = rerun.case_data()
+    if plain(instance.data or {}) != data:
+        keys = sorted(k for k in set(instance.data or {}) | set(data)
+                      if plain((instance.data or {}).get(k, ABSENT)) != data.get(k, ABSENT))
+        diffs.append(Difference(step, "final", f"the case's stored data differs ({', '.join(keys)})",
+                                {k: (instance.data or {}).get(k) for k in keys}, {k: data.get(k) for k in keys}))
+    try:
+        persisted = history.element_sets(sw.snapshot(store.load(instance)))
+    except Exception as exc:  # noqa: BLE001 - a damaged state is a finding, not a crash
+        return [*diffs, Difference(step, "final", f"the stored workflow state cannot be loaded: {exc}")]
+    for diff in compare_sets(step, persisted, rerun.sets()):
+        diff.what, diff.message = "final", f"stored workflow state: {diff.message}"
+        diffs.append(diff)
+    return diffs
+
+
+# ---------------------------------------------------------------- the check
+def check(instance_id: int) -> ReplayReport:
+    """Re-execute one case and compare; read-only."""
+    instance = db.session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
+    model = loader.model(instance.model_version_id)
+    events = audit.events_of(instance_id)
+    report = ReplayReport(instance.id, instance.case_number, instance.process_id, model.version, len(events))
+    if not events:
+        report.differences.append(Difference(1, "events", "the case has no history"))
+        return report
+    rerun = _Rerun(instance, model)
+    previous = {name: [] for name in SET_NAMES}
+    commands = group_commands(events)
+    later = LaterRecord(commands, instance.data)
+    for command in commands:
+        report.commands += 1
+        diffs = _check_command(rerun, command, previous, later)
+        if diffs:
+            report.differences.extend(diffs)
+            return report
+        previous = bare(command.last.state)
+        report.checked_through = command.last.seq
+    if rerun.wf is None:
+        report.differences.append(Difference(1, "events", "the history does not start the case"))
+        return report
+    report.differences.extend(_compare_final(instance, rerun, events[-1].seq))
+    report.differences.extend(compare_inbox(instance.id, events))
+    return report
+
+
+def _check_command(rerun: _Rerun, command: Command, previous: dict[str, list[str]],
+                   later: LaterRecord) -> list[Difference]:
+    if len(command.events) == 1 and not command.closed and command.last.type not in COMMAND_TYPES:
+        return compare_annotation(command.last, previous)
+    if not command.closed:
+        return [Difference(command.events[0].seq, "events", "these events do not end a command (no case data "
+                           "is recorded after them)")]
+    if (command.kind == "start") != (rerun.wf is None):
+        return [Difference(command.events[0].seq, "events", "a case starts once, with its first command")]
+    try:
+        produced = rerun.run(command)
+    except _Stop as stop:
+        return [stop.difference]
+    except Exception as exc:  # noqa: BLE001 - whatever breaks the re-run is a finding at this step
+        return [Difference(command.events[0].seq, "engine", f"re-execution failed: {type(exc).__name__}: {exc}")]
+    diffs = compare_events(command, produced) + compare_derived(command, previous)
+    diffs += compare_sets(command.last.seq, command.last.state, rerun.sets())
+    diffs += compare_data(command, rerun.case_data(), later)
+    return diffs
