@@ -15,6 +15,7 @@ from engine import hooks, queries
 from engine.clock import as_aware
 from engine.clock import now as clock_now
 from engine.forms import text
+from web.api.history import SEARCHERS
 from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views import labels
@@ -111,6 +112,10 @@ def lang_url(lang: str) -> str:
     return url_for("home.index", lang=lang)
 
 
+def _may_search_cases() -> bool:
+    return getattr(current_user, "is_authenticated", False) and current_actor().has_role(*SEARCHERS)
+
+
 def _header_counts() -> Mapping[str, int]:
     if not getattr(current_user, "is_authenticated", False):
         return {}
@@ -119,7 +124,8 @@ def _header_counts() -> Mapping[str, int]:
 
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    return {"header_counts": _header_counts, "labels": labels, "now": clock_now}
+    return {"header_counts": _header_counts, "may_search_cases": _may_search_cases, "labels": labels,
+            "now": clock_now}
 
 
 @bp.app_template_global()
