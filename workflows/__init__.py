@@ -5,7 +5,7 @@ from engine import attachments
 from engine.hooks import Hooks
 from workflows import compensation_approval, fault_handling, installation, revisit, tech_support
 from workflows.dispatch import prefill_hook
-from workflows.records_service import REFERENCES
+from workflows.references import REFERENCES
 from workflows.roles import ROLES
 
 FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support)

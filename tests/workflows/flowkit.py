@@ -104,5 +104,23 @@ def steps(case: Instance) -> list[tuple[str, str]]:
     return [(e.element_id, e.actor) for e in audit.events_of(case.id) if e.type == "task_completed"]
 
 
+def assert_story(case: Instance) -> None:
+    """A finished case's audit log tells the whole story: it starts with the start data, has every
+    completed task with who did it, when and what they submitted, ends completed, and verifies."""
+    log = audit.events_of(case.id)
+    assert log[0].type == "instance_started" and log[0].actor == case.started_by and log[0].data["start_data"]
+    assert log[-1].type == "instance_completed" and case.status == "completed"
+    assert [e.seq for e in log] == list(range(1, len(log) + 1))
+    done = {e.task_id: e for e in log if e.type == "task_completed"}
+    announced = {e.task_id for e in log if e.type == "task_ready"}
+    rows = queries.tasks_of(case.id, "completed")
+    assert rows and {row.id for row in rows} == set(done) and set(done) <= announced
+    for row in rows:
+        event = done[row.id]
+        assert (event.actor, event.at, event.element_id) == (row.completed_by, row.completed_at, row.element_id)
+        assert event.data["submitted"] == row.data and event.data["form"] == row.form_name
+    assert audit.verify_stream(audit.instance_stream(case.id)).ok
+
+
 def gateways(case: Instance) -> list[tuple[str, list[str]]]:
     return [(e.element_id, e.data["to"]) for e in audit.events_of(case.id) if e.type == "gateway_taken"]

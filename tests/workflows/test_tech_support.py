@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from engine import commands
-from tests.workflows.flowkit import attachment, complete, events, steps, task_of
+from tests.workflows.flowkit import assert_story, attachment, complete, events, steps, task_of
 
 
 def test_question_goes_to_the_regions_engineer_and_is_answered_by_phone(flows, actors, clock):
@@ -16,7 +16,7 @@ def test_question_goes_to_the_regions_engineer_and_is_answered_by_phone(flows, a
     answer = task_of(case, "answer")
     assert (answer.role, answer.assignee) == ("engineer", "eng_n1")
     case = complete(case, "answer", actors["eng_n1"])
-    assert case.status == "completed"
+    assert_story(case)
     assert steps(case) == [("answer", "eng_n1")]
     submitted = [e for e in events(case) if e.type == "task_completed"][0].data["submitted"]
     assert submitted == {"channel": "phone", "answer": "建议将过滤压力调至0.6MPa"}
