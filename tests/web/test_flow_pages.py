@@ -66,3 +66,14 @@ def test_every_form_renders_with_labels_and_required_marks(app, path, lang):
             assert f'name="{spec["name"]}-0-{spec["fields"][0]["name"]}"' in block
         elif not spec.get("readonly") and spec["type"] != "enum":
             assert f'name="{spec["name"]}"' in block
+
+
+def test_records_named_in_forms_show_by_name(as_user, flows):
+    desk = as_user("desk1")
+    response = desk.post("/start/tech_support", {"customer_id": str(flows.sw), "equipment_serial": "EQ-SW-001",
+                                                 "question": "PLC 报警 E12 是什么意思？", "assigned_engineer": "eng_sw1"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = desk.get(response.headers["Location"]).get_data(as_text=True)
+    record = page[page.index("表单记录"):page.index("时间线")]
+    assert "成都蓉城机械有限公司" in record and "EQ-SW-001（HX-200 压滤机）" in record
+    assert f">{flows.sw}<" not in record.replace(" ", "")

@@ -275,38 +275,68 @@ class ShownValue:
     value: Any  # text, list of attachment ids (file), or rows: (header labels, list of row value lists)
 
 
+References = Mapping[str, Mapping[str, str]]  # reference type -> stored value -> what people call it
+
+
+def reference_values(definition: Mapping[str, Any] | None, data: Any, found: dict[str, set[str]] | None = None
+                     ) -> dict[str, set[str]]:
+    """The stored values of a form's reference fields (customer ids, serials, ...), rows included."""
+    found = found if found is not None else {}
+    if not isinstance(data, Mapping):
+        return found
+    for spec in (definition or {}).get("fields", []):
+        value = data.get(spec["name"])
+        if spec["type"] in LOOKUPS and not _blank(value):
+            found.setdefault(spec["type"], set()).add(str(value))
+        elif spec["type"] == "rows" and isinstance(value, list):
+            for row in value:
+                reference_values({"fields": spec.get("fields", [])}, row, found)
+    return found
+
+
 def shown(definition: Mapping[str, Any] | None, data: Mapping[str, Any] | None, lang: str,
-          yes_no: Callable[[bool], str]) -> list[ShownValue]:
-    """Label/value pairs of submitted form data, in the form's field order; empty fields left out."""
+          yes_no: Callable[[bool], str], references: References | None = None) -> list[ShownValue]:
+    """Label/value pairs of submitted form data, in the form's field order; empty fields left out.
+    Reference values appear by name when `references` knows them."""
     out: list[ShownValue] = []
     if not isinstance(data, Mapping):
         return out
+    shown_as = _Words(lang, yes_no, references or {})
     for spec in (definition or {}).get("fields", []):
         value = data.get(spec["name"])
         if _blank(value):
             continue
         label = text(spec.get("label"), lang) or spec["name"]
-        out.append(ShownValue(label, spec["type"], _shown_value(spec, value, lang, yes_no)))
+        out.append(ShownValue(label, spec["type"], _shown_value(spec, value, shown_as)))
     return out
 
 
-def _shown_value(spec: Mapping[str, Any], value: Any, lang: str, yes_no) -> Any:
+@dataclass
+class _Words:
+    lang: str
+    yes_no: Callable[[bool], str]
+    references: References
+
+
+def _shown_value(spec: Mapping[str, Any], value: Any, words: _Words) -> Any:
     kind = spec["type"]
     if kind == "file":
         return value if isinstance(value, list) else [value]
     if kind == "rows":
         subs = spec.get("fields", [])
-        header = [text(s.get("label"), lang) or s["name"] for s in subs]
-        body = [[_plain_text(s, row.get(s["name"]) if isinstance(row, Mapping) else None, lang, yes_no)
-                 for s in subs] for row in value if isinstance(row, Mapping)]
+        header = [text(s.get("label"), words.lang) or s["name"] for s in subs]
+        body = [[_plain_text(s, row.get(s["name"]) if isinstance(row, Mapping) else None, words) for s in subs]
+                for row in value if isinstance(row, Mapping)]
         return header, body
-    return _plain_text(spec, value, lang, yes_no)
+    return _plain_text(spec, value, words)
 
 
-def _plain_text(spec: Mapping[str, Any], value: Any, lang: str, yes_no) -> str:
-    kind = spec["type"]
+def _plain_text(spec: Mapping[str, Any], value: Any, words: _Words) -> str:
+    kind, lang, yes_no = spec["type"], words.lang, words.yes_no
     if value is None:
         return ""
+    if kind in LOOKUPS:
+        return words.references.get(kind, {}).get(str(value), str(value))
     if kind == "boolean":
         return yes_no(bool(value)) if isinstance(value, bool) else str(value)
     if kind == "enum":

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+
 from engine import attachments, audit, commands, loader, queries
 from engine.db import db
 from engine.errors import Forbidden, NotFound
@@ -15,9 +17,10 @@ from engine.identity import SYSTEM, Actor, users_with_role
 from engine.models import Attachment, AuditEvent, Instance, ModelVersion, Task
 from web.i18n import translate
 from web.views import labels
-from web.views.form_view import ShownValue, shown
+from web.views.form_view import ShownValue, reference_values, shown
 from web.views.labels import N_
 from web.views.ui import due_state, flow_name, role_name
+from workflows.records import Customer, Equipment, Part
 
 
 def _yes_no(value: bool) -> str:
@@ -75,14 +78,40 @@ def _start_event(instance_id: int) -> AuditEvent | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+def reference_names(wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """What people call the records forms refer to: customers and parts by name, equipment by
+    serial and model, engineers by their display name (one query per kind named)."""
+    names: dict[str, dict[str, str]] = {}
+    ids = [int(v) for v in wanted.get("customer", ()) if v.isdigit()]
+    if ids:
+        rows = db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
+        names["customer"] = {str(i): name for i, name in rows}
+    if wanted.get("equipment"):
+        rows = db.session.execute(sa.select(Equipment.serial, Equipment.model)
+                                  .where(Equipment.serial.in_(sorted(wanted["equipment"]))))
+        names["equipment"] = {serial: f"{serial}（{model}）" for serial, model in rows}
+    if wanted.get("part"):
+        rows = db.session.execute(sa.select(Part.code, Part.name).where(Part.code.in_(sorted(wanted["part"]))))
+        names["part"] = {code: f"{code} {name}" for code, name in rows}
+    if wanted.get("engineer"):
+        names["engineer"] = queries.display_names(set(wanted["engineer"]))
+    return names
+
+
 def case_summary(instance: Instance, lang: str) -> CaseSummary:
     model = instance.model
     tasks = queries.tasks_of(instance.id)
     started = _start_event(instance.id)
     start_definition = loader.start_form(model)
-    request = shown(start_definition, (started.data.get("start_data") if started else None) or {}, lang, _yes_no)
-    steps = [Step(t, task_title(t, model, lang), shown(model.forms.get(t.form_name or ""), t.data, lang, _yes_no))
-             for t in tasks if t.status == "completed"]
+    start_data = (started.data.get("start_data") if started else None) or {}
+    done = [t for t in tasks if t.status == "completed"]
+    wanted = reference_values(start_definition, start_data)
+    for t in done:
+        reference_values(model.forms.get(t.form_name or ""), t.data, wanted)
+    refs = reference_names(wanted)
+    request = shown(start_definition, start_data, lang, _yes_no, refs)
+    steps = [Step(t, task_title(t, model, lang), shown(model.forms.get(t.form_name or ""), t.data, lang, _yes_no,
+                                                        refs)) for t in done]
     order = queries.completion_order(instance.id)
     steps.sort(key=lambda s: (order.get(s.task.id, 1 << 30), s.task.completed_at or dt.datetime.min, s.task.id))
     people = {instance.started_by} | {t.completed_by for t in tasks} | {t.assignee for t in tasks}
