@@ -70,8 +70,9 @@ def test_every_form_renders_with_labels_and_required_marks(app, path, lang):
 
 def test_records_named_in_forms_show_by_name(as_user, flows):
     desk = as_user("desk1")
-    response = desk.post("/start/tech_support", {"customer_id": str(flows.sw), "equipment_serial": "EQ-SW-001",
-                                                 "question": "PLC 报警 E12 是什么意思？", "assigned_engineer": "eng_sw1"})
+    question = {"customer_id": str(flows.sw), "equipment_serial": "EQ-SW-001", "question": "PLC 报警 E12 是什么意思？",
+                "assigned_engineer": "eng_sw1"}
+    response = desk.post("/start/tech_support", question)
     assert response.status_code == 302, response.get_data(as_text=True)
     page = desk.get(response.headers["Location"]).get_data(as_text=True)
     record = page[page.index("表单记录"):page.index("时间线")]
