@@ -8,7 +8,7 @@ import pytest
 
 from engine import audit, commands
 from engine.errors import Forbidden, ValidationFailed
-from tests.workflows.flowkit import assert_story, complete, events, ready, steps, task_of
+from tests.workflows.flowkit import assert_story, attachment, complete, events, ready, steps, task_of
 
 CHAIN = {"manager": ["manager_approval"], "vp": ["vp_approval"], "vp+gm": ["vp_approval", "gm_approval"]}
 APPROVERS = {"manager_approval": "manager1", "vp_approval": "salesvp1", "gm_approval": "gm1"}
@@ -18,7 +18,7 @@ AFTER_APPROVAL = [("production_order", "sales1"), ("production", "prod1"), ("shi
 
 def claim(flows, amount: str = "800.00", emergency: bool = True, **extra):
     return {"customer_id": flows.sw, "equipment_serial": "EQ-SW-001", "evidence_kind": "damage_report",
-            "evidence": ["photo-sha-1"], "description": "主轴承滚道剥落", "emergency": emergency,
+            "evidence": [attachment("photo-sha-1")], "description": "主轴承滚道剥落", "emergency": emergency,
             "lines": [{"part_code": "BRG-6205", "quantity": 1, "unit_price": amount}], **extra}
 
 
