@@ -8,7 +8,7 @@ from engine import queries
 from web.auth import current_actor
 from web.i18n import current_language
 from web.views import labels
-from web.views.page_data import case_page, diagram_source
+from web.views.case_view import case_page, diagram_source
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 25

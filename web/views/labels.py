@@ -43,6 +43,8 @@ DUE_STATE = {
     "none": N_("无期限"),
     "met": N_("按时完成"),
     "missed": N_("超期完成"),
+    "cancelled": N_("已取消"),
+    "unscheduled": N_("无法计算"),
 }
 
 EVENTS = {
@@ -61,11 +63,21 @@ EVENTS = {
     "instance_error": N_("案件出错"),
     "instance_completed": N_("案件完成"),
     "instance_cancelled": N_("案件取消"),
+    "sla_started": N_("时限开始计时"),
+    "sla_warning": N_("时限预警"),
+    "sla_breached": N_("超出时限"),
+    "sla_closed": N_("时限结束"),
+    "sla_unscheduled": N_("时限无法计算"),
+    "sla_intervention": N_("经理介入"),
+    "timer_failed": N_("定时器失败"),
+    "timer_retried": N_("定时器重试"),
+    "case_archived": N_("案件归档"),
 }
 # shown in the timeline by default; the others appear when "all events" is ticked
 MAIN_EVENTS = {"instance_started", "task_ready", "task_completed", "task_claimed", "task_unclaimed",
                "task_reassigned", "task_cancelled", "gateway_taken", "timer_fired", "element_failed",
-               "instance_error", "instance_completed", "instance_cancelled"}
+               "instance_error", "instance_completed", "instance_cancelled", "sla_warning", "sla_breached",
+               "sla_unscheduled", "sla_intervention", "timer_failed", "case_archived"}
 
 TABS = {"mine": N_("我的任务"), "role": N_("角色队列"), "all": N_("全部任务")}
 SORTS = {"due": N_("按到期时间"), "age": N_("按等待时长"), "case": N_("按案件编号")}

@@ -1,6 +1,6 @@
 """What the pages show, read from the flat tables in a few queries: the inbox page, the case
-summary beside a task, the case page (timeline, forms, deadlines, documents, diagram marks), and
-which flows a person may start. Access rules come from the engine."""
+summary beside a task (and atop the case page, see case_view.py), and which flows a person may
+start. Access rules come from the engine."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,18 +9,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine import attachments, audit, commands, loader, queries
+from engine import attachments, commands, loader, queries
 from engine.db import db
 from engine.errors import Forbidden, NotFound
 from engine.forms import text
-from engine.identity import SYSTEM, Actor, users_with_role
+from engine.identity import Actor, users_with_role
 from engine.models import Attachment, AuditEvent, Instance, ModelVersion, Task
 from web.i18n import translate
 from web.views import labels
 from web.views.form_view import ShownValue, reference_values, shown
 from web.views.labels import N_
-from web.views.ui import due_state, flow_name, role_name
+from web.views.ui import flow_name
 from workflows.records import Customer, Equipment, Part
+from workflows.sla import SlaRecord
 
 
 def _yes_no(value: bool) -> str:
@@ -48,6 +49,7 @@ class CaseSummary:
     titles: dict[str, str]  # task id -> title in the page's language
     names: dict[str, str]  # username -> display name
     files: dict[str, Attachment] = field(default_factory=dict)
+    warn_at: dict[str, dt.datetime] = field(default_factory=dict)  # open task id -> SLA warning time
 
 
 def element_titles(model: ModelVersion, lang: str) -> dict[str, str]:
@@ -76,6 +78,15 @@ def _facts(instance: Instance) -> list[tuple[str, Any]]:
 def _start_event(instance_id: int) -> AuditEvent | None:
     query = queries.events_query(instance_id, types=["instance_started"]).limit(1)
     return db.session.execute(query).scalar_one_or_none()
+
+
+def sla_warn_times(task_ids: set[str]) -> dict[str, dt.datetime]:
+    """task id -> when its open SLA turns amber (working time), for the tasks an SLA is timing."""
+    if not task_ids:
+        return {}
+    rows = db.session.execute(sa.select(SlaRecord.task_id, SlaRecord.warn_at).where(
+        SlaRecord.task_id.in_(sorted(task_ids)), SlaRecord.outcome == "open", SlaRecord.warn_at.is_not(None)))
+    return {task_id: warn_at for task_id, warn_at in rows}
 
 
 def reference_names(wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
@@ -121,7 +132,8 @@ def case_summary(instance: Instance, lang: str) -> CaseSummary:
         request_title=text((start_definition or {}).get("title"), lang), request=request, steps=steps,
         open_tasks=[t for t in tasks if t.status == "ready"],
         titles={t.id: task_title(t, model, lang) for t in tasks},
-        names=queries.display_names({p for p in people if p}), files=attachments.describe(file_ids))
+        names=queries.display_names({p for p in people if p}), files=attachments.describe(file_ids),
+        warn_at=sla_warn_times({t.id for t in tasks if t.status == "ready"}))
 
 
 # ---------------------------------------------------------------- the inbox
@@ -132,6 +144,7 @@ class InboxPage:
     flows: dict[int, str]  # instance id -> flow name
     names: dict[str, str]
     flow_choices: list[tuple[str, str]]  # (process id, name) for the filter
+    warn_at: dict[str, dt.datetime]  # task id -> SLA warning time
 
 
 def inbox_page(actor: Actor, flt: queries.TaskFilter, *, page: int, per_page: int, lang: str) -> InboxPage:
@@ -141,7 +154,8 @@ def inbox_page(actor: Actor, flt: queries.TaskFilter, *, page: int, per_page: in
         inbox=inbox, titles={t.id: task_title(t, models.get(t.instance_id), lang) for t in inbox.page.items},
         flows={i: flow_name(m.process_id, m.name) for i, m in models.items()},
         names=queries.display_names({t.assignee for t in inbox.page.items if t.assignee}),
-        flow_choices=[(m.process_id, flow_name(m.process_id, m.name)) for m in loader.latest_all()])
+        flow_choices=[(m.process_id, flow_name(m.process_id, m.name)) for m in loader.latest_all()],
+        warn_at=sla_warn_times({t.id for t in inbox.page.items}))
 
 
 # ---------------------------------------------------------------- the task page
@@ -190,109 +204,6 @@ def next_task_for(instance_id: int, actor: Actor) -> str | None:
     mine = [t for t in queries.tasks_of(instance_id, "ready") if commands.can_act(t, actor)]
     mine.sort(key=lambda t: (t.assignee != actor.username, t.due_at or dt.datetime.max, t.created_at))
     return mine[0].id if mine else None
-
-
-# ---------------------------------------------------------------- the case page
-@dataclass
-class TimelineItem:
-    event: AuditEvent
-    label: str  # catalog key
-    subject: str  # the task or element it concerns
-    detail: str
-    main: bool
-
-
-@dataclass
-class Deadline:
-    title: str
-    role: str
-    due_at: dt.datetime
-    state: str  # ok / warn / late / met / missed
-    done_at: dt.datetime | None
-
-
-@dataclass
-class Document:
-    attachment: Attachment
-    step: str
-
-
-@dataclass
-class CasePage:
-    summary: CaseSummary
-    timeline: list[TimelineItem]
-    marks: dict[str, list[str]]
-    deadlines: list[Deadline]
-    documents: list[Document]
-    version: int
-
-
-def readable_case(instance_id: int, actor: Actor) -> Instance:
-    instance = queries.instance(instance_id)
-    if instance is None:
-        raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
-    if not queries.can_read_case(instance, actor):
-        raise Forbidden("you have no part in this case", instance_id=instance_id)
-    return instance
-
-
-def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dict[str, str],
-              names: dict[str, str]) -> list[TimelineItem]:
-    items = []
-    for event in events:
-        data = event.data or {}
-        subject = task_titles.get(event.task_id or "") or titles.get(event.element_id or "") or data.get("name", "")
-        detail = ""
-        if event.type == "gateway_taken":
-            detail = " / ".join(titles[t] for t in data.get("to", []) if titles.get(t, t) != t)
-        elif event.type == "task_reassigned":
-            detail = f"{names.get(data.get('from') or '', data.get('from') or '—')} → " \
-                     f"{names.get(data.get('to') or '', data.get('to') or '')}"
-            if data.get("reason"):
-                detail += f"（{data['reason']}）"
-        elif event.type in ("instance_error", "element_failed"):
-            detail = data.get("message", "")
-        elif event.type == "instance_cancelled":
-            detail = data.get("reason", "")
-        elif event.type == "instance_started":
-            subject = data.get("case_number", "")
-        elif event.type == "task_ready" and data.get("role"):
-            detail = role_name(data["role"])
-        unnamed = subject in ("", event.element_id)  # e.g. a merging gateway: a detail for the curious
-        main = event.type in labels.MAIN_EVENTS and not (event.type == "gateway_taken" and unnamed)
-        items.append(TimelineItem(event, labels.EVENTS.get(event.type, event.type), subject, detail, main))
-    return items
-
-
-def _deadlines(summary: CaseSummary) -> list[Deadline]:
-    tasks = [s.task for s in summary.steps] + summary.open_tasks
-    return [Deadline(summary.titles.get(t.id, t.name), t.role, t.due_at,
-                     due_state(t.due_at, t.created_at, done_at=t.completed_at if t.status == "completed" else None),
-                     t.completed_at)
-            for t in sorted(tasks, key=lambda t: t.due_at or dt.datetime.max) if t.due_at is not None]
-
-
-def case_page(instance_id: int, actor: Actor, lang: str) -> CasePage:
-    instance = readable_case(instance_id, actor)
-    summary = case_summary(instance, lang)
-    events = audit.events_of(instance.id)
-    summary.names.update(queries.display_names({e.actor for e in events} - set(summary.names)))
-    summary.names.setdefault(SYSTEM.username, translate(N_("系统")))
-    titles = element_titles(instance.model, lang)
-    last = events[-1].state if events else {}
-    marks = {k: list(last.get(k, [])) for k in ("completed", "active", "waiting", "error")}
-    step_of = {s.task.id: s.title for s in summary.steps}
-    documents = [Document(row, step_of.get(link.task_id or "", summary.request_title or translate(N_("申请"))))
-                 for link, row in attachments.case_files(instance.id)]
-    return CasePage(summary=summary, timeline=_timeline(events, titles, summary.titles, summary.names),
-                    marks=marks, deadlines=_deadlines(summary), documents=documents, version=instance.model.version)
-
-
-def diagram_source(instance_id: int, actor: Actor) -> str:
-    """The BPMN XML of the version the case is pinned to."""
-    instance = readable_case(instance_id, actor)
-    model = instance.model
-    return model.sources.get(model.main_file) or next(iter(model.sources.values()), "")
 
 
 # ---------------------------------------------------------------- start pages

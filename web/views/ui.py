@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, request, url_for
 from flask_login import current_user
 
-from engine import hooks, queries
+from engine import hooks, outbox, queries
 from engine.clock import as_aware
 from engine.clock import now as clock_now
 from engine.forms import text
@@ -58,8 +58,10 @@ def duration(delta: dt.timedelta | None) -> str:
 
 
 def due_state(due_at: dt.datetime | None, created_at: dt.datetime | None, *, done_at: dt.datetime | None = None,
-              now: dt.datetime | None = None) -> str:
-    """ok / warn (75 % of the time used) / late for open work; met / missed once done; none."""
+              warn_at: dt.datetime | None = None, now: dt.datetime | None = None) -> str:
+    """ok / warn / late for open work; met / missed once done; none without a deadline. Warning
+    starts at `warn_at` when an SLA gives one (75 % of the working time), else at 75 % of the
+    wall-clock time between `created_at` and `due_at`."""
     if due_at is None:
         return "none"
     due = as_aware(due_at)
@@ -68,6 +70,8 @@ def due_state(due_at: dt.datetime | None, created_at: dt.datetime | None, *, don
     moment = now or clock_now()
     if moment >= due:
         return "late"
+    if warn_at is not None:
+        return "warn" if moment >= as_aware(warn_at) else "ok"
     start = as_aware(created_at) or moment
     total = (due - start).total_seconds()
     used = (moment - start).total_seconds()
@@ -116,6 +120,12 @@ def _may_search_cases() -> bool:
     return getattr(current_user, "is_authenticated", False) and current_actor().has_role(*SEARCHERS)
 
 
+def _unread_notifications() -> int:
+    if not getattr(current_user, "is_authenticated", False):
+        return 0
+    return outbox.unread_count(current_actor().username)
+
+
 def _header_counts() -> Mapping[str, int]:
     if not getattr(current_user, "is_authenticated", False):
         return {}
@@ -124,8 +134,8 @@ def _header_counts() -> Mapping[str, int]:
 
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    return {"header_counts": _header_counts, "may_search_cases": _may_search_cases, "labels": labels,
-            "now": clock_now}
+    return {"header_counts": _header_counts, "unread_notifications": _unread_notifications,
+            "may_search_cases": _may_search_cases, "labels": labels, "now": clock_now}
 
 
 @bp.app_template_global()
