@@ -54,15 +54,24 @@ def _authorize(row: Task, actor: Actor) -> None:
     raise Forbidden(f"this task needs the role '{row.role}'", task_id=row.id, role=row.role)
 
 
-def _check_starter(model, actor: Actor) -> None:
-    if actor.system:  # follow-up cases opened by the system (an SLA escalation, a revisit plan)
-        return
+def start_roles(model) -> set[str]:
+    """The roles that may start a case of this model: the start lane's role and the `starters`."""
     role = loader.start_role(model)
     allowed = {role} if role else set()
     starters = _start_property(model, "starters")
     if starters:
         allowed |= {r.strip() for r in starters.split(",") if r.strip()}
-    if allowed and not actor.has_role(*allowed, "admin"):
+    return allowed
+
+
+def can_start(model, actor: Actor) -> bool:
+    allowed = start_roles(model)
+    return not allowed or actor.has_role(*allowed, "admin")
+
+
+def _check_starter(model, actor: Actor) -> None:
+    allowed = start_roles(model)
+    if not can_start(model, actor):
         raise Forbidden(f"starting '{model.process_id}' needs one of the roles {sorted(allowed)}",
                         process_id=model.process_id)
 

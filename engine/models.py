@@ -120,8 +120,11 @@ class Task(db.Model):
 
     __tablename__ = "task"
     __table_args__ = (
-        sa.Index("ix_task_queue", "status", "role", "due_at"),
+        # the inbox: a role's unassigned queue, one person's tasks, everything open — each read in
+        # due order straight off an index (queries.task_query sorts `due_at NULLS LAST`)
+        sa.Index("ix_task_queue", "status", "role", "assignee", "due_at"),
         sa.Index("ix_task_assignee", "assignee", "status", "due_at"),
+        sa.Index("ix_task_due", "status", "due_at"),
     )
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)  # SpiffWorkflow task id
     instance_id: Mapped[int] = mapped_column(sa.ForeignKey("instance.id"), index=True)

@@ -3,7 +3,7 @@ them (a rolled-back command notifies nobody), listed in-app for each user, and m
 scheduler process when SMTP is configured. A failing mail server only delays the e-mail: the row
 keeps its place, is retried with back-off, and the in-app notification is there all along.
 
-The query API for the inbox pages: `unread_count`, `list_for`, `mark_read`.
+The query API for the inbox pages: `unread_count`, `list_for`, `get_for`, `mark_read`.
 """
 from __future__ import annotations
 
@@ -87,6 +87,12 @@ def list_for(username: str, *, unread_only: bool = False, page: int = 1, per_pag
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     return paginate(query.order_by(Notification.created_at.desc(), Notification.id.desc()), page, per_page)
+
+
+def get_for(username: str, notification_id: int) -> Notification | None:
+    """One of the user's own notifications (None for another user's)."""
+    row = db.session.get(Notification, notification_id)
+    return row if row is not None and row.username == username else None
 
 
 def mark_read(username: str, ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> int:

@@ -7,11 +7,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from engine.clock import utc_naive
 from engine.db import db
 from engine.identity import Actor
-from engine.models import AuditEvent, Instance, ModelVersion, Task
+from engine.models import AuditEvent, Instance, ModelVersion, Task, User
 
 SEE_ALL = ("service_manager", "admin", "auditor")
+# read every case; everyone else reads the cases they started or have (had) a task in
+CASE_READERS = ("service_desk", "service_manager", "sales_vp", "quality_vp", "general_manager", "auditor",
+                "admin", "archivist")
 MAX_PER_PAGE = 200
 
 
@@ -41,6 +45,7 @@ class TaskFilter:
     q: str | None = None
     instance_id: int | None = None
     now: dt.datetime | None = None
+    sort: str = "due"  # due (soonest first) | age (oldest first) | case (case number)
 
 
 def task_query(actor: Actor, f: TaskFilter):
@@ -66,13 +71,22 @@ def task_query(actor: Actor, f: TaskFilter):
         query = query.where(sa.or_(Task.case_number.contains(like, autoescape=True),
                                    Task.customer_name.contains(like, autoescape=True)))
     if f.overdue and f.now is not None:
-        query = query.where(Task.due_at < f.now.replace(tzinfo=None))
-    return query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+        query = query.where(Task.due_at < utc_naive(f.now))
+    return _sorted(query, f.sort)
 
 
-def task_counts(actor: Actor) -> dict[str, int]:
+def _sorted(query, sort: str):
+    """Soonest due first (NULLS LAST keeps the index order usable), oldest first, or by case."""
+    if sort == "age":
+        return query.order_by(Task.created_at, Task.id)
+    if sort == "case":
+        return query.order_by(Task.case_number.desc(), Task.id)
+    return query.order_by(Task.due_at.asc().nulls_last(), Task.created_at, Task.id)
+
+
+def task_counts(actor: Actor, *, with_all: bool = False) -> dict[str, int]:
     counts = {}
-    for scope in ("mine", "role"):
+    for scope in ("mine", "role", "all") if with_all else ("mine", "role"):
         query = task_query(actor, TaskFilter(scope=scope))
         counts[scope] = db.session.execute(sa.select(sa.func.count()).select_from(
             query.order_by(None).subquery())).scalar_one()
@@ -107,6 +121,13 @@ def events_query(instance_id: int, *, types: list[str] | None = None, actor: str
     return query.order_by(AuditEvent.seq)
 
 
+def completion_order(instance_id: int) -> dict[str, int]:
+    """task id -> its place in the case's audit log (several steps may share one clock reading)."""
+    query = sa.select(AuditEvent.task_id, AuditEvent.seq).where(
+        AuditEvent.stream == f"instance:{instance_id}", AuditEvent.type == "task_completed")
+    return {task_id: seq for task_id, seq in db.session.execute(query)}
+
+
 def instance(instance_id: int) -> Instance | None:
     return db.session.get(Instance, instance_id)
 
@@ -135,3 +156,59 @@ def restrict_instances_to(query, actor: Actor):
         Task.assignee == actor.username, Task.completed_by == actor.username,
         sa.and_(Task.status == "ready", Task.role.in_(sorted(actor.roles)))))
     return query.where(sa.or_(Instance.started_by == actor.username, Instance.id.in_(involved)))
+
+
+# ---------------------------------------------------------------- the inbox page
+@dataclass
+class Inbox:
+    page: Page
+    counts: dict[str, int]  # tab -> open tasks
+    tabs: tuple[str, ...]
+
+
+def inbox_tabs(actor: Actor) -> tuple[str, ...]:
+    """My tasks and my roles' queue for everyone; the whole list for those who oversee it."""
+    return ("mine", "role", "all") if actor.has_role(*SEE_ALL) else ("mine", "role")
+
+
+def inbox(actor: Actor, f: TaskFilter, *, page: int, per_page: int) -> Inbox:
+    """One page of a tab with the counts of every tab. Without a tab asked for (or one the
+    person may not have), it opens on their own tasks, or on their queue when they have none."""
+    tabs = inbox_tabs(actor)
+    counts = task_counts(actor, with_all="all" in tabs)
+    if f.scope not in tabs:
+        f.scope = "mine" if counts["mine"] or not counts["role"] else "role"
+    return Inbox(paginate(task_query(actor, f), page, per_page), counts, tabs)
+
+
+def can_read_case(instance: Instance, actor: Actor) -> bool:
+    if actor.has_role(*CASE_READERS) or instance.started_by == actor.username:
+        return True
+    involved = sa.select(Task.id).where(Task.instance_id == instance.id, sa.or_(
+        Task.assignee == actor.username, Task.completed_by == actor.username,
+        Task.role.in_(sorted(actor.roles)))).limit(1)
+    return db.session.execute(involved).first() is not None
+
+
+def display_names(usernames: set[str]) -> dict[str, str]:
+    """username -> display name, for the people a page mentions (one query)."""
+    wanted = sorted(u for u in usernames if u)
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(User.username, User.display_name).where(User.username.in_(wanted)))
+    return {username: name or username for username, name in rows}
+
+
+def task_regions() -> list[str]:
+    """The regions open tasks are in (for the inbox's region filter; callers cache it)."""
+    rows = db.session.execute(sa.select(Task.region).where(Task.status == "ready", Task.region.is_not(None))
+                              .distinct().order_by(Task.region))
+    return [region for (region,) in rows if region]
+
+
+def case_list(actor: Actor, *, status: str | None, q: str | None, page: int, per_page: int) -> Page:
+    """Cases newest first: every case for those who read all, else the ones the person is part of."""
+    query = instance_query(status=status, q=q)
+    if not actor.has_role(*CASE_READERS):
+        query = restrict_instances_to(query, actor)
+    return paginate(query, page, per_page)

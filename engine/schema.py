@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engine import identity, outbox  # noqa: F401 - outbox: its table must exist
+from engine import attachments, identity, outbox  # noqa: F401 - attachments, outbox: their tables must exist
 from engine.db import db, is_postgres
 
 AUDIT_GUARD = """

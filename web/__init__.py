@@ -11,9 +11,7 @@ from engine import hooks, timers
 from engine.db import db, engine_options
 from web import auth, config, errors, i18n, vendor
 from web.api import bp as api_bp
-from web.views.auth_pages import bp as auth_bp
-from web.views.history import bp as history_bp
-from web.views.home import bp as home_bp
+from web.views import auth_pages, cases, files, history, home, inbox, messages, notifications, start, tasks, ui
 from workflows import build_hooks
 
 csrf = CSRFProtect()
@@ -43,9 +41,9 @@ def _configure_engine(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API checks CSRF itself when a call rides on the session cookie
     app.register_blueprint(api_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(history_bp)
+    for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
+                    notifications.bp, history.bp):
+        app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
 
     @app.get("/healthz", endpoint="health")

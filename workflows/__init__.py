@@ -1,10 +1,11 @@
 """The business flows. `build_hooks()` is the registry the engine is handed at start-up."""
 from __future__ import annotations
 
+from engine import attachments
 from engine.hooks import Hooks
 from workflows import calendar, compensation_approval, fault_handling, installation, revisit, sla_tracking, tech_support
 from workflows.dispatch import prefill_hook
-from workflows.records_service import REFERENCES
+from workflows.references import REFERENCES
 from workflows.roles import ROLES
 
 FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support)
@@ -19,10 +20,10 @@ def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
     return Hooks(
         roles=ROLES,
         services=services,
-        references=REFERENCES,
+        references={**REFERENCES, "file": attachments.resolve_file},
         prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
         case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
-        after_command=[prefill_hook(drafts), sla_tracking.on_command],
+        after_command=[prefill_hook(drafts), sla_tracking.on_command, attachments.link_case_files],
         script_helpers=dict(calendar.SCRIPT_HELPERS),
         timer_handlers={"sla_warn": sla_tracking.on_warning, "sla_breach": sla_tracking.on_breach},
         timezone=timezone,

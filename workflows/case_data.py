@@ -13,7 +13,7 @@ from engine.db import db
 from engine.errors import ValidationFailed
 from workflows.dispatch import region_team
 from workflows.records import Customer
-from workflows.records_service import find_equipment, problem
+from workflows.references import find_equipment, problem
 
 WARRANTY_LABELS = {True: "质保期内", False: "已过质保期"}
 

@@ -16,7 +16,7 @@ from engine.errors import ValidationFailed
 from engine.identity import users_with_role
 from workflows.case_data import check_owner, equipment_facts, local_date
 from workflows.records import Part
-from workflows.records_service import problem
+from workflows.references import problem
 
 PROCESS_ID = "compensation_approval"
 CASE_PREFIX = "CMP"

@@ -12,15 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engine.db import db
 from engine.models import JSON, User
 
-CUSTOMER_CLASSES = ("key", "ordinary")  # 大客户/重点客户, 一般客户
-REGION_TEAMS = ("south_west", "north", "general")
-
 
 class Customer(db.Model):
     __tablename__ = "customer"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    customer_class: Mapped[str] = mapped_column(sa.String(20), default="ordinary")
+    customer_class: Mapped[str] = mapped_column(sa.String(20), default="ordinary")  # key | ordinary
     region: Mapped[str] = mapped_column(sa.String(40), index=True)  # province, e.g. 四川
     address: Mapped[str] = mapped_column(sa.String(300), default="")
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{name, phone, title}]
@@ -59,7 +56,7 @@ class Engineer(db.Model):
     __tablename__ = "engineer"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
-    region_team: Mapped[str] = mapped_column(sa.String(20), index=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), index=True)  # south_west | north | general
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)

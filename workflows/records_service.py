@@ -1,5 +1,4 @@
-"""Use cases on the domain records: search, create and update (service desk and admin), and the
-reference resolvers that check a form's customer / equipment / engineer / part fields.
+"""Use cases on the domain records: search, create and update (service desk and admin).
 
 Record input is validated with the same form machinery as task forms, so messages come in the
 user's language and money is Decimal. Every change is written to the system audit stream."""
@@ -16,11 +15,12 @@ from engine.clock import now, utc_naive
 from engine.commands import transaction
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.forms import validate_data
+from engine.forms import MESSAGES, validate_data
 from engine.identity import Actor
 from engine.models import User
 from workflows.dispatch import PROVINCES, TEAM_NAMES
 from workflows.records import Customer, Engineer, Equipment, Part
+from workflows.references import REFERENCES, find_engineer, find_equipment
 
 EDITORS = ("service_desk", "admin")
 SKILLS = {
@@ -28,11 +28,6 @@ SKILLS = {
     "hydraulics": ("液压", "Hydraulics"), "mechanical": ("机械", "Mechanical"),
     "control": ("控制系统", "Control systems"), "training": ("培训", "Training"),
 }
-
-
-def problem(zh: str, en: str) -> dict[str, str]:
-    """A user-facing message in both languages; the form layer picks the request's language."""
-    return {"zh": zh, "en": en}
 
 
 def _label(zh: str, en: str) -> dict[str, str]:
@@ -46,7 +41,7 @@ def _choices(pairs: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- record forms
 CUSTOMER_FORM = {"title": _label("客户", "Customer"), "fields": [
     {"name": "name", "type": "string", "required": True, "max_length": 200, "label": _label("单位名称", "Name")},
-    {"name": "customer_class", "type": "enum", "required": True, "label": _label("客户类别", "Class"),
+    {"name": "class", "type": "enum", "required": True, "label": _label("客户类别", "Class"),
      "choices": _choices({"key": ("大客户/重点客户", "Key customer"), "ordinary": ("一般客户", "Ordinary")})},
     {"name": "region", "type": "enum", "required": True, "label": _label("地区", "Region"),
      "choices": [{"value": p, "label": p} for p in PROVINCES]},
@@ -86,59 +81,7 @@ def _partial(definition: Mapping[str, Any], drop: set[str]) -> dict[str, Any]:
                                      if f["name"] not in drop]}
 
 
-# ---------------------------------------------------------------- reference resolvers
-def resolve_customer(value: Any) -> int:
-    if isinstance(value, bool) or not str(value).strip().isdigit():
-        raise ValueError(problem("请选择有效的客户。", "Choose a valid customer."))
-    customer_id = int(str(value).strip())
-    if db.session.get(Customer, customer_id) is None:
-        raise ValueError(problem(f"客户 {customer_id} 不存在。", f"There is no customer {customer_id}."))
-    return customer_id
-
-
-def resolve_equipment(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-        raise ValueError(problem("请填写设备出厂编号。", "Enter the equipment's serial number."))
-    text = str(value).strip()
-    equipment = find_equipment(text)
-    if equipment is None and isinstance(value, int):
-        equipment = db.session.get(Equipment, value)
-    if equipment is None:
-        raise ValueError(problem(f"出厂编号为 {text} 的设备不存在。", f"There is no equipment with serial {text}."))
-    return equipment.serial
-
-
-def resolve_engineer(value: Any) -> str:
-    username = str(value).strip() if isinstance(value, str) else ""
-    engineer = find_engineer(username) if username else None
-    if engineer is None or not engineer.active:
-        raise ValueError(problem(f"{username or value} 不是在岗的服务工程师。",
-                                 f"{username or value} is not an active service engineer."))
-    return engineer.username
-
-
-def resolve_part(value: Any) -> str:
-    code = str(value).strip() if isinstance(value, str) else ""
-    if not code or db.session.get(Part, code) is None:
-        raise ValueError(problem(f"零件编号 {code or value} 不在零部件目录中。",
-                                 f"Part {code or value} is not in the parts catalogue."))
-    return code
-
-
-REFERENCES = {"customer": resolve_customer, "equipment": resolve_equipment, "engineer": resolve_engineer,
-              "part": resolve_part}
-
-
 # ---------------------------------------------------------------- lookups
-def find_equipment(serial: str) -> Equipment | None:
-    return db.session.execute(sa.select(Equipment).where(Equipment.serial == serial)).scalar_one_or_none()
-
-
-def find_engineer(username: str) -> Engineer | None:
-    return db.session.execute(sa.select(Engineer).join(User, User.id == Engineer.user_id)
-                              .where(User.username == username)).scalar_one_or_none()
-
-
 def get_customer(customer_id: int) -> Customer:
     customer = db.session.get(Customer, customer_id)
     if customer is None:
@@ -216,13 +159,18 @@ def _check_editor(actor: Actor) -> None:
 
 
 def _validate(kind: str, definition, data, *, lang: str, partial: bool) -> dict[str, Any]:
-    if partial:
-        fixed = IMMUTABLE.get(kind, set())
-        definition = _partial(definition, fixed)
-        changed = sorted(fixed.intersection(data)) if isinstance(data, Mapping) else []
-        if changed:
-            raise _error(lang, changed[0], "创建后不能修改。", "This cannot be changed once created.")
-    return validate_data(definition, data, lang=lang, resolvers=REFERENCES)
+    if not partial:
+        return validate_data(definition, data, lang=lang, resolvers=REFERENCES)
+    fixed = IMMUTABLE.get(kind, set())
+    changed = sorted(fixed.intersection(data)) if isinstance(data, Mapping) else []
+    if changed:
+        raise _error(lang, changed[0], "创建后不能修改。", "This cannot be changed once created.")
+    clean = validate_data(_partial(definition, fixed), data, lang=lang, resolvers=REFERENCES)
+    required = {f["name"] for f in definition["fields"] if f.get("required")}
+    cleared = sorted(name for name, value in clean.items() if value is None and name in required)
+    if cleared:  # an update may leave a required field out, but not empty it
+        raise ValidationFailed({name: [MESSAGES.get(lang, MESSAGES["zh"])["required"]] for name in cleared})
+    return clean
 
 
 def _record(actor: Actor, kind: str, event: str, key: Any, values: Mapping[str, Any]) -> None:
@@ -249,7 +197,8 @@ def save_customer(data: Any, *, actor: Actor, lang: str = "zh", customer_id: int
             customer = Customer(created_at=stamp, contacts=[], customer_class="ordinary", address="")
             db.session.add(customer)
         for key, value in clean.items():
-            setattr(customer, key, value if value is not None else ([] if key == "contacts" else ""))
+            attribute = "customer_class" if key == "class" else key
+            setattr(customer, attribute, value if value is not None else ([] if key == "contacts" else ""))
         customer.updated_at = stamp
         db.session.flush()
         _record(actor, "customer", "updated" if customer_id else "created", customer.id, clean)

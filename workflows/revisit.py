@@ -19,7 +19,7 @@ from engine.models import Instance
 from workflows.case_data import customer_and_equipment, local_zone
 from workflows.dispatch import suggest_engineer
 from workflows.records import Customer
-from workflows.records_service import find_engineer
+from workflows.references import find_engineer
 
 PROCESS_ID = "revisit"
 CASE_PREFIX = "REV"

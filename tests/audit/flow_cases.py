@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine import commands, queries
 from engine.db import db
 from engine.models import Instance
-from tests.workflows.flowkit import FORM_DATA
+from tests.workflows.flowkit import FORM_DATA, attachment
 
 BY_ROLE = {"sales": "sales1", "service_desk": "desk1", "service_manager": "manager1", "sales_vp": "salesvp1",
            "quality_vp": "qualityvp1", "general_manager": "gm1", "engineer": "eng_sw1", "production": "prod1",
@@ -16,7 +16,11 @@ FAULT = {"equipment_serial": "EQ-SW-001", "symptom": "主轴异响，温升高",
          "damage_extent": "serious", "photos": ["photo-a"]}
 
 
+FILE_FIELDS = ("evidence", "photos")  # named files are uploaded first: forms accept only stored attachments
+
+
 def _start(world, process_id, who, **data):
+    data = {key: [attachment(name) for name in value] if key in FILE_FIELDS else value for key, value in data.items()}
     customer = {"customer_id": world.sw} if process_id != "fault_handling" else {}
     return commands.start_instance(process_id=process_id, data={**customer, **data}, actor=world.actors[who])
 

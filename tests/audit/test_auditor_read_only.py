@@ -39,7 +39,8 @@ def test_every_api_write_is_refused_to_the_auditor(app, cases, api):
     finished = cases.approval()
     running = cases.pending()  # waits for the VP
     [task] = ready(running.id).values()
-    samples = {"instance_id": running.id, "task_id": task.id, "process_id": "t_dmn", "version": 1}
+    samples = {"instance_id": running.id, "task_id": task.id, "process_id": "t_dmn", "version": 1,
+               "customer_id": 1, "equipment_id": 1, "engineer_id": 1, "code": "P-1"}
     auditor = api("auditor1")
     before = _counts()
     tried = []

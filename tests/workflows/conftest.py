@@ -8,11 +8,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
 from engine import loader
 from engine.commands import transaction
 from engine.db import db
 from engine.identity import Actor, create_user, get_user
+from engine.models import ModelVersion
 from workflows.records import Customer, Engineer, Equipment, Part
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +85,23 @@ def records(actors):
     return SimpleNamespace(sw=sw.id, cq=cq.id, north=north.id, south=south.id)
 
 
+_deployed: list[dict] = []
+
+
+def install_flows() -> None:
+    """Deploy bpmn/ for real once per session; later tests get the same model versions back as
+    rows (deploying parses and validates every diagram, about a second; the tests need the result)."""
+    if not _deployed:
+        deploy_flows()
+        columns = [c.key for c in sa.inspect(ModelVersion).mapper.column_attrs if c.key != "id"]
+        rows = db.session.execute(sa.select(ModelVersion).order_by(ModelVersion.id)).scalars()
+        _deployed.extend({key: getattr(row, key) for key in columns} for row in rows)
+        return
+    with transaction():
+        db.session.add_all(ModelVersion(**values) for values in _deployed)
+
+
 @pytest.fixture
 def flows(records):
-    deploy_flows()
+    install_flows()
     return records

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import audit, commands, queries
+from engine import attachments, audit, commands, queries
+from engine.clock import now
 from engine.identity import Actor
 from engine.models import Instance, Task
 
@@ -67,6 +68,17 @@ FORM_DATA: dict[str, dict[str, Any]] = {
 }
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def attachment(name: str) -> str:
+    """The id of a stored photo or scan (file fields accept only uploaded files); the same name
+    gives the same id, as uploads are stored once per content."""
+    with commands.transaction():
+        return attachments.store(filename=f"{name}.png", content=PNG_SIGNATURE + name.encode(), uploaded_by="sales1",
+                                 max_bytes=1024, now=now()).id
+
+
 def ready(instance_id: int) -> dict[str, Task]:
     return {t.element_id: t for t in queries.tasks_of(instance_id, "ready")}
 
@@ -90,6 +102,25 @@ def events(case: Instance) -> list[Any]:
 def steps(case: Instance) -> list[tuple[str, str]]:
     """(element, actor) of every completed user task, in order."""
     return [(e.element_id, e.actor) for e in audit.events_of(case.id) if e.type == "task_completed"]
+
+
+def assert_story(case: Instance) -> None:
+    """A finished case's audit log tells the whole story: it starts with the start data, has every
+    completed task with who did it, when and what they submitted, ends completed, and verifies."""
+    log = audit.events_of(case.id)
+    assert log[0].type == "instance_started" and log[0].actor == case.started_by and log[0].data["start_data"]
+    story = [e for e in log if not e.type.startswith("sla_")]  # SLA bookkeeping may follow the end
+    assert story[-1].type == "instance_completed" and case.status == "completed"
+    assert [e.seq for e in log] == list(range(1, len(log) + 1))
+    done = {e.task_id: e for e in log if e.type == "task_completed"}
+    announced = {e.task_id for e in log if e.type == "task_ready"}
+    rows = queries.tasks_of(case.id, "completed")
+    assert rows and {row.id for row in rows} == set(done) and set(done) <= announced
+    for row in rows:
+        event = done[row.id]
+        assert (event.actor, event.at, event.element_id) == (row.completed_by, row.completed_at, row.element_id)
+        assert event.data["submitted"] == row.data and event.data["form"] == row.form_name
+    assert audit.verify_stream(audit.instance_stream(case.id)).ok
 
 
 def gateways(case: Instance) -> list[tuple[str, list[str]]]:

@@ -138,3 +138,30 @@ def test_bpmn_js_imports_every_diagram_without_warnings():
                 assert result["shapes"] > 5
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_dmn_js_opens_the_authority_table():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    bundle = ROOT / "node_modules" / "dmn-js" / "dist" / "dmn-modeler.production.min.js"
+    chromium = Path("/usr/bin/chromium")
+    if not bundle.exists() or not chromium.exists():
+        pytest.skip("needs node_modules/dmn-js (npm ci) and /usr/bin/chromium")
+    html = f"<html><body><div id='canvas' style='width:1600px;height:900px'></div><script>{bundle.read_text()}" \
+           "</script></body></html>"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.set_content(html)
+            result = page.evaluate("""async (xml) => {
+                const modeler = new DmnJS({container: '#canvas'});
+                const {warnings} = await modeler.importXML(xml);
+                await modeler.open(modeler.getViews().find(v => v.type === 'decisionTable'));
+                return {warnings: warnings.map(w => w.message), views: modeler.getViews().map(v => v.type),
+                        rows: document.querySelectorAll('tbody tr').length};
+            }""", (ROOT / "bpmn" / "compensation_authority.dmn").read_text(encoding="utf-8"))
+        finally:
+            browser.close()
+    assert result["warnings"] == [] and result["views"] == ["drd", "decisionTable"]
+    assert result["rows"] >= 4

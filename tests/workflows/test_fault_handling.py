@@ -12,7 +12,7 @@ from engine import audit, commands
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.models import Instance
-from tests.workflows.flowkit import complete, events, gateways, ready, steps, task_of
+from tests.workflows.flowkit import assert_story, attachment, complete, events, gateways, ready, steps, task_of
 from workflows.records import Customer
 
 ONSITE_TAIL = ("inspection_test", "trial_run", "service_report")
@@ -20,7 +20,7 @@ ONSITE_TAIL = ("inspection_test", "trial_run", "service_report")
 
 def report(serial="EQ-SW-001", **extra):
     return {"equipment_serial": serial, "symptom": "主轴异响，温升高", "occurred_at": "2026-03-01T15:30:00",
-            "damage_extent": "serious", "photos": ["photo-a"], **extra}
+            "damage_extent": "serious", "photos": [attachment("photo-a")], **extra}
 
 
 def start(flows, actors, serial="EQ-SW-001", **extra):
@@ -67,7 +67,7 @@ def test_remote_fix_flags_a_key_revisit_and_opens_the_phone_revisit(flows, actor
     assert customer.key_revisit is True and customer.key_revisit_case == case.case_number
     clock.advance(hours=2)
     case = complete(case, "manager_review", actors["manager1"])
-    assert case.status == "completed"
+    assert_story(case)
     assert steps(case) == [("desk_analysis", "desk1"), ("vp_decision", "salesvp1"), ("remote_guidance", "eng_sw2"),
                            ("manager_review", "manager1")]
     revisit = revisit_of(case)
@@ -90,13 +90,13 @@ def test_unresolved_remote_fault_goes_on_site(flows, actors):
 
 def test_warranty_parts_run_the_compensation_flow_as_a_call_activity(flows, actors):
     case = to_engineer(start(flows, actors), actors, "onsite")
-    complete(case, "onsite_investigation", actors["eng_sw1"], site_photos=["photo-b"])
+    complete(case, "onsite_investigation", actors["eng_sw1"], site_photos=[attachment("photo-b")])
     case = complete(case, "repair", actors["eng_sw1"], emergency=True,
                     warranty_parts=[{"part_code": "BRG-6205", "quantity": 2}, {"part_code": "SEAL-80", "quantity": 4}])
     # Flow 4 runs inside this case: the desk verifies, the amount (219.00, emergency) goes to the manager
     verify = task_of(case, "desk_verify")
     assert verify.form_name == "compensation_approval/desk_verify" and verify.role == "service_desk"
-    assert case.amount == Decimal("219.00") and case.data["evidence"] == ["photo-a", "photo-b"]
+    assert case.amount == Decimal("219.00") and case.data["evidence"] == [attachment("photo-a"), attachment("photo-b")]
     complete(case, "desk_verify", actors["desk1"])
     case = complete(case, "manager_approval", actors["manager1"])
     for element, who in [("production_order", "sales1"), ("production", "prod1"), ("shipping", "logi1"),
@@ -105,7 +105,7 @@ def test_warranty_parts_run_the_compensation_flow_as_a_call_activity(flows, acto
     assert set(ready(case.id)) == {"inspection_test"}
     assert case.data["compensation_result"] == "approved"
     case = finish(case, actors)
-    assert case.status == "completed"
+    assert_story(case)
     log = events(case)
     assert any(e.type == "element_started" and e.element_id == "compensation" for e in log)
     assert any(e.type == "element_completed" and e.element_id == "compensation" for e in log)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from engine import commands, outbox, timers
 from engine.db import db
 from engine.models import Instance
-from tests.workflows.flowkit import complete, task_of
+from tests.workflows.flowkit import attachment, complete, task_of
 from workflows import revisit_plan, sla
 from workflows.records import Customer
 
@@ -16,7 +16,7 @@ UTC = dt.UTC
 INSTALLATION = {"contract_number": "HT-2026-018", "equipment": [{"model": "HX-200 压滤机", "quantity": 2}],
                 "wished_date": "2026-03-20"}
 FAULT = {"equipment_serial": "EQ-SW-001", "symptom": "主轴异响，温升高", "occurred_at": "2026-09-29T15:30:00",
-         "damage_extent": "serious", "photos": ["photo-a"]}
+         "damage_extent": "serious"}
 
 
 def shanghai(*args) -> dt.datetime:
@@ -44,7 +44,7 @@ def test_installation_request_taken_friday_is_due_on_the_make_up_saturday(flows,
 
 def test_fault_received_before_national_day_is_due_after_it(flows, actors, clock):
     clock.set(shanghai(2026, 9, 30, 11, 0))
-    case = commands.start_instance(process_id="fault_handling", data={**FAULT,
+    case = commands.start_instance(process_id="fault_handling", data={**FAULT, "photos": [attachment("photo-a")],
                                                                       "received_at": "2026-09-30T10:00:00+08:00"},
                                    actor=actors["sales1"])
     assert task_of(case, "desk_analysis").due_at == naive_utc(2026, 10, 8, 10, 0)

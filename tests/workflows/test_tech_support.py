@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from engine import commands
-from tests.workflows.flowkit import complete, events, steps, task_of
+from tests.workflows.flowkit import assert_story, attachment, complete, events, steps, task_of
 
 
 def test_question_goes_to_the_regions_engineer_and_is_answered_by_phone(flows, actors, clock):
@@ -16,7 +16,7 @@ def test_question_goes_to_the_regions_engineer_and_is_answered_by_phone(flows, a
     answer = task_of(case, "answer")
     assert (answer.role, answer.assignee) == ("engineer", "eng_n1")
     case = complete(case, "answer", actors["eng_n1"])
-    assert case.status == "completed"
+    assert_story(case)
     assert steps(case) == [("answer", "eng_n1")]
     submitted = [e for e in events(case) if e.type == "task_completed"][0].data["submitted"]
     assert submitted == {"channel": "phone", "answer": "建议将过滤压力调至0.6MPa"}
@@ -30,7 +30,7 @@ def test_desk_records_a_question_received_earlier_and_it_is_answered_in_writing(
     assert body["data"]["received_at"] == "2026-03-01T17:10:00+08:00"
     assert body["tasks"][0]["assignee"] == "eng_sw1"
     case = complete(body["id"], "answer", actors["eng_sw1"], channel="email", answer="已邮件发送手册",
-                    reference_docs=["doc-1"])
+                    reference_docs=[attachment("doc-1")])
     assert case.status == "completed" and case.received_at == dt.datetime(2026, 3, 1, 9, 10)
 
 

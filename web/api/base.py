@@ -43,7 +43,7 @@ def parse_body(schema: type[Schema]) -> dict[str, Any]:
 
 def parse_query(schema: type[Schema]) -> dict[str, Any]:
     args = {k: v for k, v in request.args.items() if v != ""}
-    known = schema().fields
+    known = {field.data_key or name for name, field in schema().fields.items()}
     return _load(schema, {k: v for k, v in args.items() if k in known or k == "page"})
 
 

@@ -1,0 +1,39 @@
+"""Cases: the list (search by case number or customer) and the case page — diagram with what is
+done and what is waiting, timeline, submitted forms, deadlines and documents."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from engine import queries
+from web.auth import current_actor
+from web.i18n import current_language
+from web.views import labels
+from web.views.case_view import case_page, diagram_source
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+PER_PAGE = 25
+
+
+@bp.get("/")
+def index():
+    args = request.args
+    status = args.get("status") if args.get("status") in labels.CASE_STATUS else None
+    q = (args.get("q") or "").strip() or None
+    try:
+        page_no = max(1, int(args.get("page") or 1))
+    except ValueError:
+        page_no = 1
+    page = queries.case_list(current_actor(), status=status, q=q, page=page_no, per_page=PER_PAGE)
+    return render_template("cases.html", page=page, status=status, q=q or "")
+
+
+@bp.get("/<int:instance_id>")
+def show(instance_id: int):
+    return render_template("case.html", page=case_page(instance_id, current_actor(), current_language()))
+
+
+@bp.get("/<int:instance_id>/diagram.bpmn")
+def diagram(instance_id: int):
+    response = Response(diagram_source(instance_id, current_actor()), mimetype="application/xml")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
