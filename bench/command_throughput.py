@@ -83,7 +83,7 @@ def aftercare(cases: int, url: str) -> list[float]:
             commands.complete_task(task_id=notify.id, data={}, actor=SALES)
             timings.append(time.perf_counter() - t0)
         db.drop_all()
-    db.engine.dispose()
+        db.engine.dispose()
     if url.startswith("postgres"):
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "bench_{os.getpid()}" CASCADE')
