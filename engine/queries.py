@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine.clock import utc_naive
 from engine.db import db
 from engine.identity import Actor
-from engine.models import AuditEvent, Instance, ModelVersion, Task, User
+from engine.models import AuditEvent, Instance, ModelVersion, Task, Timer, User
 
 SEE_ALL = ("service_manager", "admin", "auditor")
 # read every case; everyone else reads the cases they started or have (had) a task in
@@ -212,3 +212,32 @@ def case_list(actor: Actor, *, status: str | None, q: str | None, page: int, per
     if not actor.has_role(*CASE_READERS):
         query = restrict_instances_to(query, actor)
     return paginate(query, page, per_page)
+
+
+# ---------------------------------------------------------------- process owners and administrators
+OPEN_STATUSES = ("running", "waiting", "error")
+
+
+def open_cases_by_version(process_id: str | None = None) -> dict[tuple[str, int], int]:
+    """(process id, version) -> cases not yet finished that are pinned to that model version."""
+    query = (sa.select(ModelVersion.process_id, ModelVersion.version, sa.func.count(Instance.id))
+             .join(Instance, Instance.model_version_id == ModelVersion.id)
+             .where(Instance.status.in_(OPEN_STATUSES))
+             .group_by(ModelVersion.process_id, ModelVersion.version))
+    if process_id is not None:
+        query = query.where(ModelVersion.process_id == process_id)
+    return {(pid, version): count for pid, version, count in db.session.execute(query)}
+
+
+def case_numbers(instance_ids: set[int]) -> dict[int, str]:
+    """instance id -> case number (or '#id' for a case without one), in one query."""
+    if not instance_ids:
+        return {}
+    rows = db.session.execute(sa.select(Instance.id, Instance.case_number).where(Instance.id.in_(sorted(instance_ids))))
+    return {instance_id: number or f"#{instance_id}" for instance_id, number in rows}
+
+
+def timer_counts() -> dict[str, int]:
+    """Timer rows per status (pending, fired, cancelled, failed)."""
+    from_rows = db.session.execute(sa.select(Timer.status, sa.func.count()).group_by(Timer.status))
+    return {status: count for status, count in from_rows}

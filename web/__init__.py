@@ -11,7 +11,21 @@ from engine import hooks, timers
 from engine.db import db, engine_options
 from web import auth, config, errors, i18n, vendor
 from web.api import bp as api_bp
-from web.views import auth_pages, cases, files, history, home, inbox, messages, notifications, start, tasks, ui
+from web.views import (
+    admin,
+    auth_pages,
+    cases,
+    files,
+    history,
+    home,
+    inbox,
+    messages,
+    modeler,
+    notifications,
+    start,
+    tasks,
+    ui,
+)
 from workflows import build_hooks
 
 csrf = CSRFProtect()
@@ -42,7 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API checks CSRF itself when a call rides on the session cookie
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
-                    notifications.bp, history.bp):
+                    notifications.bp, history.bp, modeler.bp, admin.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
 

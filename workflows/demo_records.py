@@ -9,10 +9,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from engine import attachments
 from engine.clock import now, utc_naive
 from engine.db import db
 from engine.identity import create_user, get_user
-from engine.models import Attachment, User
+from engine.models import User
+from workflows.demo_files import QUALITY_LETTER, SITE_PHOTO
 from workflows.records import Customer, Engineer, Equipment, Part
 
 # (name, class, region, city/address, contact, phone)
@@ -82,10 +84,8 @@ PARTS = [
     ("OIL-46", "抗磨液压油 46#（桶）", "980.00"), ("TOOLKIT-FP", "压滤机随机工具包", "320.00"),
 ]
 ATTACHMENTS = [
-    ("质量问题来函.txt", "text/plain", "致售后服务部：我司压滤机主油缸漏油，影响生产，请尽快处理。".encode()),
-    ("现场照片.svg", "image/svg+xml", b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80">'
-                                      b'<rect width="120" height="80" fill="#ddd"/>'
-                                      b'<text x="10" y="45">photo</text></svg>'),
+    ("质量问题来函.pdf", QUALITY_LETTER),
+    ("现场照片.png", SITE_PHOTO),
 ]
 
 
@@ -134,14 +134,11 @@ def load_records() -> bool:
             created_at=stamp, updated_at=stamp))
     for code, name, price in PARTS:
         db.session.add(Part(code=code, name=name, price=Decimal(price), created_at=stamp, updated_at=stamp))
-    for filename, content_type, content in ATTACHMENTS:
-        digest = hashlib.sha256(content).hexdigest()
-        if db.session.get(Attachment, digest) is None:
-            db.session.add(Attachment(id=digest, filename=filename, content_type=content_type, size=len(content),
-                                      content=content, uploaded_by="system", uploaded_at=stamp))
+    for filename, content in ATTACHMENTS:  # stored as an upload is: typed by its bytes
+        attachments.store(filename=filename, content=content, uploaded_by="system", max_bytes=len(content), now=now())
     db.session.flush()
     return True
 
 
 def attachment_ids() -> list[str]:
-    return [hashlib.sha256(content).hexdigest() for _, _, content in ATTACHMENTS]
+    return [hashlib.sha256(content).hexdigest() for _, content in ATTACHMENTS]

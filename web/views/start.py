@@ -8,8 +8,7 @@ from engine import commands
 from engine.errors import ValidationFailed
 from web.auth import current_actor
 from web.i18n import current_language, translate
-from web.views import form_view
-from web.views.files import store_upload
+from web.views import form_view, submission
 from web.views.page_data import next_task_for, start_choices, start_page
 
 bp = Blueprint("start", __name__, url_prefix="/start")
@@ -37,18 +36,15 @@ def form(process_id: str):
 def submit(process_id: str):
     actor, lang = current_actor(), current_language()
     page = start_page(process_id, actor, lang)
-    upload_errors: dict[str, list[str]] = {}
-    data = form_view.parse(page.definition, request.form, request.files, store=store_upload,
-                           upload_errors=upload_errors)
-    action = request.form.get("action", "start")
-    if action.startswith("add_row:"):
-        return _render(page, form_view.add_row(page.definition, data, action.split(":", 1)[1]), upload_errors)
-    if upload_errors:
-        return _render(page, data, upload_errors, 422)
+    posted = submission.read(page.definition, default_action="start")
+    if posted.with_added_row is not None:
+        return _render(page, posted.with_added_row, posted.upload_errors)
+    if posted.upload_errors:
+        return _render(page, posted.data, posted.upload_errors, 422)
     try:
-        instance = commands.start_instance(process_id=process_id, data=data, actor=actor, lang=lang)
+        instance = commands.start_instance(process_id=process_id, data=posted.data, actor=actor, lang=lang)
     except ValidationFailed as exc:
-        return _render(page, data, exc.errors, 422)
+        return _render(page, posted.data, exc.errors, 422)
     flash(translate("已创建案件 {case}。", case=instance.case_number), "success")
     following = next_task_for(instance.id, actor)
     if following:

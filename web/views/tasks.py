@@ -2,14 +2,13 @@
 After completing, the person lands on the case's next task if it is theirs, else the inbox."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from engine import commands
 from engine.errors import Conflict, ValidationFailed
 from web.auth import current_actor
 from web.i18n import current_language, translate
-from web.views import form_view
-from web.views.files import store_upload
+from web.views import form_view, submission
 from web.views.messages import explain_error
 from web.views.page_data import next_task_for, task_page
 
@@ -36,22 +35,19 @@ def show(task_id: str):
 def submit(task_id: str):
     actor, lang = current_actor(), current_language()
     page = task_page(task_id, actor, lang)
-    upload_errors: dict[str, list[str]] = {}
-    data = form_view.parse(page.definition, request.form, request.files, store=store_upload,
-                           upload_errors=upload_errors)
-    action = request.form.get("action", "complete")
-    if action.startswith("add_row:"):
-        return _render(page, form_view.add_row(page.definition, data, action.split(":", 1)[1]), upload_errors)
-    if action == "draft":
-        commands.save_draft(task_id=task_id, data=data, actor=actor)
+    posted = submission.read(page.definition, default_action="complete")
+    if posted.with_added_row is not None:
+        return _render(page, posted.with_added_row, posted.upload_errors)
+    if posted.action == "draft":
+        commands.save_draft(task_id=task_id, data=posted.data, actor=actor)
         flash(translate("草稿已保存。"), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
-    if upload_errors:
-        return _render(page, data, upload_errors, 422)
+    if posted.upload_errors:
+        return _render(page, posted.data, posted.upload_errors, 422)
     try:
-        instance = commands.complete_task(task_id=task_id, data=data, actor=actor, lang=lang)
+        instance = commands.complete_task(task_id=task_id, data=posted.data, actor=actor, lang=lang)
     except ValidationFailed as exc:
-        return _render(page, data, exc.errors, 422)
+        return _render(page, posted.data, exc.errors, 422)
     except Conflict as exc:
         flash(explain_error(exc), "error")
         return redirect(url_for("tasks.show", task_id=task_id))

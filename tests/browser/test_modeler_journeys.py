@@ -1,0 +1,162 @@
+"""The process owner in a real browser: open a deployed process in the modeler, rename a task,
+deploy, see the next version; a deliberate mistake is refused with the problem next to the
+diagram and the element at fault selected; a decision table edited in dmn-js deploys with the
+process; what the engine reads survives the editor's import and export of every real diagram;
+phone widths."""
+from __future__ import annotations
+
+import pytest
+
+from engine import loader
+from engine.db import db
+from engine.inspect_model import inventory
+from tests.browser.test_journeys import NO_HORIZONTAL_SCROLL
+
+pytestmark = pytest.mark.browser
+PROCESS = "compensation_approval"
+
+
+def open_modeler(session, process_id: str = PROCESS):
+    page = session.go(f"/models/{process_id}/edit")
+    page.wait_for_selector("[data-testid=modeler][data-ready=true]")
+    return page
+
+
+def select(page, element_id: str) -> None:
+    """Select an element as a click would (thin connections are hard to hit by coordinates)."""
+    page.evaluate("""id => { const m = window.AftercareModeler.bpmn;
+                             m.get('selection').select(m.get('elementRegistry').get(id)); }""", element_id)
+    page.wait_for_selector(f"[data-testid=properties][data-element='{element_id}']")
+
+
+def change(page, prop: str, value: str) -> None:
+    field = page.locator(f"[data-testid=properties] [data-prop={prop}]")
+    field.fill(value)
+    field.press("Tab")
+
+
+def latest_version() -> int:
+    db.session.expire_all()
+    return loader.latest(PROCESS).version
+
+
+def test_owner_renames_a_task_deploys_and_sees_the_next_version(open_session, flows):
+    before = loader.latest(PROCESS)
+    page = open_modeler(open_session("owner1"))
+    assert page.get_attribute("[data-testid=current-version]", "data-version") == str(before.version)
+
+    page.click(".djs-element[data-element-id=desk_verify]")  # a click on the diagram selects the task
+    assert page.get_attribute("[data-testid=properties]", "data-element") == "desk_verify"
+    assert page.input_value("[data-testid=properties] [data-prop=form]") == "desk_verify"
+    change(page, "name", "核实来函并存档")
+    page.wait_for_function("document.getElementById('dirty-state').textContent.includes('有未部署的修改')")
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    assert f"已部署为版本 {before.version + 1}" in page.text_content("[data-testid=deploy-result]")
+    assert page.get_attribute("[data-testid=current-version]", "data-version") == str(before.version + 1)
+
+    db.session.expire_all()
+    model = loader.latest(PROCESS)
+    assert model.version == before.version + 1 and model.deployed_by == "owner1"
+    tasks = {t["id"]: t for t in inventory({model.main_file: model.sources[model.main_file]}).user_tasks}
+    assert tasks["desk_verify"]["name"] == "核实来函并存档" and tasks["desk_verify"]["form"] == "desk_verify"
+    assert model.forms == before.forms  # forms not re-uploaded carried over
+    assert model.sources["compensation_authority.dmn"] == before.sources["compensation_authority.dmn"]
+
+    page.click("[data-testid=deploy]")  # nothing changed since: the same version
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=unchanged]")
+    assert f"内容没有变化，仍是版本 {before.version + 1}" in page.text_content("[data-testid=deploy-result]")
+    assert latest_version() == before.version + 1
+
+    page.click("[data-testid=deploy-result] a")
+    assert page.locator(f"[data-testid=versions] tr[data-version='{before.version + 1}']").is_visible()
+
+
+def test_a_missing_form_and_a_flow_without_condition_are_refused_next_to_the_diagram(open_session, flows):
+    before = latest_version()
+    page = open_modeler(open_session("owner1"))
+    page.click(".djs-element[data-element-id=vp_approval]")
+    change(page, "form", "no_such_form")
+    assert "此版本没有名为“no_such_form”的表单" in page.text_content("[data-testid=properties] [data-warning]")
+    select(page, "flow_approver_gateway_vp_approval")  # the gateway's default flow, without a condition
+    page.uncheck("[data-testid=properties] [data-prop=default]")
+
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=refused]")
+    problems = page.locator("[data-testid=problems] li")
+    texts = {problems.nth(i).get_attribute("data-element"): problems.nth(i).text_content()
+             for i in range(problems.count())}
+    assert "表单“no_such_form”不存在" in texts["vp_approval"]
+    assert "既没有条件，也不是默认连线" in texts["flow_approver_gateway_vp_approval"]
+    assert page.locator(".djs-element.ac-error[data-element-id=vp_approval]").count() == 1
+    assert latest_version() == before  # nothing deployed
+
+    page.click("[data-testid=problems] [data-locate=vp_approval]")  # the problem leads to its element
+    assert page.get_attribute("[data-testid=properties]", "data-element") == "vp_approval"
+    change(page, "form", "vp_approval")
+    select(page, "flow_approver_gateway_vp_approval")
+    page.check("[data-testid=properties] [data-prop=default]")
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=unchanged]")  # back to what is deployed
+    assert page.locator(".djs-element.ac-error").count() == 0
+    assert latest_version() == before
+
+
+def test_a_decision_table_edited_in_dmn_js_deploys_with_the_process(open_session, flows):
+    before = loader.latest(PROCESS)
+    page = open_modeler(open_session("owner1"))
+    page.click("[data-tab='compensation_authority.dmn']")
+    page.wait_for_selector("[data-pane='compensation_authority.dmn'][data-ready=true]")
+    assert page.locator("#dmn-help").is_visible() and not page.locator("#properties").is_visible()
+    cell = page.locator("[data-pane='compensation_authority.dmn'] td", has_text="<= 1000").first
+    cell.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("<= 2000")
+    page.keyboard.press("Tab")
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    db.session.expire_all()
+    model = loader.latest(PROCESS)
+    assert model.version == before.version + 1
+    assert "&lt;= 2000" in model.sources["compensation_authority.dmn"]
+    assert "&lt;= 1000" not in model.sources["compensation_authority.dmn"]
+    assert model.sources[model.main_file] == before.sources[model.main_file]  # the diagram went as it was
+
+
+def _engine_view(source: str, name: str) -> dict:
+    inv = inventory({name: source})
+    return {"tasks": sorted(repr((t["id"], t["name"], t["lane"], t["form"])) for t in inv.user_tasks),
+            "expressions": sorted(repr((e.element, e.text.strip(), e.mode)) for e in inv.expressions),
+            "services": sorted(map(repr, inv.services)), "decisions": sorted(map(repr, inv.decisions_used)),
+            "called": sorted(map(repr, inv.called)),
+            "start_forms": inv.start_forms, "start_lanes": inv.start_lanes,
+            "gateways": sorted(map(repr, inv.gateway_problems))}
+
+
+def test_the_editor_keeps_everything_the_engine_reads_in_every_real_diagram(open_session, flows):
+    session = open_session("owner1")
+    for model in loader.latest_all():
+        page = open_modeler(session, model.process_id)
+        exported = page.evaluate("window.AftercareModeler.bpmn.saveXML({format: true}).then(r => r.xml)")
+        original = model.sources[model.main_file]
+        assert _engine_view(exported, model.main_file) == _engine_view(original, model.main_file), model.process_id
+        assert "spiffworkflow:properties" in exported or "spiffworkflow:properties" not in original
+
+
+def test_list_pages_fit_a_phone_and_the_editor_says_it_needs_a_desktop(open_session, flows, artifacts):
+    session = open_session("owner1", width=390, height=844)
+    for path, name in (("/models/", "models"), (f"/models/{PROCESS}", "versions"),
+                       (f"/models/{PROCESS}/versions/1/forms", "forms")):
+        page = session.go(path)
+        assert page.evaluate(NO_HORIZONTAL_SCROLL), path
+        page.screenshot(path=str(artifacts / f"modeler-{name}-390.png"), full_page=True)
+    page = session.go(f"/models/{PROCESS}/edit")
+    assert page.locator("[data-testid=desktop-only]").is_visible()
+    assert not page.locator("[data-testid=modeler]").is_visible()
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+
+    admin = open_session("admin", width=390, height=844)
+    for path, name in (("/admin/calendar", "calendar"), ("/admin/sla", "sla"), ("/admin/timers", "timers")):
+        page = admin.go(path)
+        assert page.evaluate(NO_HORIZONTAL_SCROLL), path
+        page.screenshot(path=str(artifacts / f"admin-{name}-390.png"), full_page=True)

@@ -1,0 +1,183 @@
+"""Process owners' pages: the deployed models with their versions, the BPMN/DMN editor (it deploys
+through `POST /api/v1/process-models`, as any client would), a version's form definitions read-only,
+and every version's files to download."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from flask import Blueprint, abort, render_template, send_file, url_for
+from flask_login import current_user
+
+from engine import hooks, loader, queries
+from engine.errors import NotFound
+from engine.forms import text
+from engine.models import ModelVersion
+from web.auth import current_actor
+from web.i18n import current_language, translate
+from web.views.labels import N_
+
+bp = Blueprint("modeler", __name__, url_prefix="/models")
+OWNERS = ("process_owner", "admin")
+
+# The engine's deploy problems (web/api answers them in English) in the page's words. Python
+# patterns; the page's script turns `(?P<` into JavaScript's `(?<`.
+PROBLEMS = (
+    (r"^user task is in no lane$", N_("用户任务不在任何泳道中：请把它拖进某个角色的泳道。")),
+    (r"^lane '(?P<lane>.*)' is not a known role$", N_("泳道“{lane}”不是已知的角色。")),
+    (r"^start form '(?P<form>.*)' was not provided$", N_("开始表单“{form}”不存在。")),
+    (r"^form '(?P<form>[^']*)' was not provided$", N_("表单“{form}”不存在：此流程的表单中没有这个名称。")),
+    (r"^unknown service operator '(?P<operator>.*)'$", N_("服务任务的操作“{operator}”不存在。")),
+    (r"^called process '(?P<process>.*)' is not deployed$", N_("调用的流程“{process}”尚未部署。")),
+    (r"^decision '(?P<decision>.*)' was not provided$", N_("决策表“{decision}”不存在。")),
+    (r"^flow out of gateway '(?P<gateway>.*)' has no condition and is not the gateway's default$",
+     N_("从网关“{gateway}”出来的这条连线既没有条件，也不是默认连线。")),
+    (r"^not well-formed XML: (?P<detail>.*)$", N_("XML 格式错误：{detail}")),
+    (r"^syntax error: (?P<detail>.*) in `(?P<expression>.*)`$", N_("表达式有语法错误：{expression}")),
+    (r"^call to '(?P<name>.*)' is not allowed in `(?P<expression>.*)`$",
+     N_("表达式中不能调用“{name}”：{expression}")),
+    (r"^(?P<detail>.*) is not allowed.* in `(?P<expression>.*)`$", N_("表达式中有不允许的写法：{expression}")),
+    (r"^the uploaded BPMN defines no process$", N_("上传的 BPMN 中没有流程。")),
+)
+SCRIPT_WORDS = (
+    N_("流程图"), N_("属性"), N_("编号"), N_("名称"), N_("类型"), N_("泳道"), N_("不在任何泳道中"),
+    N_("泳道不是已知的角色"), N_("表单"), N_("处理人表达式"), N_("期限表达式"), N_("可发起的角色"), N_("条件"),
+    N_("默认连线"), N_("定时器"), N_("定时方式"), N_("时长"), N_("日期时间"), N_("循环"), N_("表达式"),
+    N_("决策表编号"), N_("服务操作"), N_("结果变量"), N_("参数"), N_("脚本"), N_("其他属性"),
+    N_("未选中元素时显示流程本身的属性。"), N_("此版本没有名为“{form}”的表单，部署时会被拒绝。"), N_("正在部署…"),
+    N_("已部署为版本 {version}。"), N_("内容没有变化，仍是版本 {version}。"), N_("部署被拒绝，请修改以下问题："),
+    N_("部署失败："), N_("加载失败："), N_("此流程图没有图形布局信息，不能在编辑器中打开；请下载文件编辑后再部署。"),
+    N_("有未部署的修改。"), N_("没有修改。"), N_("离开此页会丢失未部署的修改。"), N_("用户任务"), N_("人工任务"),
+    N_("任务"), N_("开始事件"), N_("结束事件"), N_("中间事件"), N_("边界事件"), N_("排他网关"), N_("并行网关"),
+    N_("包容网关"), N_("事件网关"), N_("顺序流"), N_("服务任务"), N_("脚本任务"), N_("业务规则任务"), N_("调用活动"),
+    N_("子流程"), N_("泳道（角色）"), N_("流程"), N_("参与者"), N_("决策"),
+    N_('写成表达式：文字要加引号，例如 "PT2S" 或 working_days(1, received_at)。'), N_("例如 assigned_engineer"),
+    N_("例如 working_days(1, received_at)"), N_("逗号分隔的角色编号"), N_("例如 approved == True"),
+    N_("点击定位到图中的元素"),
+)
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, Any]:
+    def may_edit_models() -> bool:
+        return getattr(current_user, "is_authenticated", False) and current_actor().has_role(*OWNERS)
+    return {"may_edit_models": may_edit_models}
+
+
+@bp.before_request
+def _owners_only():
+    if not current_actor().has_role(*OWNERS):
+        abort(403, description="this needs one of the roles: " + ", ".join(OWNERS))
+
+
+def _version(process_id: str, version: int) -> ModelVersion:
+    model = queries.model_version(process_id, version)
+    if model is None:
+        raise NotFound(f"no version {version} of '{process_id}'", process_id=process_id)
+    return model
+
+
+def _process_forms(model: ModelVersion) -> dict[str, dict[str, dict[str, Any]]]:
+    """process id -> form name -> definition (a version also holds the forms of processes it calls)."""
+    grouped: dict[str, dict[str, dict[str, Any]]] = {}
+    for key, definition in sorted((model.forms or {}).items()):
+        process, _, form = key.partition("/")
+        grouped.setdefault(process, {})[form] = definition
+    return grouped
+
+
+# ---------------------------------------------------------------- pages
+@bp.get("/")
+def index():
+    open_cases = queries.open_cases_by_version()
+    rows = []
+    for model in loader.latest_all():
+        pinned = {version: n for (pid, version), n in open_cases.items() if pid == model.process_id}
+        rows.append({"model": model, "open": sum(pinned.values()),
+                     "open_older": sum(n for version, n in pinned.items() if version != model.version)})
+    return render_template("modeler/index.html", rows=rows)
+
+
+@bp.get("/<process_id>")
+def versions(process_id: str):
+    latest = loader.latest_or_404(process_id)
+    open_cases = queries.open_cases_by_version(process_id)
+    items = [{"model": m, "open": open_cases.get((process_id, m.version), 0),
+              "forms": sum(1 for key in (m.forms or {}) if key.startswith(process_id + "/"))}
+             for m in reversed(loader.versions(process_id))]
+    return render_template("modeler/versions.html", latest=latest, items=items,
+                           open_total=sum(open_cases.values()))
+
+
+@bp.get("/<process_id>/edit")
+def edit(process_id: str):
+    model = loader.latest_or_404(process_id)
+    config = {
+        "processId": process_id, "version": model.version, "mainFile": model.main_file,
+        "sources": {name: url_for("modeler.file", process_id=process_id, version=model.version, filename=name)
+                    for name in sorted(model.sources)},
+        "dmnFiles": sorted(name for name in model.sources if name.endswith(".dmn")),
+        "deployUrl": url_for("api.deploy_models"), "versionsUrl": url_for("modeler.versions", process_id=process_id),
+        "forms": sorted(_process_forms(model).get(process_id, {})), "roles": _lane_roles(),
+        "problems": [[pattern, translate(message)] for pattern, message in PROBLEMS],
+        "labels": {word: translate(word) for word in SCRIPT_WORDS}, "lang": current_language(),
+    }
+    return render_template("modeler/edit.html", model=model, config=config)
+
+
+def _lane_roles() -> dict[str, str]:
+    """Lane name a diagram may use (role id or Chinese name) -> the role's name in the page's language."""
+    english = current_language() == "en"
+    names: dict[str, str] = {}
+    for role in hooks.get().roles.values():
+        label = role.name_en if english else role.name_zh
+        names[role.id] = names[role.name_zh] = label
+    return names
+
+
+@bp.get("/<process_id>/versions/<int:version>/forms")
+def forms(process_id: str, version: int):
+    model = _version(process_id, version)
+    lang = current_language()
+    groups = [{"process": process, "forms": [
+        {"name": name, "title": text(definition.get("title"), lang) or name,
+         "json": json.dumps(definition, ensure_ascii=False, indent=2)} for name, definition in entries.items()]}
+        for process, entries in _process_forms(model).items()]
+    groups.sort(key=lambda group: group["process"] != process_id)  # this process's own forms first
+    return render_template("modeler/forms.html", model=model, groups=groups)
+
+
+@bp.get("/<process_id>/versions/<int:version>/files/<filename>")
+def file(process_id: str, version: int, filename: str):
+    """A source file (BPMN/DMN) or `<process>.forms.json` (the forms, as deploy reads them)."""
+    model = _version(process_id, version)
+    if filename in (model.sources or {}):
+        return _download(model.sources[filename].encode("utf-8"), filename, "application/xml")
+    process = filename.removesuffix(".forms.json")
+    grouped = _process_forms(model)
+    if filename.endswith(".forms.json") and process in grouped:
+        body = json.dumps(grouped[process], ensure_ascii=False, indent=2).encode("utf-8")
+        return _download(body, filename, "application/json")
+    raise NotFound(f"version {version} of '{process_id}' has no file '{filename}'", process_id=process_id)
+
+
+@bp.get("/<process_id>/versions/<int:version>/bundle.zip")
+def bundle(process_id: str, version: int):
+    """Every file of a version laid out as `aftercare deploy` reads a folder: the diagrams, with
+    `forms/<process>/<form>.json` beside them."""
+    model = _version(process_id, version)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, source in sorted((model.sources or {}).items()):
+            archive.writestr(name, source)
+        for process, entries in _process_forms(model).items():
+            for name, definition in entries.items():
+                archive.writestr(f"forms/{process}/{name}.json", json.dumps(definition, ensure_ascii=False, indent=2))
+    return _download(buffer.getvalue(), f"{process_id}-v{version}.zip", "application/zip")
+
+
+def _download(body: bytes, filename: str, mimetype: str):
+    # a deployed version never changes: the browser may keep it
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=3600)
