@@ -111,6 +111,18 @@ def test_a_decision_table_edited_in_dmn_js_deploys_with_the_process(open_session
     cell = page.locator("[data-pane='compensation_authority.dmn'] td", has_text="<= 1000").first
     cell.click()
     page.keyboard.press("Control+A")
+    page.keyboard.type("<= 2000 +")  # not an expression
+    page.keyboard.press("Tab")
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=refused]")
+    assert "表达式有语法错误：<= 2000 +" in page.text_content("[data-testid=problems] li[data-element=rule_manager]")
+    page.click("[data-tab='compensation_approval.bpmn']")
+    page.click("[data-testid=problems] [data-locate=rule_manager]")  # back to the table, the rule marked
+    page.wait_for_selector("[data-pane='compensation_authority.dmn'].active .dmn-problem")
+
+    cell = page.locator("[data-pane='compensation_authority.dmn'] td", has_text="<= 2000 +").first
+    cell.click()
+    page.keyboard.press("Control+A")
     page.keyboard.type("<= 2000")
     page.keyboard.press("Tab")
     page.click("[data-testid=deploy]")
@@ -160,3 +172,41 @@ def test_list_pages_fit_a_phone_and_the_editor_says_it_needs_a_desktop(open_sess
         page = admin.go(path)
         assert page.evaluate(NO_HORIZONTAL_SCROLL), path
         page.screenshot(path=str(artifacts / f"admin-{name}-390.png"), full_page=True)
+
+
+
+
+def test_timer_and_condition_expressions_are_edited_in_the_panel(open_session, deploy, users):
+    deploy("t_modeler")  # a boundary timer and a gateway, with a layout
+    page = open_modeler(open_session("owner1"), "t_modeler")
+    select(page, "sla")
+    assert page.input_value("[data-testid=properties] [data-prop=timer-kind]") == "timeDuration"
+    assert page.input_value("[data-testid=properties] [data-prop=timer]") == '"PT2H"'
+    change(page, "timer", '"PT4H')  # the closing quote forgotten
+    select(page, "f_yes")
+    assert page.input_value("[data-testid=properties] [data-prop=condition]") == "approved == True"
+    assert not page.is_checked("[data-testid=properties] [data-prop=default]")
+    change(page, "condition", "approved != False")
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=refused]")
+    assert "表达式有语法错误" in page.text_content("[data-testid=problems] li[data-element=sla]")
+    assert page.get_attribute("[data-testid=properties]", "data-element") == "sla"  # the element at fault
+
+    change(page, "timer", '"PT4H"')
+    page.select_option("[data-testid=properties] [data-prop=timer-kind]", "timeDate")
+    change(page, "timer", "working_days(1, received_at)")
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    db.session.expire_all()
+    model = loader.latest("t_modeler")
+    expressions = {(e.element, e.text.strip()) for e in inventory(model.sources).expressions}
+    assert {("sla", "working_days(1, received_at)"), ("f_yes", "approved != False")} <= expressions
+    assert "<bpmn:timeDate" in model.sources["t_modeler.bpmn"] and "timeDuration" not in model.sources["t_modeler.bpmn"]
+
+
+def test_a_diagram_without_layout_says_so(open_session, deploy, users):
+    deploy("t_parallel")
+    page = open_session("owner1").go("/models/t_parallel/edit")
+    page.wait_for_selector("[data-testid=modeler][data-ready=error]")
+    assert "没有图形布局信息" in page.text_content("[data-testid=deploy-result]")
+    assert page.is_disabled("[data-testid=deploy]")
