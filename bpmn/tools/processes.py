@@ -1,4 +1,5 @@
-"""The five after-sales flows of DOMAIN.md as diagrams (nodes on a lane/column grid)."""
+"""The after-sales flows of DOMAIN.md (the four of the manual, technical support and complaints) as
+diagrams (nodes on a lane/column grid)."""
 from __future__ import annotations
 
 from diagram import Process
