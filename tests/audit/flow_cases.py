@@ -1,4 +1,4 @@
-"""Finished demo cases of the five real flows, driven through the engine with the flows' usual form
+"""Finished demo cases of the real flows, driven through the engine with the flows' usual form
 data (tests/workflows/flowkit.py) by whoever holds each task."""
 from __future__ import annotations
 
@@ -60,4 +60,9 @@ SCENARIOS = {
     "revisit_phone": lambda f, c: _finish(f, _start(f, "revisit", "desk1", mode="phone", purpose="季度回访"), c),
     "tech_support": lambda f, c: _finish(f, _start(f, "tech_support", "sales1", equipment_serial="EQ-SW-001",
                                                    question="滤布多久更换一次？"), c),
+    "complaint": lambda f, c: _finish(f, _start(f, "complaint", "desk1", channel="phone", priority="urgent",
+                                                description="维修后仍漏油", complained_engineer="eng_sw1"), c,
+                                      {"close": {"engineer_responsible": "eng_sw1"}}),
+    "revisit_with_complaint": lambda f, c: _finish(f, _start(f, "revisit", "desk1", mode="phone"), c, {
+        "phone_revisit": {"satisfaction": 2, "complaint": True, "comment": "服务响应慢"}}),
 }
