@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import archive, audit_queries, hooks, loader
+from engine import archive, audit_queries, hooks, integrity, loader
 from engine.clock import as_aware, now
 from engine.forms import text
 from engine.jsonutil import dumps
@@ -40,7 +40,8 @@ EVENT_LABELS = {
     "element_started": "环节开始", "element_failed": "环节出错", "instance_error": "案件出错",
     "instance_completed": "案件完成", "instance_cancelled": "案件撤销", "case_archived": "案件归档",
     "sla_started": "时限开始计时", "sla_warning": "时限预警", "sla_breached": "超出时限", "sla_closed": "时限结束",
-    "sla_unscheduled": "时限无法计算", "timer_failed": "定时器失败", "timer_retried": "定时器重试",
+    "sla_unscheduled": "时限无法计算", "sla_intervention": "经理介入", "timer_failed": "定时器失败",
+    "timer_retried": "定时器重试",
 }
 CATEGORY_LABELS = {
     "input": "提交的数据", "approval": "审批", "task": "任务", "timer": "定时器", "sla": "时限", "admin": "管理操作",
@@ -104,6 +105,13 @@ def _case_context(instance: Instance) -> dict[str, Any]:
     return {"instance": instance, "model": loader.model(instance.model_version_id), "chain": chain_of(instance),
             "names": audit_queries.element_names(instance), "fields": field_labels(instance),
             "form_fields": form_labels(instance)}
+
+
+def integrity_link(report: integrity.IntegrityReport) -> str:
+    """Where the notification of a failed nightly check leads (the scheduler has no request to build
+    URLs from): the re-execution check of the first case concerned, else the auditors' search."""
+    instance_id = integrity.first_case(report)
+    return f"/cases/{instance_id}/check" if instance_id is not None else "/audit/cases"
 
 
 # ---------------------------------------------------------------- pages
