@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import archive, audit_queries, hooks, integrity, loader
+from engine import archive, audit_queries, hooks, integrity, loader, queries
 from engine.clock import as_aware, now
 from engine.forms import text
 from engine.jsonutil import dumps
@@ -24,7 +24,6 @@ from web.api.history import (
     chain_of,
     check_report,
     history_of,
-    readable_case,
     search_page,
     step_item,
 )
@@ -117,9 +116,9 @@ def integrity_link(report: integrity.IntegrityReport) -> str:
 # ---------------------------------------------------------------- pages
 @bp.get("/cases/<int:instance_id>/history")
 def history(instance_id: int):
-    instance = readable_case(instance_id)
-    args = parse_query(HistoryQuery)
     actor = current_actor()
+    instance = queries.readable_case(instance_id, actor)
+    args = parse_query(HistoryQuery)
     return render_template(
         "history/history.html", **_case_context(instance), entries=history_of(instance, args), filters=args,
         actors=audit_queries.actors_of(instance.id), types=audit_queries.types_of(instance.id),
@@ -129,7 +128,7 @@ def history(instance_id: int):
 
 @bp.get("/cases/<int:instance_id>/replay")
 def replay(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     steps = audit_queries.step_count(instance.id)
     start = parse_query(ReplayQuery).get("step") or 1
     model = loader.model(instance.model_version_id)
@@ -151,13 +150,13 @@ def _script_labels() -> dict[str, str]:
 
 @bp.get("/cases/<int:instance_id>/check")
 def check(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     return render_template("history/check.html", **_case_context(instance), report=check_report(instance))
 
 
 @bp.get("/cases/<int:instance_id>/report")
 def report(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     model = loader.model(instance.model_version_id)
     final = step_item(audit_queries.replay_step(instance)) if audit_queries.step_count(instance.id) else None
     config = {"mode": "report", "xml": model.sources.get(model.main_file), "final": final,
@@ -170,7 +169,7 @@ def report(instance_id: int):
 @bp.post("/cases/<int:instance_id>/archive")
 @roles_required(*archive.ARCHIVERS)
 def archive_case(instance_id: int):
-    readable_case(instance_id)
+    queries.readable_case(instance_id, current_actor())
     result = archive.archive_case(instance_id, key=archive_key(), actor=current_actor(), now=now(),
                                   directory=archive_dir())
     flash(translate("已归档：{file}（SHA-256 {sha}）", file=result.path.name, sha=result.sha256[:16]), "success")
