@@ -69,7 +69,9 @@ def apply(sets: ElementSets, event: Mapping[str, Any]) -> ElementSets:
     completed, active = set(sets.get("completed", [])), set(sets.get("active", []))
     waiting, error = set(sets.get("waiting", [])), set(sets.get("error", []))
     element, kind = event.get("element_id"), event["type"]
-    if kind in ("task_completed", "element_completed", "gateway_taken", "timer_fired"):
+    if kind == "timer_fired" and (event.get("data") or {}).get("cycle"):
+        pass  # a cycle timer fires and waits for its next round: it neither completes nor stops waiting
+    elif kind in ("task_completed", "element_completed", "gateway_taken", "timer_fired"):
         active.discard(element)
         waiting.discard(element)
         completed.add(element)

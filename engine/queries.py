@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from engine.clock import utc_naive
 from engine.db import db
+from engine.errors import Forbidden, NotFound
 from engine.identity import Actor
 from engine.models import AuditEvent, Instance, ModelVersion, Task, Timer, User
 
@@ -182,12 +183,25 @@ def inbox(actor: Actor, f: TaskFilter, *, page: int, per_page: int) -> Inbox:
 
 
 def can_read_case(instance: Instance, actor: Actor) -> bool:
+    """Who may read a case (the API, the case page, the auditors' pages and files all ask here):
+    leaders, the desk, auditors and archivists read every case; others the cases they started or
+    have (had) a task in, by assignment, completion or role."""
     if actor.has_role(*CASE_READERS) or instance.started_by == actor.username:
         return True
     involved = sa.select(Task.id).where(Task.instance_id == instance.id, sa.or_(
         Task.assignee == actor.username, Task.completed_by == actor.username,
         Task.role.in_(sorted(actor.roles)))).limit(1)
     return db.session.execute(involved).first() is not None
+
+
+def readable_case(instance_id: int, actor: Actor) -> Instance:
+    """The case, if `actor` may read it; NotFound or Forbidden otherwise."""
+    found = instance(instance_id)
+    if found is None:
+        raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
+    if not can_read_case(found, actor):
+        raise Forbidden("you have no part in this case", instance_id=instance_id)
+    return found
 
 
 def display_names(usernames: set[str]) -> dict[str, str]:

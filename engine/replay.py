@@ -5,15 +5,21 @@ explains the state.
 What is re-run, command by command, with the clock set to the command's recorded time (which also
 drives SpiffWorkflow's timers): the start data, each submitted form (matched to its task by element
 id and order, since task ids differ on re-execution), timer firings in their recorded order, and
-cancellations. The record is plain JSON, so inputs are typed again as the original run had them:
-money fields of the pinned forms become Decimal, and what a flow's prepare_start added to the start
-data takes the type (Decimal, datetime) the stored workflow holds at that path.
+cancellations. A cycle timer fires without completing, so each of its firings is recorded as
+`timer_fired` with `data.cycle`; the re-run produces one wherever a waiting timer's due time moved on.
+The record is plain JSON, so inputs are typed again as the original run had them: money fields of
+the pinned forms become Decimal, and what a flow's prepare_start added to the start data takes the
+type (Decimal, datetime) the stored workflow holds at that path.
 
-What is not re-run: claims, reassignments and other annotations (they do not move the case);
-after-command hooks (they may start other cases); and service-task handlers. A service's answer
-(a dispatch suggestion, a warranty lookup) depends on the world at that time, so it is an input
-like a form: the scratch engine answers each service call with the value its result variable holds
-in the case data recorded after that command. Nothing is written to the database.
+What is not re-run: annotations — claims, reassignments, SLA events (`sla_*`, from the SLA timers
+and after commands), timer failures and retries — which must leave the element sets as they were;
+after-command hooks (they may start other cases, as a breached SLA opens an escalation case, which
+is a case checked on its own); and service-task handlers. A service's answer (a dispatch suggestion,
+a warranty lookup) depends on the world at that time, so it is an input like a form: the scratch
+engine answers each service call with the value its result variable holds in the case data recorded
+after that command. A timer that failed its last try puts the case in `error` outside any command:
+while such a failure is open (not retried, no command since), `error` is the status expected at the
+end. Nothing is written to the database.
 
 What is compared: per command, (1) the events it recorded against those the re-run produces, as a
 multiset of (type, element, gateway targets); (2) each event's stored element sets against the sets
@@ -55,6 +61,7 @@ from engine.replay_record import (
     compare_sets,
     event_key,
     group_commands,
+    open_timer_incident,
 )
 from engine.scripts import Sandbox
 
@@ -194,12 +201,12 @@ class _Rerun:
         done = command.first("task_completed")
         form = self.model.forms.get(done.data.get("form")) if done.data.get("form") else None
         data = self._inputs(done, form, done.data.get("submitted") or {})
-        before = sw.snapshot(self.wf)
+        before, waiting = sw.snapshot(self.wf), self._waiting_timers()
         try:
             sw.fire_due_timers(self.wf)  # as the command did before applying the user's input
         except Exception as exc:  # noqa: BLE001 - the original command would have been refused
             raise _Stop(done.seq, "timers", f"a due timer fails on re-execution before this input: {exc}") from exc
-        early = self._engine_events(before)
+        early = [*self._cycle_firings(waiting), *self._engine_events(before)]
         before = sw.snapshot(self.wf)
         task_id = self._ready_task(done, before)
         sw.run_user_task(self.wf, sw.find_task(self.wf, task_id), data)
@@ -208,10 +215,19 @@ class _Rerun:
                 *self._engine_events(before, {task_id}), *self._failure(*failure)]
 
     def _timers(self, command: Command) -> list[tuple]:
-        before = sw.snapshot(self.wf)
+        before, waiting = sw.snapshot(self.wf), self._waiting_timers()
         self.wf.refresh_timers()
         failure = _advance(self.wf)
-        return [*self._engine_events(before), *self._failure(*failure)]
+        return [*self._cycle_firings(waiting), *self._engine_events(before), *self._failure(*failure)]
+
+    def _waiting_timers(self) -> dict[str, str]:
+        return {task_id: due for task_id, _element, due in sw.pending_timers(self.wf)}
+
+    def _cycle_firings(self, waiting: Mapping[str, str]) -> list[tuple]:
+        """A cycle timer that fired waits again with a later due time; the command recorded each such
+        firing as `timer_fired` (data.cycle), since the timer never completes."""
+        return [event_key("timer_fired", element, None) for task_id, element, due in sw.pending_timers(self.wf)
+                if waiting.get(task_id) not in (None, due)]
 
     def _cancel(self, command: Command) -> list[tuple]:
         before = sw.snapshot(self.wf)
@@ -278,10 +294,20 @@ class _Stop(Exception):
         self.difference = Difference(step, what, message, recorded, replayed)
 
 
-def _compare_final(instance: Instance, rerun: _Rerun, step: int) -> list[Difference]:
+def _expected_status(rerun: _Rerun, events: list[AuditEvent]) -> tuple[str, str]:
+    """The status the history explains, and why: the engine's, unless a failed timer left the case in error."""
+    incident = open_timer_incident(events)
+    if incident is not None:
+        return "error", f" (timer '{incident.element_id}' failed for good at step {incident.seq} and was not retried)"
+    return rerun.status(), ""
+
+
+def _compare_final(instance: Instance, rerun: _Rerun, events: list[AuditEvent]) -> list[Difference]:
+    step = events[-1].seq
     diffs = []
-    if instance.status != rerun.status():
-        diffs.append(Difference(step, "final", "the case's status differs", instance.status, rerun.status()))
+    expected, reason = _expected_status(rerun, events)
+    if instance.status != expected:
+        diffs.append(Difference(step, "final", f"the case's status differs{reason}", instance.status, expected))
     data = rerun.case_data()
     if plain(instance.data or {}) != data:
         keys = sorted(k for k in set(instance.data or {}) | set(data)
@@ -325,7 +351,7 @@ def check(instance_id: int) -> ReplayReport:
     if rerun.wf is None:
         report.differences.append(Difference(1, "events", "the history does not start the case"))
         return report
-    report.differences.extend(_compare_final(instance, rerun, events[-1].seq))
+    report.differences.extend(_compare_final(instance, rerun, events))
     report.differences.extend(compare_inbox(instance.id, events))
     return report
 

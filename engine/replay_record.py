@@ -26,7 +26,6 @@ SET_NAMES = ("completed", "active", "waiting", "error")
 ABSENT = "<absent>"
 
 
-
 @dataclass
 class Difference:
     step: int
@@ -148,7 +147,7 @@ def compare_derived(command: Command, previous: dict[str, list[str]]) -> list[Di
     """Every event but a command's last stores the sets derived from the events before it."""
     diffs, sets = [], previous
     for event in command.events[:-1]:
-        sets = history.apply(sets, {"type": event.type, "element_id": event.element_id})
+        sets = history.apply(sets, {"type": event.type, "element_id": event.element_id, "data": event.data})
         if bare(event.state) != bare(sets):
             diffs.append(Difference(event.seq, "state", "the stored element sets do not follow from the events",
                                     bare(event.state), bare(sets)))
@@ -211,6 +210,26 @@ def compare_annotation(event: AuditEvent, previous: dict[str, list[str]]) -> lis
         return [Difference(event.seq, "state", f"'{event.type}' must not change the element sets",
                            bare(event.state), previous)]
     return []
+
+
+def open_timer_incident(events: list[AuditEvent]) -> AuditEvent | None:
+    """The timer failure the case still shows, if any. A timer that failed its last try puts the case
+    in `error` outside any command (`timer_failed`); a retry of that timer (`timer_retried`) or the
+    next command, which derives the status from the engine again, ends it."""
+    incident = None
+    for event in events:
+        if "case_data" in (event.state or {}):
+            incident = None
+        elif event.type == "timer_failed":
+            incident = event
+        elif event.type == "timer_retried" and incident is not None and _same_timer(event, incident):
+            incident = None
+    return incident
+
+
+def _same_timer(one: AuditEvent, other: AuditEvent) -> bool:
+    return (one.task_id, one.element_id, (one.data or {}).get("kind")) == \
+        (other.task_id, other.element_id, (other.data or {}).get("kind"))
 
 
 def compare_inbox(instance_id: int, events: list[AuditEvent]) -> list[Difference]:

@@ -8,6 +8,7 @@ iteration over `tasks.values()` for history instead of `get_tasks` (P9/P10).
 """
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from engine.jsonutil import dumps
 from engine.scripts import Sandbox
 
 __all__ = [
@@ -169,8 +171,6 @@ class AftercareScriptEngine(PythonScriptEngine):
         self.services = services
 
     def validate(self, expression):  # the DMN engine relies on SyntaxError here
-        import ast
-
         ast.parse(expression)
 
     def call_service(self, task, operation_name=None, operation_params=None, **_kwargs):
@@ -185,8 +185,6 @@ class AftercareScriptEngine(PythonScriptEngine):
         except Exception as exc:
             raise WorkflowTaskException(f"service '{operation_name}' failed: {exc}", task=task,
                                         exception=exc) from exc
-        from engine.jsonutil import dumps
-
         return dumps(result)
 
 

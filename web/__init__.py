@@ -34,6 +34,7 @@ csrf = CSRFProtect()
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.ROOT / "instance"), instance_relative_config=False)
     config.load(app, overrides)
+    app.json.ensure_ascii = False  # Chinese text stays readable in API responses
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     logging.getLogger("spiff").setLevel(logging.WARNING)  # one INFO line per task state change

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "SMTP_FROM": "aftercare@localhost",
+    "INTEGRITY_CHECK_AT": "02:00",  # the nightly audit integrity check, company time (or an hour: 3)
     "DEMO": False,
 }
 

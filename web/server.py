@@ -8,6 +8,7 @@ starting it fires at once whatever fell due while the server was down.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import multiprocessing
 from typing import Any
@@ -15,14 +16,16 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from engine import outbox
+from engine import integrity, outbox
 from engine.scheduler import SchedulerHost, TimerScheduler
 from web import create_app
+from web.views.history import integrity_link
 from workflows import revisit_plan
 
 HOST_KEY = "aftercare_scheduler_host"
 MAIL_EVERY_SECONDS = 30
 PLAN_EVERY_SECONDS = 3600
+INTEGRITY_POLL_SECONDS = 300  # the nightly check starts within five minutes of its time
 
 
 def smtp_settings(config: dict[str, Any]) -> outbox.SmtpSettings | None:
@@ -34,6 +37,15 @@ def smtp_settings(config: dict[str, Any]) -> outbox.SmtpSettings | None:
         password=config.get("SMTP_PASSWORD"), starttls=bool(config.get("SMTP_STARTTLS")))
 
 
+def integrity_check_time(config: dict[str, Any]) -> dt.time:
+    """AFTERCARE_INTEGRITY_CHECK_AT: "02:00", or an hour (3); company time."""
+    value = config.get("INTEGRITY_CHECK_AT")
+    try:
+        return dt.time(value) if isinstance(value, int) else dt.time.fromisoformat(str(value or "02:00"))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"AFTERCARE_INTEGRITY_CHECK_AT must be a time of day such as 02:00, not {value!r}") from exc
+
+
 def build_scheduler(app: Flask) -> TimerScheduler:
     """The one scheduler: timers, plus the jobs that must run in one process only."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
@@ -42,6 +54,9 @@ def build_scheduler(app: Flask) -> TimerScheduler:
     if smtp is not None:
         scheduler.add_periodic("outbox.deliver", lambda: outbox.deliver(smtp), MAIL_EVERY_SECONDS)
     scheduler.add_periodic("revisit_plan.generate", revisit_plan.run, PLAN_EVERY_SECONDS)
+    nightly = integrity.nightly_job(integrity.staff_notifier(link=integrity_link),
+                                    at=integrity_check_time(app.config))
+    scheduler.add_periodic("integrity.nightly", nightly, INTEGRITY_POLL_SECONDS)
     return scheduler
 
 

@@ -3,12 +3,21 @@ from __future__ import annotations
 
 from engine import attachments
 from engine.hooks import Hooks
-from workflows import calendar, compensation_approval, fault_handling, installation, revisit, sla_tracking, tech_support
+from workflows import (
+    calendar,
+    compensation_approval,
+    complaint,
+    fault_handling,
+    installation,
+    revisit,
+    sla_tracking,
+    tech_support,
+)
 from workflows.dispatch import prefill_hook
 from workflows.references import REFERENCES
 from workflows.roles import ROLES
 
-FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support)
+FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint)
 
 
 def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:

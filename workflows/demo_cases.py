@@ -67,6 +67,11 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "revisit/visit_request": {"approved": True, "planned_date": "2026-04-15"},
     "revisit/follow_up": {"action_taken": "经理致电客户致歉并安排复查", "resolved": True},
     "tech_support/answer": {"channel": "phone", "answer": "已电话指导更换滤布"},
+    "complaint/respond": {"response": "已致电客户致歉并受理，承诺尽快处理", "remedy_plan": "安排工程师上门复查",
+                          "handled_by": "engineer"},
+    "complaint/handling": {"actions": "上门复查并处理", "result": "问题已排除，客户签字确认"},
+    "complaint/confirm": {"contact_person": "设备科长", "satisfied": True, "satisfaction": 4},
+    "complaint/close": {"justified": True, "cause": "engineer_fault", "improvement": "维修后增加保压复查"},
 }
 
 
@@ -109,6 +114,12 @@ def _claim(customer: str, lines: list[dict[str, Any]], emergency: bool) -> dict[
     return {"customer_id": _customer(customer), "equipment_serial": _equipment(customer),
             "evidence_kind": "quality_letter", "evidence": attachment_ids()[:1], "description": "主油缸漏油，停产",
             "lines": lines, "emergency": emergency}
+
+
+def _complaint(customer: str, priority: str, description: str, engineer: str | None = None,
+               channel: str = "phone") -> dict[str, Any]:
+    data = {"customer_id": _customer(customer), "priority": priority, "description": description, "channel": channel}
+    return {**data, "complained_engineer": engineer} if engineer else data
 
 
 STEP_GAP = dt.timedelta(hours=7)  # between two steps of a demo case
@@ -194,6 +205,19 @@ def scenarios() -> list[Demo]:
                                        "question": "请提供液压站维护手册"}, days_ago=0.5),
         Demo("tech_support", "sales1", {"customer_id": _customer(sw), "question": "PLC报警E12含义"},
              [("answer", ASSIGNEE, {})], days_ago=2),
+        # complaints: an urgent one waiting for the manager's response, one at each later stage, one closed
+        Demo("complaint", "desk1", _complaint(cq, "urgent", "工程师维修后主油缸仍漏油，客户停产", "eng_sw1"),
+             days_ago=0.1),
+        Demo("complaint", "sales1", _complaint(north, "ordinary", "工程师未按约定时间到场", "eng_n1"),
+             [("respond", "manager1", {"assigned_engineer": "eng_n2"})], days_ago=2),
+        Demo("complaint", "desk1", _complaint(gd, "ordinary", "补发备件迟迟未到货", channel="fax_email"), [
+            ("respond", "manager1", {"handled_by": "service_desk", "remedy_plan": "催促物流并每日告知客户进度"}),
+            ("desk_handling", "desk1", {"actions": "联系物流", "result": "已发货"}),
+            ("confirm", "desk1", {"satisfied": False, "customer_feedback": "货到后发现型号不符"}),
+            ("desk_handling", "desk1", {"actions": "重新核对型号并补发", "result": "正确备件已发出"})], days_ago=4),
+        Demo("complaint", "desk1", _complaint(sw, "ordinary", "工程师现场作业后未清理现场", "eng_sw2"), [
+            ("respond", "manager1", {"assigned_engineer": "eng_sw1"}), ("engineer_handling", ASSIGNEE, {}),
+            ("confirm", "desk1", {}), ("close", "manager1", {"engineer_responsible": "eng_sw2"})], days_ago=6),
     ]
 
 

@@ -1,5 +1,6 @@
 """Flow 3, customer revisit 客户回访 (manual art. 33–39): a phone questionnaire, or an on-site
-visit on a request the manager signs; a low score or a complaint opens a follow-up for the manager.
+visit on a request the manager signs; a low score or a complaint opens a follow-up for the manager,
+and a complaint is also registered as a complaint case (`open_complaint`), graded ordinary.
 
 Revisits start by hand, from the yearly plan, or — `open_revisit` — when an installation or a
 fault case completes, due 14 days later (art. 36)."""
@@ -16,6 +17,7 @@ from engine.context import current
 from engine.db import db
 from engine.identity import SYSTEM
 from engine.models import Instance
+from workflows import complaint
 from workflows.case_data import customer_and_equipment, local_zone
 from workflows.dispatch import suggest_engineer
 from workflows.records import Customer
@@ -65,6 +67,30 @@ def open_revisit(data: dict[str, Any], params: dict[str, Any]) -> str:
     return revisit.case_number
 
 
+def open_complaint(data: dict[str, Any], params: dict[str, Any]) -> str | None:
+    """A complaint the customer raised during the revisit becomes an ordinary complaint case,
+    received now, in the same transaction; returns its case number (None when the revisit recorded
+    no complaint). Running twice for one revisit opens one complaint."""
+    if data.get("complaint") is not True:
+        return None
+    info = current()
+    existing = db.session.execute(sa.select(Instance.case_number).where(
+        Instance.parent_id == info.instance_id, Instance.process_id == complaint.PROCESS_ID)).scalar()
+    if existing:
+        return existing
+    said = [data.get(key) for key in ("comment", "suggestions") if data.get(key)]
+    start = {"customer_id": data["customer_id"], "channel": "revisit", "priority": "ordinary",
+             "description": "；".join(said) or f"客户在回访 {info.case_number} 中提出投诉。",
+             "related_case": info.case_number}
+    if data.get("equipment_serial"):
+        start["equipment_serial"] = data["equipment_serial"]
+    if data.get("contact_person"):
+        start["contact"] = data["contact_person"]
+    case = commands.start_within(process_id=complaint.PROCESS_ID, data=start, actor=SYSTEM,
+                                 parent_id=info.instance_id)
+    return case.case_number
+
+
 def record_revisit(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """Note the revisit on the customer's record (the yearly plan reads it)."""
     customer = db.session.get(Customer, data["customer_id"])
@@ -75,7 +101,7 @@ def record_revisit(data: dict[str, Any], params: dict[str, Any]) -> dict[str, An
     return {"at": isoformat(at), "satisfaction": params.get("satisfaction")}
 
 
-SERVICES = {"open_revisit": open_revisit, "record_revisit": record_revisit}
+SERVICES = {"open_revisit": open_revisit, "record_revisit": record_revisit, "open_complaint": open_complaint}
 DRAFTS: dict[str, Any] = {}
 
 

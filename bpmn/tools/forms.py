@@ -388,6 +388,7 @@ REVISIT = {
         "低满意度跟进", "Low satisfaction follow-up",
         ro("customer_name", "string", "客户单位", "Customer"),
         ro("satisfaction", "integer", "满意度", "Satisfaction"),
+        ro("complaint_case", "string", "已登记的投诉案件", "Complaint case opened"),
         f("action_taken", "text", "跟进措施", "Action taken", True),
         f("resolved", "boolean", "问题已解决", "Resolved", True),
         f("comment", "text", "备注", "Comment")),
@@ -415,7 +416,81 @@ TECH_SUPPORT = {
         f("reference_docs", "file", "参考资料", "Reference documents", multiple=True)),
 }
 
+# ---------------------------------------------------------------- 客户投诉
+PRIORITY = [("urgent", "紧急投诉", "Urgent complaint"), ("ordinary", "一般投诉", "Ordinary complaint")]
+HANDLERS = [("engineer", "服务工程师处理", "A service engineer"), ("service_desk", "售后服务部处理", "The service desk")]
+COMPLAINT_CAUSES = [
+    ("product_quality", "产品质量", "Product quality"), ("service_attitude", "服务态度", "Service attitude"),
+    ("late_response", "响应不及时", "Late response"), ("engineer_fault", "工程师工作失误", "Engineer's error"),
+    ("parts_delivery", "备件供应", "Parts supply"), ("other", "其他", "Other")]
+COMPLAINT_CONTEXT = [
+    ro("customer_name", "string", "客户单位", "Customer"),
+    enum("priority", "投诉等级", "Priority", PRIORITY, readonly=True),
+    ro("description", "text", "投诉内容", "Complaint")]
+COMPLAINT = {
+    "record": form(
+        "客户投诉登记表", "Customer complaint",
+        f("customer_id", "customer", "客户单位", "Customer", True),
+        f("equipment_serial", "equipment", "设备出厂编号", "Equipment serial"),
+        f("complained_engineer", "engineer", "被投诉服务工程师", "Engineer complained about",
+          help=("投诉针对服务工程师时填写", "When the complaint is about a service engineer")),
+        enum("channel", "投诉渠道", "Channel", [
+            ("phone", "电话", "Phone"), ("fax_email", "传真/邮件", "Fax or e-mail"), ("letter", "信函", "Letter"),
+            ("visit", "来访/现场", "In person"), ("revisit", "回访中提出", "During a revisit"),
+            ("sales", "销售转达", "Through sales")], True),
+        enum("priority", "投诉等级", "Priority", PRIORITY, True,
+             help=("紧急：停产、安全隐患或重大影响；其余为一般投诉。两级的响应和解决时限不同。",
+                   "Urgent: production stopped, a safety risk or a serious impact; otherwise ordinary. "
+                   "Each has its own response and resolution time.")),
+        f("description", "text", "投诉内容", "Complaint", True),
+        f("customer_request", "text", "客户诉求", "What the customer asks for"),
+        f("received_at", "datetime", "投诉时间", "Received at", help=("留空为当前时间", "Empty means now")),
+        f("contact", "string", "联系人", "Contact person", max_length=60),
+        f("phone", "string", "联系电话", "Phone", max_length=40),
+        f("related_case", "string", "关联案件", "Related case", max_length=40),
+        f("documents", "file", "来函、照片等附件", "Letters, photos", multiple=True)),
+    "respond": form(
+        "投诉首次响应", "First response to the complaint", *COMPLAINT_CONTEXT,
+        ro("complained_engineer", "engineer", "被投诉服务工程师", "Engineer complained about"),
+        ro("received_at", "datetime", "投诉时间", "Received at"),
+        f("response", "text", "首次答复客户的内容", "First answer to the customer", True),
+        f("remedy_plan", "text", "处理措施", "Remedy plan", True),
+        enum("handled_by", "处理人", "Handled by", HANDLERS, True),
+        f("assigned_engineer", "engineer", "处理工程师", "Engineer",
+          help=("由工程师处理时选择；留空则按客户地区指派，不指派被投诉的工程师",
+                "When an engineer handles it; empty assigns by region, never the engineer complained about")),
+        f("planned_date", "date", "计划解决日期", "Planned resolution date")),
+    "handling": form(
+        "投诉处理", "Complaint handling", *COMPLAINT_CONTEXT,
+        ro("remedy_plan", "text", "处理措施", "Remedy plan"),
+        ro("customer_feedback", "text", "客户上次确认的意见", "Customer's feedback on the last attempt"),
+        f("actions", "text", "处理过程", "What was done", True),
+        f("result", "text", "处理结果", "Result", True),
+        f("handling_files", "file", "附件", "Attachments", multiple=True)),
+    "confirm": form(
+        "客户确认处理结果", "Customer confirms the result", *COMPLAINT_CONTEXT,
+        ro("result", "text", "处理结果", "Result"),
+        f("contact_person", "string", "确认人", "Person confirming", True, max_length=60),
+        f("satisfied", "boolean", "客户对处理结果满意", "Customer satisfied with the result", True,
+          help=("不满意时退回继续处理", "If not, the complaint goes back to handling")),
+        f("satisfaction", "integer", "满意度（1–5）", "Satisfaction (1–5)", min=1, max=5,
+          help=("1 非常不满意 … 5 非常满意", "1 very dissatisfied … 5 very satisfied")),
+        f("customer_feedback", "text", "客户意见", "Customer's feedback")),
+    "close": form(
+        "投诉结案", "Close the complaint", *COMPLAINT_CONTEXT,
+        ro("result", "text", "处理结果", "Result"),
+        ro("complained_engineer", "engineer", "被投诉服务工程师", "Engineer complained about"),
+        ro("consequence", "text", "责任事故处罚（NK-MF25-B）", "Penalty under NK-MF25-B"),
+        f("justified", "boolean", "投诉属实", "Complaint justified", True),
+        enum("cause", "投诉原因", "Cause", COMPLAINT_CAUSES, True),
+        f("engineer_responsible", "engineer", "计入投诉次数的工程师", "Engineer it counts against",
+          help=("投诉属实且属工程师责任时填写，计入其当月投诉次数；不属实时不计入",
+                "When justified and the engineer's fault: counts in his monthly tally; never when unjustified")),
+        f("improvement", "text", "改进措施", "Improvement"),
+        f("comment", "text", "结案意见", "Comment")),
+}
+
 FORMS = {
     "installation": INSTALLATION, "fault_handling": FAULT_HANDLING, "revisit": REVISIT,
-    "compensation_approval": COMPENSATION_APPROVAL, "tech_support": TECH_SUPPORT,
+    "compensation_approval": COMPENSATION_APPROVAL, "tech_support": TECH_SUPPORT, "complaint": COMPLAINT,
 }

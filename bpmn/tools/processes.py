@@ -1,4 +1,5 @@
-"""The five after-sales flows of DOMAIN.md as diagrams (nodes on a lane/column grid)."""
+"""The after-sales flows of DOMAIN.md (the four of the manual, technical support and complaints) as
+diagrams (nodes on a lane/column grid)."""
 from __future__ import annotations
 
 from diagram import Process
@@ -202,8 +203,11 @@ def revisit() -> Process:
     p.add("service", "revisit_record", "记入客户档案", "engineer", 9,
           operator=("record_revisit", "revisit_recorded", {"satisfaction": "satisfaction"}))
     p.add("xor", "satisfaction_gateway", "满意度≤2或投诉？", "engineer", 10)
-    p.add("user", "follow_up", "经理跟进", "service_manager", 11, props=form("follow_up"))
-    p.add("end", "end_followed_up", "已跟进", "service_manager", 12)
+    p.add("service", "complaint_opening", "客户投诉时登记投诉案件", "service_manager", 11,
+          operator=("open_complaint", "complaint_case", {}),
+          doc="回访中客户提出投诉的，登记为投诉案件，按投诉等级计时处理。")
+    p.add("user", "follow_up", "经理跟进", "service_manager", 12, props=form("follow_up"))
+    p.add("end", "end_followed_up", "已跟进", "service_manager", 13)
     p.add("end", "end_done", "回访完成", "engineer", 11)
     p.chain("start_revisit", "mode_gateway")
     p.flow("mode_gateway", "visit_request", "现场走访", 'mode == "onsite"', route="right")
@@ -213,9 +217,10 @@ def revisit() -> Process:
     p.flow("signed_gateway", "end_declined", "不签发", default=True)
     p.chain("visit_preparation", "onsite_visit", "satisfaction_survey", "visit_report", "done_merge")
     p.chain("phone_revisit", "done_merge", "revisit_record", "satisfaction_gateway")
-    p.flow("satisfaction_gateway", "follow_up", "是", "satisfaction <= 2 or complaint == True", route="vertical")
+    p.flow("satisfaction_gateway", "complaint_opening", "是", "satisfaction <= 2 or complaint == True",
+           route="vertical")
     p.flow("satisfaction_gateway", "end_done", "否", default=True)
-    p.chain("follow_up", "end_followed_up")
+    p.chain("complaint_opening", "follow_up", "end_followed_up")
     return p
 
 
@@ -229,4 +234,41 @@ def tech_support() -> Process:
     return p
 
 
-PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support]
+def complaint() -> Process:
+    p = Process("complaint", "客户投诉处理", lanes("service_desk", "service_manager", "engineer"),
+                doc="投诉分级响应（紧急投诉、一般投诉各有响应和解决时限）、跟踪回访与闭环；"
+                    "对服务工程师的投诉按《售后服务责任事故追究制度》（NK-MF25-B）计入当月投诉次数。")
+    p.add("start", "start_complaint", "客户投诉", "service_desk", 0, props=form("record", starters="sales"),
+          doc="销售部或售后服务部登记投诉：客户、设备、被投诉工程师、渠道、内容和等级。")
+    p.add("user", "respond", "首次响应：受理、指派、制定措施", "service_manager", 1, props=form("respond"),
+          doc="售后服务部经理在响应时限内受理投诉，答复客户，指定处理人并制定处理措施。")
+    p.add("xor", "handling_merge", "", "service_manager", 2)
+    p.add("xor", "handler_gateway", "由谁处理？", "service_manager", 3)
+    p.add("service", "handler_pick", "确定处理工程师", "engineer", 4,
+          operator=("complaint_engineer", "assigned_engineer", {}),
+          doc="经理指定的工程师；未指定时为客户所在区域在办任务最少的工程师（不派被投诉的工程师）。")
+    p.add("user", "engineer_handling", "工程师处理投诉", "engineer", 5, props=form("handling", **ENGINEER))
+    p.add("user", "desk_handling", "售后服务部处理投诉", "service_desk", 5, props=form("handling"))
+    p.add("xor", "handled_merge", "", "service_desk", 6)
+    p.add("user", "confirm", "与客户确认处理结果", "service_desk", 7, props=form("confirm"),
+          doc="对处理结果进行跟踪和回访，确保问题得到彻底解决。")
+    p.add("xor", "satisfied_gateway", "客户满意？", "service_desk", 8)
+    p.add("service", "consequence_preview", "核对工程师当月投诉次数", "service_manager", 9,
+          operator=("complaint_consequence", "consequence", {}))
+    p.add("user", "close", "经理结案：认定投诉、计入考核", "service_manager", 10, props=form("close"),
+          doc="认定投诉是否属实；属工程师责任的计入其当月投诉次数（NK-MF25-B：一次罚款50元，两次以上每次100元）。")
+    p.add("service", "engineer_tally", "计入工程师投诉次数", "service_manager", 11,
+          operator=("count_engineer_complaint", "engineer_complaint", {}))
+    p.add("end", "end_closed", "投诉已结案", "service_manager", 12)
+    p.chain("start_complaint", "respond", "handling_merge", "handler_gateway")
+    p.flow("handler_gateway", "handler_pick", "工程师", 'handled_by == "engineer"', route="vertical")
+    p.flow("handler_gateway", "desk_handling", "售后服务部", default=True, route="vertical")
+    p.chain("handler_pick", "engineer_handling", "handled_merge")
+    p.chain("desk_handling", "handled_merge", "confirm", "satisfied_gateway")
+    p.flow("satisfied_gateway", "consequence_preview", "满意", "satisfied == True")
+    p.flow("satisfied_gateway", "handling_merge", "不满意", default=True, route="above")
+    p.chain("consequence_preview", "close", "engineer_tally", "end_closed")
+    return p
+
+
+PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint]

@@ -1,4 +1,5 @@
-"""Fixtures for the audit tests: the demo cases and the service the a_claim diagram calls."""
+"""Fixtures for the audit tests: the demo cases, the service the a_claim diagram calls, and the
+shared browser fixtures."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +11,7 @@ from engine.commands import transaction
 from engine.identity import Actor, create_user
 from tests.audit.demo_cases import Cases
 from tests.audit.flow_cases import SCENARIOS
+from tests.browserkit import artifacts, chromium, live_server, open_session  # noqa: F401 - the browser tests'
 from tests.workflows.conftest import actors, flows, records  # noqa: F401 - the flows' fixtures
 
 

@@ -1,11 +1,16 @@
-"""Finished demo cases of the five real flows, driven through the engine with the flows' usual form
+"""Finished demo cases of the real flows, driven through the engine with the flows' usual form
 data (tests/workflows/flowkit.py) by whoever holds each task."""
 from __future__ import annotations
 
-from engine import commands, queries
+import datetime as dt
+
+import sqlalchemy as sa
+
+from engine import commands, queries, timers
 from engine.db import db
 from engine.models import Instance
-from tests.workflows.flowkit import FORM_DATA, attachment
+from tests.workflows.flowkit import FORM_DATA, attachment, complete
+from workflows import sla
 
 BY_ROLE = {"sales": "sales1", "service_desk": "desk1", "service_manager": "manager1", "sales_vp": "salesvp1",
            "quality_vp": "qualityvp1", "general_manager": "gm1", "engineer": "eng_sw1", "production": "prod1",
@@ -39,6 +44,34 @@ def _finish(world, case, clock, answers=None):
     raise AssertionError(f"{case.case_number} did not finish")
 
 
+def shanghai(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.timezone(dt.timedelta(hours=8))).astimezone(dt.UTC)
+
+
+def overdue_answer(world, clock):
+    """A written answer (8 working hours) still not given a minute after its deadline: the scheduler
+    has fired the SLA's warning and breach timers."""
+    clock.set(shanghai(2026, 3, 2, 16, 0))
+    case = _start(world, "tech_support", "desk1", question="请提供液压站维护手册")
+    clock.set(shanghai(2026, 3, 3, 13, 1))
+    timers.fire_due()
+    clock.set(shanghai(2026, 3, 3, 15, 1))
+    timers.fire_due()
+    return case
+
+
+def _answer_too_late(world, clock):
+    """The overdue answer is escalated; the manager reassigns it and the new engineer answers."""
+    case = overdue_answer(world, clock)
+    record = db.session.execute(sa.select(sla.SlaRecord).where(sla.SlaRecord.instance_id == case.id)).scalar_one()
+    escalation = db.session.get(Instance, record.escalation_id)
+    clock.set(shanghai(2026, 3, 3, 15, 30))
+    complete(escalation, "handle", world.actors["manager1"], decision="reassign", new_assignee="eng_sw2",
+             note="eng_sw1 休假")
+    clock.set(shanghai(2026, 3, 3, 16, 30))
+    return complete(case, "answer", world.actors["eng_sw2"], channel="email", answer="手册已发送")
+
+
 SCENARIOS = {
     "installation": lambda f, c: _finish(f, _start(f, "installation", "sales1", contract_number="HT-2026-018",
                                                    equipment=[{"model": "HX-200 压滤机", "quantity": 2}],
@@ -60,4 +93,10 @@ SCENARIOS = {
     "revisit_phone": lambda f, c: _finish(f, _start(f, "revisit", "desk1", mode="phone", purpose="季度回访"), c),
     "tech_support": lambda f, c: _finish(f, _start(f, "tech_support", "sales1", equipment_serial="EQ-SW-001",
                                                    question="滤布多久更换一次？"), c),
+    "complaint": lambda f, c: _finish(f, _start(f, "complaint", "desk1", channel="phone", priority="urgent",
+                                                description="维修后仍漏油", complained_engineer="eng_sw1"), c,
+                                      {"close": {"engineer_responsible": "eng_sw1"}}),
+    "revisit_with_complaint": lambda f, c: _finish(f, _start(f, "revisit", "desk1", mode="phone"), c, {
+        "phone_revisit": {"satisfaction": 2, "complaint": True, "comment": "服务响应慢"}}),
+    "tech_support_sla_breached": _answer_too_late,
 }

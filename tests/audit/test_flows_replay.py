@@ -1,5 +1,6 @@
-"""Acceptance on the five real flows: a finished demo case of each replays to its stored state,
-every replay step matches its event, and the cases the flows open on their own (revisits) too."""
+"""Acceptance on the real flows: a finished demo case of each replays to its stored state,
+every replay step matches its event, and the cases the flows open on their own (revisits,
+complaints raised during a revisit) too."""
 from __future__ import annotations
 
 import pytest

@@ -27,9 +27,9 @@ def _tamper_comment(case):
     return done
 
 
-def test_nightly_check_records_its_result_and_rechecks_only_new_cases(cases, clock):
+def test_the_check_records_its_result_and_rechecks_only_new_cases(cases, clock):
     cases.approval()
-    first = integrity.nightly_job()()
+    first = integrity.run_check(now=clock.now())
     assert first.ok and first.rechecked == 1
     clock.advance(hours=20)
     cases.dmn()

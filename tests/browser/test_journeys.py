@@ -9,11 +9,11 @@ import pytest
 
 from engine import commands, queries
 from engine.db import db
+from tests.browserkit import NO_HORIZONTAL_SCROLL
 from tests.web.conftest import PNG
 
 pytestmark = pytest.mark.browser
 
-NO_HORIZONTAL_SCROLL = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 CHINESE_UI_TEXT = """() => {
   const copy = document.body.cloneNode(true);
   copy.querySelectorAll('[translate="no"], script, template').forEach(n => n.remove());

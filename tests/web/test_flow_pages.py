@@ -13,7 +13,7 @@ from markupsafe import escape as html_escape
 from web.views import form_view
 
 FORMS = sorted((Path(__file__).resolve().parents[2] / "bpmn" / "forms").glob("*/*.json"))
-KNOWN = ["fault_handling", "installation", "tech_support", "compensation_approval", "revisit"]
+KNOWN = ["fault_handling", "installation", "tech_support", "complaint", "compensation_approval", "revisit"]
 
 
 def offered(html: str) -> list[str]:
@@ -24,10 +24,10 @@ def test_the_request_pages_each_open_the_start_form_of_its_flow(as_user, flows):
     sales = as_user("sales1")
     listed = sales.get("/start/").get_data(as_text=True)
     assert offered(listed) == KNOWN
-    for title in ("故障报告", "安装申请", "赔偿申请", "现场回访申请"):
+    for title in ("故障报告", "安装申请", "客户投诉", "赔偿申请", "现场回访申请"):
         assert title in listed
-    assert offered(as_user("desk1").get("/start/").get_data(as_text=True)) == ["tech_support", "compensation_approval",
-                                                                               "revisit"]
+    assert offered(as_user("desk1").get("/start/").get_data(as_text=True)) == ["tech_support", "complaint",
+                                                                               "compensation_approval", "revisit"]
     fault = sales.get("/start/fault_handling").get_data(as_text=True)
     assert "故障报告" in fault and "售后服务申请表（质量故障）" not in fault.split("<main")[0]
     assert 'name="equipment_serial"' in fault and 'data-lookup="/api/v1/equipment"' in fault

@@ -65,6 +65,11 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "revisit/visit_report": {"summary": "客户满意，提出扩产需求"},
     "revisit/follow_up": {"action_taken": "经理致电客户并安排工程师上门", "resolved": True},
     "tech_support/answer": {"channel": "phone", "answer": "建议将过滤压力调至0.6MPa"},
+    "complaint/respond": {"response": "已致电客户致歉，承诺两日内处理", "remedy_plan": "派工程师上门复查密封",
+                          "handled_by": "engineer"},
+    "complaint/handling": {"actions": "上门复查，更换密封件", "result": "漏油已排除"},
+    "complaint/confirm": {"contact_person": "王工", "satisfied": True, "satisfaction": 4},
+    "complaint/close": {"justified": True, "cause": "engineer_fault", "improvement": "加强安装后复查"},
 }
 
 

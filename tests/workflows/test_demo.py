@@ -10,7 +10,7 @@ from engine.models import Instance, Task
 from web.cli import main as cli
 from workflows.records import Customer, Engineer, Equipment, Part
 
-FLOWS = {"installation", "fault_handling", "revisit", "compensation_approval", "tech_support"}
+FLOWS = {"installation", "fault_handling", "revisit", "compensation_approval", "tech_support", "complaint"}
 
 
 def _count(model, *where) -> int:
@@ -31,9 +31,15 @@ def test_init_demo_shows_a_living_system(app, clock):
     assert {"sales", "service_desk", "service_manager", "sales_vp", "general_manager", "engineer",
             "production"} <= ready
     assert _count(Instance, Instance.status == "error") == 0
+    complaints = set(db.session.execute(sa.select(Task.element_id).where(
+        Task.status == "ready", Task.form_name.like("complaint/%"))).scalars())
+    assert complaints == {"respond", "engineer_handling", "confirm"}  # a complaint at every stage
+    closed = db.session.execute(sa.select(Instance.data).where(Instance.process_id == "complaint",
+                                                               Instance.status == "completed")).scalar_one()
+    assert closed["engineer_complaint"] == "eng_sw2"
     assert _count(Instance, Instance.parent_id.is_not(None)) == 2  # revisits opened by finished cases
     assert audit.verify_all().ok
     db.session.commit()  # end this session's read transaction: `init` alters the audit table on PostgreSQL
     again = app.test_cli_runner().invoke(cli, ["init", "--demo"])
     assert again.exit_code == 0 and "none (already there)" in again.output
-    assert _count(Customer) == 30 and _count(Instance) == 27
+    assert _count(Customer) == 30 and _count(Instance) == 31

@@ -15,7 +15,6 @@ from engine.clock import isoformat, now
 from engine.jsonutil import canonical, dumps
 from engine.models import Instance
 from web.api.base import bp, doc, envelope, lang, parse_query
-from web.api.instances import _instance_or_404, _may_read
 from web.auth import current_actor, roles_required
 from web.schemas import PageQuery, Verify, page_of
 
@@ -141,13 +140,6 @@ class IntegrityResult(Schema):
 
 
 # ---------------------------------------------------------------- shared with the pages
-def readable_case(instance_id: int) -> Instance:
-    """The case, if the current user may read it (auditors read every case)."""
-    instance = _instance_or_404(instance_id)
-    _may_read(instance)
-    return instance
-
-
 def archive_key() -> bytes:
     """AFTERCARE_ARCHIVE_KEY when set, else the app's secret key."""
     key = current_app.config.get("ARCHIVE_KEY") or current_app.config["SECRET_KEY"]
@@ -225,7 +217,7 @@ def check_report(instance: Instance) -> dict[str, Any]:
      "approvals and comments; filter by type, category and actor", tag="audit", query=HistoryQuery,
      response=HistoryList, errors=(401, 403, 404, 422))
 def case_history(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     entries = history_of(instance, parse_query(HistoryQuery))
     return {"items": [entry_item(e) for e in entries], "total": len(entries),
             "actors": audit_queries.actors_of(instance.id), "types": audit_queries.types_of(instance.id),
@@ -235,7 +227,7 @@ def case_history(instance_id: int):
 @bp.get("/process-instances/<int:instance_id>/history.csv")
 @doc(summary="The filtered event list as CSV (UTF-8)", tag="audit", query=HistoryQuery, errors=(401, 403, 404, 422))
 def case_history_csv(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     text = csv_text(history_of(instance, parse_query(HistoryQuery)))
     return _download(text, "text/csv; charset=utf-8", f"{instance.case_number or instance.id}-history.csv")
 
@@ -245,7 +237,7 @@ def case_history_csv(instance_id: int):
      "the case data at that point", tag="audit", query=ReplayQuery, response=ReplayStepItem,
      errors=(401, 403, 404, 422))
 def replay_step(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     step = parse_query(ReplayQuery).get("step")
     return step_item(audit_queries.replay_step(instance, step, lang=lang()))
 
@@ -255,14 +247,14 @@ def replay_step(instance_id: int):
      "state after every command; also verifies its hash chain", tag="audit", response=ReplayCheck,
      errors=(401, 403, 404))
 def replay_check(instance_id: int):
-    return check_report(readable_case(instance_id))
+    return check_report(queries.readable_case(instance_id, current_actor()))
 
 
 @bp.get("/process-instances/<int:instance_id>/export")
 @doc(summary="The case's full history as signed JSON (every event with its hashes; HMAC-SHA256 signature)",
      tag="audit", errors=(401, 403, 404))
 def export_case(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     document = archive.sign(archive.case_document(instance, now=now(), exported_by=current_actor().username),
                             archive_key())
     return _download(dumps(document), "application/json", f"{instance.case_number or instance.id}-history.json")

@@ -1,33 +1,10 @@
 from __future__ import annotations
 
 from engine import commands, queries
-from engine.errors import Forbidden, NotFound
 from web.api.base import bp, doc, envelope, lang, parse_body, parse_query
 from web.api.present import event_item, instance_item
 from web.auth import current_actor
 from web.schemas import Event, EventsQuery, Instance, InstanceCancel, InstanceCreate, InstancesQuery, page_of
-
-CASE_READERS = ("service_desk", "service_manager", "sales_vp", "quality_vp", "general_manager", "auditor",
-                "admin", "archivist")
-
-
-def _instance_or_404(instance_id: int):
-    instance = queries.instance(instance_id)
-    if instance is None:
-        raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
-    return instance
-
-
-def _may_read(instance) -> None:
-    """Leaders, the desk and auditors read every case; others the cases they started or work on."""
-    actor = current_actor()
-    if actor.has_role(*CASE_READERS) or instance.started_by == actor.username:
-        return
-    tasks = queries.tasks_of(instance.id)
-    if any(t.assignee == actor.username or t.completed_by == actor.username or actor.has_role(t.role)
-           for t in tasks):
-        return
-    raise Forbidden("you have no part in this case", instance_id=instance.id)
 
 
 @bp.post("/process-instances")
@@ -47,7 +24,7 @@ def list_instances():
     args = parse_query(InstancesQuery)
     actor = current_actor()
     query = queries.instance_query(process_id=args.get("process_id"), status=args.get("status"), q=args.get("q"))
-    if not actor.has_role(*CASE_READERS):
+    if not actor.has_role(*queries.CASE_READERS):
         query = queries.restrict_instances_to(query, actor)
     page = queries.paginate(query, args["page"], args["per_page"])
     return envelope(page, lambda i: instance_item(i, lang(), detail=False))
@@ -57,9 +34,7 @@ def list_instances():
 @doc(summary="One case with its data, ready tasks and completed tasks", tag="instances", response=Instance,
      errors=(401, 403, 404))
 def get_instance(instance_id: int):
-    instance = _instance_or_404(instance_id)
-    _may_read(instance)
-    return instance_item(instance, lang())
+    return instance_item(queries.readable_case(instance_id, current_actor()), lang())
 
 
 @bp.post("/process-instances/<int:instance_id>/cancel")
@@ -75,8 +50,7 @@ def cancel_instance(instance_id: int):
 @doc(summary="The case's audit events in order, with their hashes", tag="audit", query=EventsQuery,
      response=page_of(Event, "EventPage"), errors=(401, 403, 404))
 def list_events(instance_id: int):
-    instance = _instance_or_404(instance_id)
-    _may_read(instance)
+    queries.readable_case(instance_id, current_actor())
     args = parse_query(EventsQuery)
     types = [t for t in (args.get("type") or "").split(",") if t]
     page = queries.paginate(queries.events_query(instance_id, types=types, actor=args.get("actor")),

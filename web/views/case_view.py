@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from engine import attachments, audit, queries
-from engine.errors import Forbidden, NotFound
 from engine.identity import SYSTEM, Actor
 from engine.models import Attachment, AuditEvent, Instance
 from web.i18n import translate
@@ -51,15 +50,6 @@ class CasePage:
     deadlines: list[Deadline]
     documents: list[Document]
     version: int
-
-
-def readable_case(instance_id: int, actor: Actor) -> Instance:
-    instance = queries.instance(instance_id)
-    if instance is None:
-        raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
-    if not queries.can_read_case(instance, actor):
-        raise Forbidden("you have no part in this case", instance_id=instance_id)
-    return instance
 
 
 def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dict[str, str],
@@ -125,7 +115,7 @@ def _deadlines(instance: Instance, summary: CaseSummary, lang: str) -> list[Dead
 
 
 def case_page(instance_id: int, actor: Actor, lang: str) -> CasePage:
-    instance = readable_case(instance_id, actor)
+    instance = queries.readable_case(instance_id, actor)
     summary = case_summary(instance, lang)
     events = audit.events_of(instance.id)
     summary.names.update(queries.display_names({e.actor for e in events} - set(summary.names)))
@@ -143,6 +133,6 @@ def case_page(instance_id: int, actor: Actor, lang: str) -> CasePage:
 
 def diagram_source(instance_id: int, actor: Actor) -> str:
     """The BPMN XML of the version the case is pinned to."""
-    instance = readable_case(instance_id, actor)
+    instance = queries.readable_case(instance_id, actor)
     model = instance.model
     return model.sources.get(model.main_file) or next(iter(model.sources.values()), "")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import archive, audit_queries, hooks, loader
+from engine import archive, audit_queries, hooks, integrity, loader, queries
 from engine.clock import as_aware, now
 from engine.forms import text
 from engine.jsonutil import dumps
@@ -24,7 +24,6 @@ from web.api.history import (
     chain_of,
     check_report,
     history_of,
-    readable_case,
     search_page,
     step_item,
 )
@@ -40,7 +39,8 @@ EVENT_LABELS = {
     "element_started": "环节开始", "element_failed": "环节出错", "instance_error": "案件出错",
     "instance_completed": "案件完成", "instance_cancelled": "案件撤销", "case_archived": "案件归档",
     "sla_started": "时限开始计时", "sla_warning": "时限预警", "sla_breached": "超出时限", "sla_closed": "时限结束",
-    "sla_unscheduled": "时限无法计算", "timer_failed": "定时器失败", "timer_retried": "定时器重试",
+    "sla_unscheduled": "时限无法计算", "sla_intervention": "经理介入", "timer_failed": "定时器失败",
+    "timer_retried": "定时器重试",
 }
 CATEGORY_LABELS = {
     "input": "提交的数据", "approval": "审批", "task": "任务", "timer": "定时器", "sla": "时限", "admin": "管理操作",
@@ -106,12 +106,19 @@ def _case_context(instance: Instance) -> dict[str, Any]:
             "form_fields": form_labels(instance)}
 
 
+def integrity_link(report: integrity.IntegrityReport) -> str:
+    """Where the notification of a failed nightly check leads (the scheduler has no request to build
+    URLs from): the re-execution check of the first case concerned, else the auditors' search."""
+    instance_id = integrity.first_case(report)
+    return f"/cases/{instance_id}/check" if instance_id is not None else "/audit/cases"
+
+
 # ---------------------------------------------------------------- pages
 @bp.get("/cases/<int:instance_id>/history")
 def history(instance_id: int):
-    instance = readable_case(instance_id)
-    args = parse_query(HistoryQuery)
     actor = current_actor()
+    instance = queries.readable_case(instance_id, actor)
+    args = parse_query(HistoryQuery)
     return render_template(
         "history/history.html", **_case_context(instance), entries=history_of(instance, args), filters=args,
         actors=audit_queries.actors_of(instance.id), types=audit_queries.types_of(instance.id),
@@ -121,7 +128,7 @@ def history(instance_id: int):
 
 @bp.get("/cases/<int:instance_id>/replay")
 def replay(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     steps = audit_queries.step_count(instance.id)
     start = parse_query(ReplayQuery).get("step") or 1
     model = loader.model(instance.model_version_id)
@@ -143,13 +150,13 @@ def _script_labels() -> dict[str, str]:
 
 @bp.get("/cases/<int:instance_id>/check")
 def check(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     return render_template("history/check.html", **_case_context(instance), report=check_report(instance))
 
 
 @bp.get("/cases/<int:instance_id>/report")
 def report(instance_id: int):
-    instance = readable_case(instance_id)
+    instance = queries.readable_case(instance_id, current_actor())
     model = loader.model(instance.model_version_id)
     final = step_item(audit_queries.replay_step(instance)) if audit_queries.step_count(instance.id) else None
     config = {"mode": "report", "xml": model.sources.get(model.main_file), "final": final,
@@ -162,7 +169,7 @@ def report(instance_id: int):
 @bp.post("/cases/<int:instance_id>/archive")
 @roles_required(*archive.ARCHIVERS)
 def archive_case(instance_id: int):
-    readable_case(instance_id)
+    queries.readable_case(instance_id, current_actor())
     result = archive.archive_case(instance_id, key=archive_key(), actor=current_actor(), now=now(),
                                   directory=archive_dir())
     flash(translate("已归档：{file}（SHA-256 {sha}）", file=result.path.name, sha=result.sha256[:16]), "success")

@@ -13,6 +13,7 @@ START_PAGES = {
     "fault_handling": (N_("故障报告"), N_("客户设备出现质量故障：登记故障现象、照片，由售后分析处理"), {}),
     "installation": (N_("安装申请"), N_("按合同登记设备安装调试需求，经审批后派工程师到现场"), {}),
     "tech_support": (N_("技术咨询"), N_("客户的技术问题：电话即时解答或 8 小时内书面答复"), {}),
+    "complaint": (N_("客户投诉"), N_("登记客户投诉：紧急或一般，经理限时响应，处理后与客户确认并结案"), {}),
     "compensation_approval": (N_("赔偿申请"), N_("凭客户质量函或损坏报告申请零部件赔偿，按金额逐级审批"), {}),
     "revisit": (N_("现场回访申请"), N_("申请到客户现场回访，经理签批后由工程师准备并执行"),
                 {"mode": "onsite", "source": "manual"}),
@@ -24,6 +25,7 @@ FLOW_NAMES = {
     "revisit": N_("客户回访"),
     "compensation_approval": N_("零部件赔偿"),
     "tech_support": N_("技术支持"),
+    "complaint": N_("客户投诉处理"),
 }
 
 CASE_STATUS = {

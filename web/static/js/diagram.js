@@ -1,8 +1,10 @@
 /* Draws a BPMN diagram with the bpmn-js viewer (served from /vendor: load bpmn-navigated-viewer
-   or bpmn-viewer before this file) and marks element ids as completed / active / waiting / error.
-   Used by the case page and reusable elsewhere:
+   or bpmn-viewer before this file) and marks element ids as completed / active / waiting / error,
+   and one as `current` (outlined: the element a replay step is about).
+   Used by the case page and the auditors' replay and report:
 
      AftercareDiagram.render(container, xml, {completed: [...], active: [...]}).then(function (viewer) {
+       AftercareDiagram.followResize(viewer);      // refit when the window changes size
        AftercareDiagram.mark(viewer, nextMarks);   // e.g. step through a replay
      });
 
@@ -12,7 +14,8 @@
    labels come from data-zoom-in / data-zoom-out / data-zoom-fit on the container). */
 (function (global) {
   'use strict';
-  var CLASSES = { completed: 'ac-completed', active: 'ac-active', waiting: 'ac-waiting', error: 'ac-error' };
+  var CLASSES = { completed: 'ac-completed', active: 'ac-active', waiting: 'ac-waiting', error: 'ac-error',
+    current: 'ac-current' };
 
   function mark(viewer, marks) {
     var canvas = viewer.get('canvas');
@@ -65,6 +68,14 @@
     });
   }
 
+  function followResize(viewer) {
+    global.addEventListener('resize', function () {
+      viewer.get('canvas').resized();
+      viewer.get('canvas').zoom('fit-viewport', 'auto');
+    });
+    return viewer;
+  }
+
   function init(container) {
     var marks = {};
     try { marks = JSON.parse(container.dataset.marks || '{}'); } catch (e) { marks = {}; }
@@ -76,9 +87,7 @@
       .then(function (xml) { return render(container, xml, marks); })
       .then(function (viewer) {
         api.viewers.push(viewer);
-        var resize = function () { viewer.get('canvas').resized(); viewer.get('canvas').zoom('fit-viewport', 'auto'); };
-        global.addEventListener('resize', resize);
-        return viewer;
+        return followResize(viewer);
       })
       .catch(function (error) {
         container.dataset.ready = 'error';
@@ -89,7 +98,7 @@
       });
   }
 
-  var api = { render: render, mark: mark, init: init, viewers: [], classes: CLASSES };
+  var api = { render: render, mark: mark, followResize: followResize, init: init, viewers: [], classes: CLASSES };
   global.AftercareDiagram = api;
   function start() { document.querySelectorAll('[data-bpmn-diagram][data-xml-url]').forEach(init); }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }

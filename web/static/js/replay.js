@@ -1,5 +1,6 @@
-/* Replay of a case: a step control (first / back / forward / last and a slider) that redraws the
- * case's pinned diagram as it stood after each event, with the case data at that point.
+/* Replay of a case: a step control (first / back / forward / last and a slider) that marks the
+ * case's pinned diagram (drawn by diagram.js, loaded before this file) as it stood after each event,
+ * with the event's element outlined and the case data at that point.
  * The same script draws the final state on the printable report (config.mode === "report").
  * Everything shown comes from the API as text (textContent), never as HTML. */
 (function () {
@@ -9,9 +10,7 @@
   var labels = config.labels || {};
   var names = config.names || {};
   var fields = config.fields || {};
-  var MARKERS = { completed: "replay-done", active: "replay-active", waiting: "replay-waiting", error: "replay-error" };
   var viewer = null;
-  var marked = [];
 
   function word(key) { return labels[key] || key; }
 
@@ -39,17 +38,16 @@
     }
   }
 
-  /* ---------------------------------------------------------------- the diagram */
+  /* ---------------------------------------------------------------- the diagram (drawn by diagram.js) */
   function draw() {
     var box = document.getElementById("replay-diagram");
     if (!box) { return Promise.resolve(); }
-    if (!config.xml || config.xml.indexOf("BPMNDiagram") < 0 || typeof window.BpmnJS === "undefined") {
+    if (!config.xml || config.xml.indexOf("BPMNDiagram") < 0 || !window.AftercareDiagram) {
       box.appendChild(el("p", { "class": "diagram-missing" }, word("此流程图没有图形信息，仅显示步骤。")));
       return Promise.resolve();
     }
-    viewer = new window.BpmnJS({ container: box });
-    return viewer.importXML(config.xml).then(function () {
-      viewer.get("canvas").zoom("fit-viewport");
+    return window.AftercareDiagram.render(box, config.xml, {}).then(function (drawn) {
+      viewer = window.AftercareDiagram.followResize(drawn);
     }).catch(function (err) {
       viewer = null;
       box.appendChild(el("p", { "class": "diagram-missing" }, word("无法显示流程图：") + err.message));
@@ -58,17 +56,10 @@
 
   function mark(state, currentElement) {
     if (!viewer) { return; }
-    var canvas = viewer.get("canvas");
-    var registry = viewer.get("elementRegistry");
-    marked.forEach(function (pair) { canvas.removeMarker(pair[0], pair[1]); });
-    marked = [];
-    function add(id, marker) {
-      if (id && registry.get(id)) { canvas.addMarker(id, marker); marked.push([id, marker]); }
-    }
-    Object.keys(MARKERS).forEach(function (set) {
-      (state[set] || []).forEach(function (id) { add(id, MARKERS[set]); });
+    window.AftercareDiagram.mark(viewer, {
+      completed: state.completed, active: state.active, waiting: state.waiting, error: state.error,
+      current: currentElement ? [currentElement] : []
     });
-    add(currentElement, "replay-current");
   }
 
   /* ---------------------------------------------------------------- the side panel */
