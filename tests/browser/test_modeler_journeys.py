@@ -10,14 +10,14 @@ import pytest
 from engine import loader
 from engine.db import db
 from engine.inspect_model import inventory
-from tests.browser.test_journeys import NO_HORIZONTAL_SCROLL
+from tests.browserkit import NO_HORIZONTAL_SCROLL
 
 pytestmark = pytest.mark.browser
 PROCESS = "compensation_approval"
 
 
 def open_modeler(session, process_id: str = PROCESS):
-    page = session.go(f"/models/{process_id}/edit")
+    page = session.go(f"/modeler/{process_id}/edit")
     page.wait_for_selector("[data-testid=modeler][data-ready=true]")
     return page
 
@@ -157,12 +157,12 @@ def test_the_editor_keeps_everything_the_engine_reads_in_every_real_diagram(open
 
 def test_list_pages_fit_a_phone_and_the_editor_says_it_needs_a_desktop(open_session, flows, artifacts):
     session = open_session("owner1", width=390, height=844)
-    for path, name in (("/models/", "models"), (f"/models/{PROCESS}", "versions"),
-                       (f"/models/{PROCESS}/versions/1/forms", "forms")):
+    for path, name in (("/modeler/", "models"), (f"/modeler/{PROCESS}", "versions"),
+                       (f"/modeler/{PROCESS}/versions/1/forms", "forms")):
         page = session.go(path)
         assert page.evaluate(NO_HORIZONTAL_SCROLL), path
         page.screenshot(path=str(artifacts / f"modeler-{name}-390.png"), full_page=True)
-    page = session.go(f"/models/{PROCESS}/edit")
+    page = session.go(f"/modeler/{PROCESS}/edit")
     assert page.locator("[data-testid=desktop-only]").is_visible()
     assert not page.locator("[data-testid=modeler]").is_visible()
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
@@ -206,7 +206,7 @@ def test_timer_and_condition_expressions_are_edited_in_the_panel(open_session, d
 
 def test_a_diagram_without_layout_says_so(open_session, deploy, users):
     deploy("t_parallel")
-    page = open_session("owner1").go("/models/t_parallel/edit")
+    page = open_session("owner1").go("/modeler/t_parallel/edit")
     page.wait_for_selector("[data-testid=modeler][data-ready=error]")
     assert "没有图形布局信息" in page.text_content("[data-testid=deploy-result]")
     assert page.is_disabled("[data-testid=deploy]")

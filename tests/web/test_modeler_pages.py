@@ -18,8 +18,8 @@ from tests.workflows.conftest import BPMN_DIR
 from web.views.modeler import PROBLEMS
 
 PROCESS = "compensation_approval"
-OWNER_PAGES = ["/models/", f"/models/{PROCESS}", f"/models/{PROCESS}/edit", f"/models/{PROCESS}/versions/1/forms",
-               f"/models/{PROCESS}/versions/1/files/{PROCESS}.bpmn", f"/models/{PROCESS}/versions/1/bundle.zip"]
+OWNER_PAGES = ["/modeler/", f"/modeler/{PROCESS}", f"/modeler/{PROCESS}/edit", f"/modeler/{PROCESS}/versions/1/forms",
+               f"/modeler/{PROCESS}/versions/1/files/{PROCESS}.bpmn", f"/modeler/{PROCESS}/versions/1/bundle.zip"]
 
 
 def text_of(response) -> str:
@@ -49,7 +49,7 @@ def test_owner_pages_are_for_process_owners_and_admins(as_user, client, flows, p
 
 
 def test_the_list_shows_each_process_with_its_latest_version(as_user, flows):
-    page = text_of(as_user("owner1").get("/models/"))
+    page = text_of(as_user("owner1").get("/modeler/"))
     for model in loader.latest_all():
         assert f'data-process="{model.process_id}"' in page
         assert model.content_hash[:12] in page
@@ -67,16 +67,16 @@ def test_versions_page_counts_the_open_cases_pinned_to_each_version(as_user, dep
     commands.start_instance(process_id="t_approval", data={"customer_name": "丙"}, actor=users["sales1"])
     commands.cancel_instance(instance_id=first.id, actor=users["admin"], reason="重复")
 
-    page = text_of(as_user("owner1").get("/models/t_approval"))
+    page = text_of(as_user("owner1").get("/modeler/t_approval"))
     counts = dict(re.findall(r'data-version="(\d+)">.*?data-testid="open-cases">(\d+)<', page, re.S))
     assert counts == {"2": "1", "1": "1"}  # the cancelled case no longer counts
-    listing = text_of(as_user("owner1").get("/models/"))
+    listing = text_of(as_user("owner1").get("/modeler/"))
     assert "其中 1 个在旧版本上" in listing
 
 
 def test_the_editor_page_gets_the_latest_sources_and_the_words_of_its_language(as_user, flows):
     owner = as_user("owner1")
-    response = owner.get(f"/models/{PROCESS}/edit")
+    response = owner.get(f"/modeler/{PROCESS}/edit")
     config = config_of(response)
     model = loader.latest(PROCESS)
     assert config["version"] == model.version and config["mainFile"] == f"{PROCESS}.bpmn"
@@ -89,13 +89,13 @@ def test_the_editor_page_gets_the_latest_sources_and_the_words_of_its_language(a
     assert text_of(owner.get(config["sources"]["compensation_authority.dmn"])) == \
         model.sources["compensation_authority.dmn"]
 
-    english = config_of(owner.get(f"/models/{PROCESS}/edit?lang=en"))
+    english = config_of(owner.get(f"/modeler/{PROCESS}/edit?lang=en"))
     assert english["labels"]["部署被拒绝，请修改以下问题："] == "The deployment was refused. Fix these problems:"
     assert english["roles"]["service_desk"] == "Service desk"
 
 
 def test_forms_are_shown_read_only_as_json(as_user, flows):
-    page = html.unescape(text_of(as_user("owner1").get(f"/models/{PROCESS}/versions/1/forms")))
+    page = html.unescape(text_of(as_user("owner1").get(f"/modeler/{PROCESS}/versions/1/forms")))
     model = loader.latest(PROCESS)
     assert f'data-form="{PROCESS}/claim"' in page
     assert "<form" not in page.split('id="main"')[1].split("</main>")[0]  # nothing to submit
@@ -106,24 +106,24 @@ def test_forms_are_shown_read_only_as_json(as_user, flows):
 def test_every_file_of_a_version_downloads(as_user, flows):
     owner = as_user("owner1")
     model = loader.latest(PROCESS)
-    response = owner.get(f"/models/{PROCESS}/versions/1/files/compensation_authority.dmn")
+    response = owner.get(f"/modeler/{PROCESS}/versions/1/files/compensation_authority.dmn")
     assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
     assert text_of(response) == model.sources["compensation_authority.dmn"]
-    forms = json.loads(owner.get(f"/models/{PROCESS}/versions/1/files/{PROCESS}.forms.json").get_data())
+    forms = json.loads(owner.get(f"/modeler/{PROCESS}/versions/1/files/{PROCESS}.forms.json").get_data())
     assert forms["claim"] == model.forms[f"{PROCESS}/claim"]
-    archive = zipfile.ZipFile(io.BytesIO(owner.get(f"/models/{PROCESS}/versions/1/bundle.zip").get_data()))
+    archive = zipfile.ZipFile(io.BytesIO(owner.get(f"/modeler/{PROCESS}/versions/1/bundle.zip").get_data()))
     names = set(archive.namelist())
     assert {f"{PROCESS}.bpmn", "compensation_authority.dmn", f"forms/{PROCESS}/claim.json"} <= names
-    assert owner.get(f"/models/{PROCESS}/versions/1/files/other.bpmn").status_code == 404
-    assert owner.get(f"/models/{PROCESS}/versions/9/forms").status_code == 404
-    assert owner.get("/models/no_such_process").status_code == 404
+    assert owner.get(f"/modeler/{PROCESS}/versions/1/files/other.bpmn").status_code == 404
+    assert owner.get(f"/modeler/{PROCESS}/versions/9/forms").status_code == 404
+    assert owner.get("/modeler/no_such_process").status_code == 404
 
 
 # ---------------------------------------------------------------- deploying the way the editor does
 def test_a_deploy_from_the_editor_makes_a_new_version_or_reports_unchanged(as_user, flows):
     owner = as_user("owner1")
     before = loader.latest(PROCESS)
-    owner.get(f"/models/{PROCESS}/edit")  # the page's CSRF token
+    owner.get(f"/modeler/{PROCESS}/edit")  # the page's CSRF token
     same = {name: before.sources[name] for name in (before.main_file, "compensation_authority.dmn")}
     response = deploy_from_page(owner, same)
     assert response.status_code == 201
@@ -150,7 +150,7 @@ def test_a_deploy_from_the_editor_makes_a_new_version_or_reports_unchanged(as_us
 
 def test_a_broken_diagram_comes_back_as_problems_the_page_can_explain(as_user, flows):
     owner = as_user("owner1")
-    owner.get(f"/models/{PROCESS}/edit")
+    owner.get(f"/modeler/{PROCESS}/edit")
     model = loader.latest(PROCESS)
     xml = model.sources[model.main_file]
     out_of_lane = xml.replace("<bpmn:flowNodeRef>vp_approval</bpmn:flowNodeRef>", "")

@@ -19,7 +19,7 @@ from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views.labels import N_
 
-bp = Blueprint("modeler", __name__, url_prefix="/models")
+bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 OWNERS = ("process_owner", "admin")
 
 # The engine's deploy problems (web/api answers them in English) in the page's words. Python
