@@ -1,0 +1,202 @@
+"""Forms of installation & commissioning (设备安装调试) and quality-fault handling (质量故障处理)."""
+from __future__ import annotations
+
+from form_kit import DEPARTMENTS, RATING, approval, enum, f, form, rejection_notice, ro
+
+# ---------------------------------------------------------------- 设备安装调试
+INSTALLATION = {
+    "request": form(
+        "售后服务申请表（设备安装调试）", "Service request (installation)",
+        f("customer_id", "customer", "客户单位", "Customer", True),
+        f("address", "string", "安装地址", "Site address", max_length=300,
+          help=("留空则使用客户档案中的地址", "Leave empty to use the address on file")),
+        f("contact", "string", "联系人", "Contact person", max_length=60),
+        f("phone", "string", "联系电话", "Phone", max_length=40),
+        f("contract_number", "string", "合同号", "Contract number", True, max_length=80),
+        f("equipment", "rows", "合同设备型号及数量", "Equipment models and quantities", True, min_rows=1,
+          max_rows=50, fields=[f("model", "string", "设备型号", "Model", True, max_length=120),
+                               f("quantity", "integer", "数量", "Quantity", True, min=1, max=999)]),
+        f("wished_date", "date", "客户期望安装日期", "Wished date"),
+        f("remarks", "text", "备注", "Remarks")),
+    "desk_review": form(
+        "售后服务部审核", "Service desk review",
+        ro("customer_name", "string", "客户单位", "Customer"),
+        ro("contract_number", "string", "合同号", "Contract number"),
+        f("customer_checked", "boolean", "客户信息已核实", "Customer details checked", True),
+        f("contract_checked", "boolean", "合同设备型号、数量已核对", "Contract models and quantities checked", True),
+        enum("departments", "会同部门", "Departments consulted", DEPARTMENTS, multiple=True),
+        f("arrangement", "text", "初步安排、建议与措施", "Arrangement and advice", True)),
+    "vp_approval": approval(
+        "分管副总审批（安装调试）", "Sales VP approval (installation)",
+        ro("customer_name", "string", "客户单位", "Customer"),
+        ro("arrangement", "text", "售后服务部安排", "Desk arrangement")),
+    "rejection_notice": rejection_notice("安装申请被驳回", "Installation request rejected"),
+    "assign_engineer": form(
+        "派出服务工程师", "Assign the service engineer",
+        ro("suggested_engineer", "engineer", "系统建议（本区域、在办任务最少）",
+           "Suggested (customer's region, fewest open tasks)"),
+        f("assigned_engineer", "engineer", "派出工程师", "Engineer", True),
+        f("planned_date", "date", "计划到场日期", "Planned date on site"),
+        f("instructions", "text", "工作要求", "Instructions")),
+    "shipping_check": form(
+        "核对发货清单和装箱单", "Check shipping and packing lists",
+        f("shipping_list_ok", "boolean", "发货清单与合同相符", "Shipping list matches the contract", True),
+        f("packing_list_ok", "boolean", "装箱单与合同相符", "Packing list matches the contract", True),
+        f("discrepancies", "text", "不符项", "Discrepancies"),
+        f("materials_ready", "boolean", "服务表格、资料和器械已准备", "Forms, documents and tools prepared")),
+    "goods_count": form(
+        "设备到货清点报告", "Goods count and handover report",
+        f("arrival_date", "date", "到货日期", "Arrival date", True),
+        f("items", "rows", "清点明细", "Items counted", True, min_rows=1, fields=[
+            f("item", "string", "设备/备件名称", "Item", True, max_length=120),
+            f("model", "string", "型号规格", "Model", max_length=120),
+            f("expected", "integer", "应到数量", "Expected", True, min=0),
+            f("received", "integer", "实到数量", "Received", True, min=0),
+            enum("condition", "外观状况", "Condition", [("intact", "完好", "Intact"), ("damaged", "损坏", "Damaged"),
+                                                        ("missing", "缺失", "Missing")], True)]),
+        f("handed_over_to", "string", "客户交接人", "Handed over to", True, max_length=60),
+        f("problems", "text", "问题记录", "Problems"),
+        f("photos", "file", "照片", "Photos", multiple=True)),
+    "commissioning": form(
+        "安装调试资料数据采集清单", "Installation and commissioning data sheet",
+        f("started_on", "date", "开始日期", "Started on", True),
+        f("finished_on", "date", "完成日期", "Finished on"),
+        f("readings", "rows", "调试数据", "Readings", True, min_rows=1, fields=[
+            f("parameter", "string", "项目", "Parameter", True, max_length=120),
+            f("value", "string", "实测值", "Measured", True, max_length=60),
+            f("unit", "string", "单位", "Unit", max_length=20),
+            f("standard", "string", "标准值", "Standard", max_length=60)]),
+        f("settings", "text", "参数设定及调整", "Settings and adjustments"),
+        f("problems", "text", "问题记录", "Problems"),
+        f("attachments", "file", "附件", "Attachments", multiple=True)),
+    "training": form(
+        "设备培训人员签到表", "Training attendance sheet",
+        f("training_date", "date", "培训日期", "Training date", True),
+        f("topics", "text", "培训内容（操作、维护保养）", "Topics (operation, maintenance)", True),
+        f("hours", "number", "培训学时", "Hours", min=0, places=1),
+        f("attendees", "rows", "签到", "Attendees", True, min_rows=1, fields=[
+            f("name", "string", "姓名", "Name", True, max_length=60),
+            f("department", "string", "部门", "Department", max_length=60),
+            f("position", "string", "岗位", "Position", max_length=60),
+            f("phone", "string", "电话", "Phone", max_length=40)]),
+        f("problems", "text", "问题记录", "Problems")),
+    "performance_test": form(
+        "性能考核", "Performance test",
+        f("results", "rows", "考核指标", "Indicators", True, min_rows=1, fields=[
+            f("indicator", "string", "指标", "Indicator", True, max_length=120),
+            f("target", "string", "要求值", "Target", max_length=60),
+            f("measured", "string", "实测值", "Measured", True, max_length=60)]),
+        f("passed", "boolean", "考核通过", "Passed", True,
+          help=("未通过将返回安装调试", "A failed test goes back to commissioning")),
+        f("problems", "text", "问题记录", "Problems")),
+    "summary_report": form(
+        "项目售后服务总结报告", "Project service summary report",
+        f("summary", "text", "服务总结", "Summary", True),
+        f("service_log", "text", "售后服务备忘录（日志）", "Service log", True),
+        f("customer_opinion", "text", "客户意见", "Customer's opinion"),
+        f("days_on_site", "integer", "现场服务天数", "Days on site", min=0, max=365),
+        f("parts_sales", "number", "配件销售额（元）", "Parts sold (yuan)", min=0, places=2),
+        f("attachments", "file", "附件", "Attachments", multiple=True)),
+    "manager_review": form(
+        "经理审核（安装调试）", "Manager review (installation)",
+        ro("summary", "text", "服务总结", "Summary"),
+        enum("service_quality", "安装调试质量", "Installation quality", RATING, True),
+        enum("engineer_performance", "工程师工作表现", "Engineer's performance", RATING, True),
+        enum("customer_satisfaction", "客户满意程度", "Customer satisfaction", RATING, True),
+        f("comment", "text", "审核意见", "Comment")),
+}
+
+# ---------------------------------------------------------------- 质量故障处理
+FAULT_HANDLING = {
+    "fault_report": form(
+        "售后服务申请表（质量故障）", "Service request (quality fault)",
+        f("equipment_serial", "equipment", "设备出厂编号", "Equipment serial", True),
+        ro("customer_name", "string", "客户单位", "Customer"),
+        ro("equipment_model", "string", "设备型号", "Model"),
+        ro("factory_date", "date", "出厂日期", "Factory date"),
+        ro("warranty_status", "string", "质保状态", "Warranty status"),
+        f("symptom", "text", "故障现象", "Symptom", True),
+        f("occurred_at", "datetime", "发生时间", "Occurred at", True),
+        enum("damage_extent", "损坏程度", "Damage extent",
+             [("slight", "轻微，可运行", "Slight, still running"), ("serious", "严重，带病运行", "Serious"),
+              ("stopped", "停机", "Stopped")], True),
+        f("damage_description", "text", "损坏情况说明", "Damage description"),
+        f("photos", "file", "照片", "Photos", multiple=True),
+        f("contact", "string", "联系人", "Contact person", max_length=60),
+        f("phone", "string", "联系电话", "Phone", max_length=40),
+        f("received_at", "datetime", "接报时间", "Received at", help=("留空为当前时间", "Empty means now"))),
+    "desk_analysis": form(
+        "故障原因分析及处理方案", "Cause analysis and handling plan",
+        ro("equipment_model", "string", "设备型号", "Model"),
+        ro("factory_date", "date", "出厂日期", "Factory date"),
+        ro("inspection_record", "string", "检验记录", "Inspection record"),
+        ro("warranty_status", "string", "质保状态", "Warranty status"),
+        ro("symptom", "text", "故障现象", "Symptom"),
+        enum("departments", "会同部门", "Departments consulted", DEPARTMENTS, multiple=True),
+        f("preliminary_judgement", "text", "初步判定", "Preliminary judgement", True),
+        f("handling_plan", "text", "处理方法和措施", "Handling plan", True),
+        enum("suggested_mode", "建议处理方式", "Suggested handling",
+             [("remote", "远程支持", "Remote support"), ("onsite", "派员现场服务", "On-site service")])),
+    "vp_decision": form(
+        "分管副总审批（质量故障）", "Sales VP decision (quality fault)",
+        ro("preliminary_judgement", "text", "初步判定", "Preliminary judgement"),
+        ro("handling_plan", "text", "处理方案", "Handling plan"),
+        ro("suggested_engineer", "engineer", "系统建议工程师", "Suggested engineer"),
+        enum("service_mode", "处理方式", "Handling", [("remote", "远程支持", "Remote support"),
+                                                     ("onsite", "派员现场服务", "On-site service")], True),
+        f("assigned_engineer", "engineer", "服务工程师", "Engineer", True),
+        f("comment", "text", "审批意见", "Comment")),
+    "remote_guidance": form(
+        "远程技术支持", "Remote support",
+        f("guidance", "text", "处理方法和措施（指导内容）", "Guidance given", True),
+        enum("channel", "方式", "Channel", [("phone", "电话", "Phone"), ("video", "视频", "Video"),
+                                           ("email", "邮件", "E-mail"), ("fax", "传真", "Fax")], True),
+        f("result", "text", "处理结果及设备运行情况", "Result and equipment condition", True),
+        f("resolved", "boolean", "故障已排除", "Resolved", True,
+          help=("未排除将转为现场服务", "Unresolved faults go on site"))),
+    "onsite_investigation": form(
+        "现场调查与原因分析", "On-site investigation",
+        f("arrived_at", "datetime", "到达现场时间", "Arrived at"),
+        f("site_conditions", "text", "现场工作状况", "Site conditions"),
+        f("findings", "text", "调查情况", "Findings", True),
+        enum("cause", "故障原因", "Cause", [
+            ("design", "设计", "Design"), ("production", "生产制造", "Production"),
+            ("supplier", "外购件", "Supplier part"), ("transport", "运输", "Transport"),
+            ("misuse", "使用不当", "Misuse"), ("wear", "正常磨损", "Wear"), ("other", "其他", "Other")], True),
+        f("site_photos", "file", "现场照片", "Site photos", multiple=True)),
+    "repair": form(
+        "维修处理", "Repair",
+        f("work_done", "text", "维修内容", "Work done", True),
+        f("warranty_parts", "rows", "更换的质保期内零部件（申请赔偿）", "Warranty parts replaced (claimed)",
+          max_rows=50, fields=[f("part_code", "part", "零件", "Part", True),
+                               f("quantity", "integer", "数量", "Quantity", True, min=1, max=1000)]),
+        f("emergency", "boolean", "紧急事件（赔偿按紧急权限审批）", "Emergency (for the approval band)"),
+        f("repair_photos", "file", "维修照片", "Repair photos", multiple=True)),
+    "inspection_test": form(
+        "检查测试", "Inspection and test",
+        f("test_items", "rows", "测试项目", "Tests", True, min_rows=1, fields=[
+            f("item", "string", "项目", "Item", True, max_length=120),
+            f("result", "string", "结果", "Result", True, max_length=120)]),
+        f("result", "text", "测试结论", "Conclusion", True)),
+    "trial_run": form(
+        "试运行", "Trial run",
+        f("hours", "number", "试运行时长（小时）", "Hours run", True, min=0, places=1),
+        f("result", "text", "运行情况", "Result", True),
+        f("customer_confirmed", "boolean", "客户确认", "Confirmed by the customer", True)),
+    "service_report": form(
+        "质量故障处理服务报告", "Quality fault service report",
+        f("fault_description", "text", "故障描述", "Fault", True),
+        f("cause_analysis", "text", "原因分析", "Cause", True),
+        f("handling", "text", "处理过程", "Handling", True),
+        f("outcome", "text", "处理结果", "Outcome", True),
+        f("customer_opinion", "text", "客户意见", "Customer's opinion"),
+        f("customer_signatory", "string", "客户签字人", "Signed by (customer)", max_length=60),
+        f("service_log", "text", "售后服务备忘录（日志）", "Service log")),
+    "manager_review": form(
+        "经理审核（质量故障）", "Manager review (quality fault)",
+        ro("outcome", "text", "处理结果", "Outcome"),
+        enum("service_quality", "故障处理结果", "Handling result", RATING, True),
+        enum("engineer_performance", "工程师工作表现", "Engineer's performance", RATING, True),
+        enum("customer_satisfaction", "客户满意程度", "Customer satisfaction", RATING, True),
+        f("comment", "text", "审核意见", "Comment")),
+}
