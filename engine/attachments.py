@@ -140,9 +140,10 @@ def _forms_in(instance: Instance, events: list[dict[str, Any]]):
     for event in events:
         data = event.get("data") or {}
         if event.get("type") == "task_completed" and data.get("form"):
-            yield event.get("task_id"), instance.model.forms.get(data["form"]), data.get("submitted") or {}
+            yield event.get("task_id"), loader.model(instance.model_version_id).forms.get(data["form"]), \
+                data.get("submitted") or {}
         elif event.get("type") == "instance_started":
-            yield None, loader.start_form(instance.model), data.get("start_data") or {}
+            yield None, loader.start_form(loader.model(instance.model_version_id)), data.get("start_data") or {}
 
 
 def link_case_files(context: CommandContext) -> None:

@@ -39,11 +39,15 @@ def _body(event: AuditEvent) -> dict[str, Any]:
 
 
 def head(stream: str) -> AuditStream:
-    """The stream's head, locked for this transaction on PostgreSQL (created if new)."""
-    query = sa.select(AuditStream).where(AuditStream.stream == stream)
-    if is_postgres():
-        query = query.with_for_update()
-    head = db.session.execute(query).scalar_one_or_none()
+    """The stream's head (created if new). A case's stream is only written under the case's row
+    lock, which already serializes its writers; other streams lock their head row on PostgreSQL."""
+    if stream.startswith("instance:"):
+        head = db.session.get(AuditStream, stream)
+    else:
+        query = sa.select(AuditStream).where(AuditStream.stream == stream)
+        if is_postgres():
+            query = query.with_for_update()
+        head = db.session.execute(query).scalar_one_or_none()
     if head is None:
         head = AuditStream(stream=stream, last_seq=0, last_hash=GENESIS)
         db.session.add(head)
