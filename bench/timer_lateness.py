@@ -122,6 +122,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         print(f"{kind}: {pending} timers pending at the start; next_due() takes {next_due_ms:.2f} ms")
         describe(f"handler timers due over {args.window:.0f} s", *lateness_ms(near))
         describe("PT2S boundary timers of cases started meanwhile", *lateness_ms(bpmn_ids))
+        db.session.rollback()  # end the read transaction, or dropping the tables waits on it
         db.drop_all()
         db.engine.dispose()
     drop_scratch(url)
