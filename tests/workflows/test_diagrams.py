@@ -110,58 +110,43 @@ def test_committed_files_are_what_the_generator_writes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.browser
-def test_bpmn_js_imports_every_diagram_without_warnings():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    bundle = ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-modeler.production.min.js"
-    chromium = Path("/usr/bin/chromium")
-    if not bundle.exists() or not chromium.exists():
-        pytest.skip("needs node_modules/bpmn-js (npm ci) and /usr/bin/chromium")
-    html = f"<html><body><div id='canvas' style='width:1600px;height:900px'></div><script>{bundle.read_text()}" \
-           "</script></body></html>"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.set_content(html)
-            for path in DIAGRAMS:
-                result = page.evaluate("""async (xml) => {
-                    const modeler = new BpmnJS({container: '#canvas'});
-                    try {
-                      const {warnings} = await modeler.importXML(xml);
-                      const shapes = modeler.get('elementRegistry').getAll().length;
-                      modeler.destroy();
-                      return {warnings: warnings.map(w => w.message), shapes};
-                    } catch (error) { return {error: String(error)}; }
-                }""", path.read_text(encoding="utf-8"))
-                assert result.get("warnings") == [], (path.stem, result)
-                assert result["shapes"] > 5
-        finally:
-            browser.close()
+def _page_with(browser, bundle_name: str):
+    """A blank page holding one of the front-end bundles from node_modules."""
+    bundle = ROOT / "node_modules" / bundle_name
+    if not bundle.exists():
+        pytest.skip(f"needs node_modules/{bundle_name} (npm ci)")
+    page = browser.new_page()
+    page.set_content(f"<html><body><div id='canvas' style='width:1600px;height:900px'></div>"
+                     f"<script>{bundle.read_text()}</script></body></html>")
+    return page
 
 
 @pytest.mark.browser
-def test_dmn_js_opens_the_authority_table():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    bundle = ROOT / "node_modules" / "dmn-js" / "dist" / "dmn-modeler.production.min.js"
-    chromium = Path("/usr/bin/chromium")
-    if not bundle.exists() or not chromium.exists():
-        pytest.skip("needs node_modules/dmn-js (npm ci) and /usr/bin/chromium")
-    html = f"<html><body><div id='canvas' style='width:1600px;height:900px'></div><script>{bundle.read_text()}" \
-           "</script></body></html>"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.set_content(html)
-            result = page.evaluate("""async (xml) => {
-                const modeler = new DmnJS({container: '#canvas'});
-                const {warnings} = await modeler.importXML(xml);
-                await modeler.open(modeler.getViews().find(v => v.type === 'decisionTable'));
-                return {warnings: warnings.map(w => w.message), views: modeler.getViews().map(v => v.type),
-                        rows: document.querySelectorAll('tbody tr').length};
-            }""", (ROOT / "bpmn" / "compensation_authority.dmn").read_text(encoding="utf-8"))
-        finally:
-            browser.close()
+def test_bpmn_js_imports_every_diagram_without_warnings(chromium):
+    page = _page_with(chromium, "bpmn-js/dist/bpmn-modeler.production.min.js")
+    for path in DIAGRAMS:
+        result = page.evaluate("""async (xml) => {
+            const modeler = new BpmnJS({container: '#canvas'});
+            try {
+              const {warnings} = await modeler.importXML(xml);
+              const shapes = modeler.get('elementRegistry').getAll().length;
+              modeler.destroy();
+              return {warnings: warnings.map(w => w.message), shapes};
+            } catch (error) { return {error: String(error)}; }
+        }""", path.read_text(encoding="utf-8"))
+        assert result.get("warnings") == [], (path.stem, result)
+        assert result["shapes"] > 5
+
+
+@pytest.mark.browser
+def test_dmn_js_opens_the_authority_table(chromium):
+    page = _page_with(chromium, "dmn-js/dist/dmn-modeler.production.min.js")
+    result = page.evaluate("""async (xml) => {
+        const modeler = new DmnJS({container: '#canvas'});
+        const {warnings} = await modeler.importXML(xml);
+        await modeler.open(modeler.getViews().find(v => v.type === 'decisionTable'));
+        return {warnings: warnings.map(w => w.message), views: modeler.getViews().map(v => v.type),
+                rows: document.querySelectorAll('tbody tr').length};
+    }""", (ROOT / "bpmn" / "compensation_authority.dmn").read_text(encoding="utf-8"))
     assert result["warnings"] == [] and result["views"] == ["drd", "decisionTable"]
     assert result["rows"] >= 4
