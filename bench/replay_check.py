@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.command_throughput import scratch_url  # noqa: E402
-from engine import audit_queries, commands, identity, loader, queries, replay, schema  # noqa: E402
+from engine import commands, identity, loader, queries, replay, schema  # noqa: E402
+from engine.audit import queries as audit_queries  # noqa: E402
 from engine.clock import FakeClock, set_clock  # noqa: E402
 from engine.commands import transaction  # noqa: E402
 from engine.db import db  # noqa: E402

@@ -27,12 +27,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import commands, hooks, identity, loader, schema, timers  # noqa: E402
+from engine import commands, hooks, identity, loader, schema  # noqa: E402
 from engine.clock import SystemClock, as_aware, set_clock, utc_naive  # noqa: E402
 from engine.commands import transaction  # noqa: E402
 from engine.db import db  # noqa: E402
 from engine.models import Timer  # noqa: E402
-from engine.scheduler import TimerScheduler  # noqa: E402
+from engine.timers import firing as timers  # noqa: E402
+from engine.timers.scheduler import TimerScheduler  # noqa: E402
 from web import create_app  # noqa: E402
 
 DIAGRAMS = [ROOT / "tests" / "bpmn" / "t_timer.bpmn", ROOT / "tests" / "bpmn" / "t_catch.bpmn"]

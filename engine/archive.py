@@ -21,7 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine import audit, loader, store
+from engine import loader, store
+from engine.audit import chain as audit
 from engine.clock import isoformat, utc_naive
 from engine.commands import transaction
 from engine.db import db

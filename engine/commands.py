@@ -8,8 +8,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from engine import audit, history, hooks, loader, store
+from engine import hooks, loader, store
 from engine import spiff as sw
+from engine.audit import chain as audit
+from engine.audit import history
 from engine.clock import now as clock_now
 from engine.context import CommandInfo, working_on
 from engine.db import db

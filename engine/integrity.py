@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine import audit, clock, hooks, outbox, replay
+from engine import clock, hooks, replay
+from engine.audit import chain as audit
 from engine.clock import as_aware, utc_naive
 from engine.commands import transaction
 from engine.db import db
 from engine.identity import SYSTEM
 from engine.models import AuditEvent, Instance
+from engine.timers import outbox
 
 log = logging.getLogger(__name__)
 EVENT_TYPE = "integrity_checked"

@@ -12,8 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from lxml import etree
 
-from engine import audit, hooks, scripts
+from engine import hooks, scripts
 from engine import spiff as sw
+from engine.audit import chain as audit
 from engine.clock import now
 from engine.db import db
 from engine.errors import DeployError, NotFound, ScriptRejected

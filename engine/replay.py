@@ -36,8 +36,10 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from engine import audit, history, hooks, loader, store
+from engine import hooks, loader, store
 from engine import spiff as sw
+from engine.audit import chain as audit
+from engine.audit import history
 from engine.clock import FakeClock, as_aware, using_clock
 from engine.context import CommandInfo, working_on
 from engine.db import db

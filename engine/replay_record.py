@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine import history
+from engine.audit import history
 from engine.clock import isoformat
 from engine.db import db
 from engine.jsonutil import plain

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engine import attachments, identity, outbox  # noqa: F401 - attachments, outbox: their tables must exist
+from engine import attachments, identity  # noqa: F401 - attachments, outbox: their tables must exist
 from engine.db import db, is_postgres
+from engine.timers import outbox  # noqa: F401 - attachments, outbox: their tables must exist
 
 AUDIT_GUARD = """
 CREATE OR REPLACE FUNCTION aftercare_audit_append_only() RETURNS trigger AS $$

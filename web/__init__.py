@@ -7,8 +7,9 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from engine import hooks, timers
+from engine import hooks
 from engine.db import db, engine_options
+from engine.timers import firing as timers
 from web import auth, config, errors, i18n, vendor
 from web.api import bp as api_bp
 from web.views import (

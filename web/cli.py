@@ -11,7 +11,9 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from engine import archive, audit, audit_queries, clock, hooks, integrity, loader, replay, schema
+from engine import archive, clock, hooks, integrity, loader, replay, schema
+from engine.audit import chain as audit
+from engine.audit import queries as audit_queries
 from engine.commands import transaction
 from engine.errors import AftercareError, DeployError, ValidationFailed
 from engine.identity import Actor, create_user
@@ -19,7 +21,7 @@ from engine.jsonutil import dumps
 from web import create_app, schedule_cli
 from web.api.history import archive_dir, archive_key
 from web.server import serve
-from workflows import demo
+from workflows.demo import seed as demo
 
 
 def _app(*_args):

@@ -9,14 +9,14 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from engine import timers
 from engine.clock import isoformat
 from engine.commands import transaction
 from engine.db import db
 from engine.errors import AftercareError
 from engine.identity import Actor
 from engine.models import Timer
-from workflows import calendar, sla
+from engine.timers import firing as timers
+from workflows.deadlines import calendar, sla
 
 
 def _operator() -> Actor:

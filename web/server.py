@@ -16,11 +16,12 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from engine import integrity, outbox
-from engine.scheduler import SchedulerHost, TimerScheduler
+from engine import integrity
+from engine.timers import outbox
+from engine.timers.scheduler import SchedulerHost, TimerScheduler
 from web import create_app
 from web.views.history import integrity_link
-from workflows import revisit_plan
+from workflows.deadlines import revisit_plan
 
 HOST_KEY = "aftercare_scheduler_host"
 MAIL_EVERY_SECONDS = 30

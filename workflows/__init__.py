@@ -3,18 +3,10 @@ from __future__ import annotations
 
 from engine import attachments
 from engine.hooks import Hooks
-from workflows import (
-    calendar,
-    compensation_approval,
-    complaint,
-    fault_handling,
-    installation,
-    revisit,
-    sla_tracking,
-    tech_support,
-)
-from workflows.dispatch import prefill_hook
-from workflows.references import REFERENCES
+from workflows import compensation_approval, complaint, fault_handling, installation, revisit, tech_support
+from workflows.deadlines import calendar, sla_tracking
+from workflows.records.dispatch import prefill_hook
+from workflows.records.references import REFERENCES
 from workflows.roles import ROLES
 
 FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint)

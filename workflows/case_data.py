@@ -11,9 +11,9 @@ from engine import hooks
 from engine.clock import now
 from engine.db import db
 from engine.errors import ValidationFailed
-from workflows.dispatch import region_team
-from workflows.records import Customer
-from workflows.references import find_equipment, problem
+from workflows.records.dispatch import region_team
+from workflows.records.references import find_equipment, problem
+from workflows.records.tables import Customer
 
 WARRANTY_LABELS = {True: "质保期内", False: "已过质保期"}
 

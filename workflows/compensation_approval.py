@@ -15,8 +15,8 @@ from engine.db import db
 from engine.errors import ValidationFailed
 from engine.identity import users_with_role
 from workflows.case_data import check_owner, equipment_facts, local_date
-from workflows.records import Part
-from workflows.references import problem
+from workflows.records.references import problem
+from workflows.records.tables import Part
 
 PROCESS_ID = "compensation_approval"
 CASE_PREFIX = "CMP"

@@ -5,7 +5,7 @@ customer, names who handles it and plans the remedy; an engineer or the desk han
 confirms the result with the customer (not satisfied: back to handling); the manager closes it,
 judging whether it was justified and, when an engineer is to blame, counting it in that
 engineer's monthly complaint tally. The response and resolution times of each grade are SLA rules
-(workflows/sla.py) chosen by the case's `priority`: the response is the manager's first task, the
+(workflows/deadlines/sla.py) chosen by the case's `priority`: the response is the manager's first task, the
 resolution the whole case."""
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from engine.clock import utc_naive
 from engine.db import db
 from engine.models import Instance
 from workflows.case_data import customer_and_equipment, local_date, local_zone, now_local_iso
-from workflows.dispatch import active_engineers, open_task_counts, region_team
-from workflows.references import find_engineer
+from workflows.records.dispatch import active_engineers, open_task_counts, region_team
+from workflows.records.references import find_engineer
 
 PROCESS_ID = "complaint"
 CASE_PREFIX = "CPL"

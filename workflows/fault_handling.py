@@ -15,8 +15,8 @@ from engine.jsonutil import plain
 from workflows import revisit
 from workflows.case_data import equipment_facts, local_date, now_local_iso
 from workflows.compensation_approval import claim_amount, price_lines
-from workflows.dispatch import suggest_engineer_service
-from workflows.records import Customer
+from workflows.records.dispatch import suggest_engineer_service
+from workflows.records.tables import Customer
 
 PROCESS_ID = "fault_handling"
 CASE_PREFIX = "FLT"

@@ -8,7 +8,7 @@ from typing import Any
 
 from workflows import revisit
 from workflows.case_data import customer_facts
-from workflows.dispatch import suggest_engineer_service
+from workflows.records.dispatch import suggest_engineer_service
 
 PROCESS_ID = "installation"
 CASE_PREFIX = "INS"
@@ -38,5 +38,5 @@ DRAFTS = {f"{PROCESS_ID}/assign_engineer": assignment_draft}
 SERVICES = {"suggest_engineer": suggest_engineer_service, "open_revisit": revisit.open_revisit}
 
 # ---------------------------------------------------------------- domain rules
-# The region → team rule and the load balancing are in workflows/dispatch.py; the approval and the
+# The region → team rule and the load balancing are in workflows/records/dispatch.py; the approval and the
 # test loop are conditions in bpmn/installation.bpmn (`approved`, `passed`, `attendees`).

@@ -19,9 +19,9 @@ from engine.identity import SYSTEM
 from engine.models import Instance
 from workflows import complaint
 from workflows.case_data import customer_and_equipment, local_zone
-from workflows.dispatch import suggest_engineer
-from workflows.records import Customer
-from workflows.references import find_engineer
+from workflows.records.dispatch import suggest_engineer
+from workflows.records.references import find_engineer
+from workflows.records.tables import Customer
 
 PROCESS_ID = "revisit"
 CASE_PREFIX = "REV"

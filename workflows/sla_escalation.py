@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import commands, outbox, store
+from engine import commands, store
 from engine.clock import isoformat, utc_naive
 from engine.db import db
 from engine.errors import NotFound, ValidationFailed
 from engine.hooks import CommandContext
 from engine.identity import SYSTEM, get_user
 from engine.models import Instance, Task
-from workflows.sla import case_event
+from engine.timers import outbox
+from workflows.deadlines.sla import case_event
 
 PROCESS_ID = "sla_escalation"
 DECISION_TASK = "handle"

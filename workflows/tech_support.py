@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.case_data import customer_and_equipment, now_local_iso
-from workflows.dispatch import suggest_engineer
+from workflows.records.dispatch import suggest_engineer
 
 PROCESS_ID = "tech_support"
 CASE_PREFIX = "TS"

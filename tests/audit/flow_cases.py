@@ -6,11 +6,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from engine import commands, queries, timers
+from engine import commands, queries
 from engine.db import db
 from engine.models import Instance
+from engine.timers import firing as timers
 from tests.workflows.flowkit import FORM_DATA, attachment, complete
-from workflows import sla
+from workflows.deadlines import sla
 
 BY_ROLE = {"sales": "sales1", "service_desk": "desk1", "service_manager": "manager1", "sales_vp": "salesvp1",
            "quality_vp": "qualityvp1", "general_manager": "gm1", "engineer": "eng_sw1", "production": "prod1",

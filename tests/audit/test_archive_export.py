@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from engine import archive, audit, replay
+from engine import archive, replay
+from engine.audit import chain as audit
 from engine.db import db
 from engine.errors import Conflict, Forbidden
 from engine.models import Instance

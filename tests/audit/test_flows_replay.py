@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, replay
+from engine import replay
+from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Instance
 from tests.audit.demo_cases import tamper

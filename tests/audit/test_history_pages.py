@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engine import audit
+from engine.audit import chain as audit
 from tests.audit.demo_cases import tamper
 
 

@@ -5,7 +5,8 @@ import json
 
 import sqlalchemy as sa
 
-from engine import audit, integrity
+from engine import integrity
+from engine.audit import chain as audit
 from engine.db import db
 from engine.models import AuditEvent
 from tests.audit.demo_cases import tamper

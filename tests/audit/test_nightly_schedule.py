@@ -10,11 +10,13 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, integrity, outbox
+from engine import integrity
+from engine.audit import chain as audit
 from engine.commands import transaction
 from engine.db import db
 from engine.identity import create_user
 from engine.models import AuditEvent
+from engine.timers import outbox
 from tests.audit.demo_cases import tamper
 from web.server import INTEGRITY_POLL_SECONDS, build_scheduler, integrity_check_time
 

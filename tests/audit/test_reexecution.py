@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, replay
+from engine import replay
+from engine.audit import chain as audit
 from engine.db import db
 from engine.models import AuditEvent, Instance, Task
 from tests.audit.demo_cases import FINISHED, tamper

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import audit, replay
+from engine import replay
+from engine.audit import chain as audit
 from tests.audit.demo_cases import FINISHED
 
 

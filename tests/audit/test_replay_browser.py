@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import audit
+from engine.audit import chain as audit
 from tests.audit.demo_cases import ready
 from tests.browserkit import NO_HORIZONTAL_SCROLL, PAGE_WIDTH
 

@@ -9,12 +9,14 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, hooks, queries, replay, timers
+from engine import commands, hooks, queries, replay
+from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Instance
+from engine.timers import firing as timers
 from tests.audit.demo_cases import ready, tamper
 from tests.audit.flow_cases import overdue_answer
-from workflows import sla
+from workflows.deadlines import sla
 
 QUICK_RETRY = timers.RetryPolicy(max_attempts=3, delays=(10, 60))
 

@@ -1,7 +1,8 @@
 """Auditors search across cases: customer, flow, date range, approver, amount band, SLA breached."""
 from __future__ import annotations
 
-from engine import audit, commands
+from engine import commands
+from engine.audit import chain as audit
 from engine.commands import transaction
 from tests.audit.demo_cases import ready
 

@@ -6,7 +6,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, queries
+from engine import commands, queries
+from engine.audit import chain as audit
 from engine.db import db
 from web.cli import main as cli
 

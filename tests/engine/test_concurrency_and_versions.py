@@ -5,7 +5,8 @@ import threading
 
 import pytest
 
-from engine import audit, commands, loader, queries, store
+from engine import commands, loader, queries, store
+from engine.audit import chain as audit
 from engine.commands import transaction
 from engine.db import db
 from engine.errors import Conflict

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine import audit, commands, queries
+from engine import commands, queries
+from engine.audit import chain as audit
 from engine.errors import Conflict, Forbidden
 
 

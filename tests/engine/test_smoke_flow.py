@@ -1,4 +1,5 @@
-from engine import audit, commands, queries
+from engine import commands, queries
+from engine.audit import chain as audit
 
 
 def test_approval_path_runs_to_completion(deploy, users):

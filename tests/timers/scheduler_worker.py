@@ -11,9 +11,11 @@ import os
 import sys
 import time
 
-from engine import audit, hooks, timers
+from engine import hooks
+from engine.audit import chain as audit
 from engine.clock import now as clock_now
-from engine.scheduler import TimerScheduler
+from engine.timers import firing as timers
+from engine.timers.scheduler import TimerScheduler
 from web import create_app
 
 COUNTED = "counted"

@@ -5,9 +5,11 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from engine import audit, commands, queries, timers
+from engine import commands, queries
+from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Timer
+from engine.timers import firing as timers
 
 UTC = dt.UTC
 

@@ -6,11 +6,11 @@ import socket
 import pytest
 import sqlalchemy as sa
 
-from engine import outbox
 from engine.commands import transaction
 from engine.db import db
 from engine.models import User
-from engine.outbox import Notification, SmtpSettings
+from engine.timers import outbox
+from engine.timers.outbox import Notification, SmtpSettings
 
 PAYLOAD = {"title": {"zh": "响应时限即将到期", "en": "Response deadline near"},
            "body": {"zh": "案件 INS-2026-00001 的首次响应还剩 25%。", "en": "25% of the time is left."},

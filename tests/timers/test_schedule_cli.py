@@ -7,7 +7,7 @@ from engine import commands
 from engine.db import db
 from engine.models import Instance, Timer
 from web.cli import main as cli
-from workflows import calendar, sla
+from workflows.deadlines import calendar, sla
 
 
 def run(app, *args):

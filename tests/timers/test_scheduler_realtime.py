@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, hooks, outbox, queries
+from engine import commands, hooks, queries
+from engine.audit import chain as audit
 from engine.clock import SystemClock, as_aware, set_clock, utc_naive
 from engine.db import db
 from engine.models import AuditEvent, Timer, User
-from engine.scheduler import SchedulerHost, TimerScheduler
+from engine.timers import outbox
+from engine.timers.scheduler import SchedulerHost, TimerScheduler
 from tests.timers.scheduler_worker import COUNTED
 from web.server import build_scheduler
 

@@ -6,11 +6,13 @@ import datetime as dt
 
 import pytest
 
-from engine import audit, commands, hooks, queries, timers
+from engine import commands, hooks, queries
+from engine.audit import chain as audit
 from engine.clock import utc_naive
 from engine.db import db
 from engine.errors import Forbidden
 from engine.models import Instance, Timer
+from engine.timers import firing as timers
 
 
 @pytest.fixture

@@ -10,11 +10,13 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, timers
+from engine import commands
+from engine.audit import chain as audit
 from engine.clock import utc_naive
 from engine.db import db
 from engine.models import AuditEvent, Instance, Timer
-from workflows import calendar, sla
+from engine.timers import firing as timers
+from workflows.deadlines import calendar, sla
 
 MONDAY = dt.datetime(2026, 3, 2, 9, 0)  # the clock of every test, in Shanghai
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from engine import audit
+from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Instance
 from tests.conftest import TEST_BPMN

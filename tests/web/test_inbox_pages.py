@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from engine import audit, commands, queries
+from engine import commands, queries
+from engine.audit import chain as audit
 from engine.commands import transaction
 from engine.db import db
 from engine.models import Task

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from engine import commands, outbox, queries, timers
+from engine import commands, queries
 from engine.commands import transaction
+from engine.timers import firing as timers
+from engine.timers import outbox
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from engine import audit, queries
+from engine import queries
+from engine.audit import chain as audit
 from engine.commands import transaction
 from engine.identity import create_user
 from tests.web.conftest import PNG, Browser, fresh_instance, fresh_task

@@ -16,7 +16,7 @@ from engine.db import db
 from engine.identity import Actor, create_user, get_user
 from engine.models import ModelVersion
 from tests.browserkit import chromium  # noqa: F401 - the diagram checks open the modeler bundles
-from workflows.records import Customer, Engineer, Equipment, Part
+from workflows.records.tables import Customer, Engineer, Equipment, Part
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_DIR = ROOT / "bpmn"

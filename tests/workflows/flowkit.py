@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import attachments, audit, commands, queries
+from engine import attachments, commands, queries
+from engine.audit import chain as audit
 from engine.clock import now
 from engine.identity import Actor
 from engine.models import Instance, Task

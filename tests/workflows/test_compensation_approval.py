@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine import audit, commands
+from engine import commands
+from engine.audit import chain as audit
 from engine.errors import Forbidden, ValidationFailed
 from tests.workflows.flowkit import assert_story, attachment, complete, events, ready, steps, task_of
 

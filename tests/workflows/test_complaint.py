@@ -9,11 +9,15 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, outbox, queries, timers
+from engine import commands, queries
+from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Instance
+from engine.timers import firing as timers
+from engine.timers import outbox
 from tests.workflows.flowkit import assert_story, complete, events, gateways, ready, steps, task_of
-from workflows import complaint, sla
+from workflows import complaint
+from workflows.deadlines import sla
 
 URGENT = {"channel": "phone", "priority": "urgent", "description": "工程师安装后设备漏油，客户停产，要求立即处理"}
 

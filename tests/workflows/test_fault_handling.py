@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands
+from engine import commands
+from engine.audit import chain as audit
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.models import Instance
 from tests.workflows.flowkit import assert_story, attachment, complete, events, gateways, ready, steps, task_of
-from workflows.records import Customer
+from workflows.records.tables import Customer
 
 ONSITE_TAIL = ("inspection_test", "trial_run", "service_report")
 

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
-from engine import audit, commands
+from engine import commands
+from engine.audit import chain as audit
 from engine.db import db
 from engine.errors import Forbidden
 from tests.workflows.flowkit import assert_story, complete, events, ready, steps, task_of
-from workflows.records import Customer
+from workflows.records.tables import Customer
 
 
 def start(flows, actors, mode="phone", who="desk1", **extra):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engine import audit
+from engine.audit import chain as audit
 from web.api.base import bp, doc
 from web.auth import roles_required
 from web.schemas import Verify

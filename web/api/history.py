@@ -10,7 +10,9 @@ from typing import Any
 from flask import Response, current_app
 from marshmallow import Schema, fields, validate
 
-from engine import archive, audit, audit_queries, hooks, integrity, loader, queries, replay
+from engine import archive, hooks, integrity, loader, queries, replay
+from engine.audit import chain as audit
+from engine.audit import queries as audit_queries
 from engine.clock import isoformat, now
 from engine.jsonutil import canonical, dumps
 from engine.models import Instance

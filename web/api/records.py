@@ -1,6 +1,6 @@
 """Domain records over the API: customers, equipment, engineers and parts. Everyone logged in reads
 (paginated, `?q=` search); the service desk and administrators create and update. Input is
-validated by the record forms of workflows/records_service.py (messages in the request's language)."""
+validated by the record forms of workflows/records/service.py (messages in the request's language)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,10 +13,10 @@ from engine.clock import isoformat
 from web.api.base import bp, doc, envelope, lang, parse_body, parse_query
 from web.auth import current_actor, roles_required
 from web.schemas import PageQuery, page_of
-from workflows import records_service as records
 from workflows.case_data import local_date
-from workflows.dispatch import open_task_counts
-from workflows.records import Customer, Engineer, Equipment, Part
+from workflows.records import service as records
+from workflows.records.dispatch import open_task_counts
+from workflows.records.tables import Customer, Engineer, Equipment, Part
 
 EDITORS = records.EDITORS
 

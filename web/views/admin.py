@@ -1,8 +1,8 @@
 """Settings pages: the company calendar (extra days off and working days, confirmed years, working
 hours), the SLA settings a process owner changes, and failed timers and other incidents.
 
-Each change calls the function `aftercare calendar|sla|timers` calls (workflows.calendar,
-workflows.sla, engine.timers): it checks the role again and writes the audit event. This module
+Each change calls the function `aftercare calendar|sla|timers` calls (workflows.deadlines.calendar,
+workflows.deadlines.sla, engine.timers): it checks the role again and writes the audit event. This module
 only reads the form, puts the functions' English messages in the page's words, and renders."""
 from __future__ import annotations
 
@@ -14,15 +14,16 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine import queries, timers
+from engine import queries
 from engine.clock import now
 from engine.commands import transaction
 from engine.errors import NotFound, ValidationFailed
+from engine.timers import firing as timers
 from web.auth import current_actor, roles_required
 from web.i18n import current_language, translate
 from web.views.labels import N_
 from web.views.ui import local
-from workflows import calendar, sla
+from workflows.deadlines import calendar, sla
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 CALENDAR_EDITORS = calendar.EDITORS
@@ -36,7 +37,7 @@ UNITS = {"working_days": N_("工作日"), "working_hours": N_("工作小时"), "
 ANCHORS = {"received_at": N_("客户来电时起算"), "started_at": N_("案件发起时起算"),
            "parent_ended_at": N_("前一案件结束时起算")}
 TIMER_KINDS = {"bpmn": N_("流程定时器"), "sla_warn": N_("时限预警"), "sla_breach": N_("超出时限")}
-# The English messages of workflows.calendar and workflows.sla, in the page's words.
+# The English messages of workflows.deadlines.calendar and workflows.deadlines.sla, in the page's words.
 MESSAGES = (
     (r"^'(?P<value>.*)' is not a date \(YYYY-MM-DD\)$", N_("“{value}”不是日期，请按 年-月-日 填写。")),
     (r"^(?P<value>.*) is not a plausible year$", N_("{value} 不是有效的年份（2000–2200）。")),

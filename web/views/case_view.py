@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from engine import attachments, audit, queries
+from engine import attachments, queries
+from engine.audit import chain as audit
 from engine.identity import SYSTEM, Actor
 from engine.models import Attachment, AuditEvent, Instance
 from web.i18n import translate
@@ -13,7 +14,7 @@ from web.views import labels
 from web.views.labels import N_
 from web.views.page_data import CaseSummary, case_summary, element_titles
 from web.views.ui import due_state, role_name
-from workflows import sla
+from workflows.deadlines import sla
 
 
 @dataclass

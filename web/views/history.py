@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import archive, audit_queries, hooks, integrity, loader, queries
+from engine import archive, hooks, integrity, loader, queries
+from engine.audit import queries as audit_queries
 from engine.clock import as_aware, now
 from engine.forms import text
 from engine.jsonutil import dumps

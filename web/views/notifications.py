@@ -6,9 +6,9 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import outbox
 from engine.commands import transaction
 from engine.errors import NotFound
+from engine.timers import outbox
 from web.auth import current_actor
 from web.i18n import translate
 

@@ -20,8 +20,8 @@ from web.views import labels
 from web.views.form_view import ShownValue, reference_values, shown
 from web.views.labels import N_
 from web.views.ui import flow_name
-from workflows.records import Customer, Equipment, Part
-from workflows.sla import SlaRecord
+from workflows.deadlines.sla import SlaRecord
+from workflows.records.tables import Customer, Equipment, Part
 
 
 def _yes_no(value: bool) -> str:

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, request, url_for
 from flask_login import current_user
 
-from engine import hooks, outbox, queries
+from engine import hooks, queries
 from engine.clock import as_aware
 from engine.clock import now as clock_now
 from engine.forms import text
+from engine.timers import outbox
 from web.api.history import SEARCHERS
 from web.auth import current_actor
 from web.i18n import current_language, translate

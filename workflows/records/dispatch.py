@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine.db import db
 from engine.hooks import CommandContext
 from engine.models import Task, User
-from workflows.records import Engineer
+from workflows.records.tables import Engineer
 
 # Province-level regions a customer can be in (the records API accepts these).
 PROVINCES = (

@@ -12,7 +12,7 @@ from engine import attachments
 from engine.db import db
 from engine.models import Attachment
 from web.cli import main as cli
-from workflows.demo_files import QUALITY_LETTER, SITE_PHOTO
+from workflows.demo.files import QUALITY_LETTER, SITE_PHOTO
 
 
 def _png_chunks(data: bytes):

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine import audit, loader
+from engine import loader
+from engine.audit import chain as audit
 from engine.db import db
 from engine.errors import NotFound, ValidationFailed
 from engine.models import AuditEvent, Instance, Task

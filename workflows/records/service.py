@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine import audit
+from engine.audit import chain as audit
 from engine.clock import now, utc_naive
 from engine.commands import transaction
 from engine.db import db
@@ -18,9 +18,9 @@ from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.forms import MESSAGES, validate_data
 from engine.identity import Actor
 from engine.models import User
-from workflows.dispatch import PROVINCES, TEAM_NAMES
-from workflows.records import Customer, Engineer, Equipment, Part
-from workflows.references import REFERENCES, find_engineer, find_equipment
+from workflows.records.dispatch import PROVINCES, TEAM_NAMES
+from workflows.records.references import REFERENCES, find_engineer, find_equipment
+from workflows.records.tables import Customer, Engineer, Equipment, Part
 
 EDITORS = ("service_desk", "admin")
 SKILLS = {

@@ -7,12 +7,14 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, queries, timers
+from engine import commands, queries
+from engine.audit import chain as audit
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.models import AuditEvent, Timer
-from workflows import calendar
-from workflows.calendar import CalendarUnknown, working_days, working_hours
+from engine.timers import firing as timers
+from workflows.deadlines import calendar
+from workflows.deadlines.calendar import CalendarUnknown, working_days, working_hours
 
 
 @pytest.mark.parametrize(("since", "days", "due"), [

@@ -24,7 +24,8 @@ import holidays
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine import audit, hooks
+from engine import hooks
+from engine.audit import chain as audit
 from engine.clock import now as clock_now
 from engine.clock import utc_naive
 from engine.db import db

@@ -14,8 +14,8 @@ from engine.clock import now, utc_naive
 from engine.db import db
 from engine.identity import create_user, get_user
 from engine.models import User
-from workflows.demo_files import QUALITY_LETTER, SITE_PHOTO
-from workflows.records import Customer, Engineer, Equipment, Part
+from workflows.demo.files import QUALITY_LETTER, SITE_PHOTO
+from workflows.records.tables import Customer, Engineer, Equipment, Part
 
 # (name, class, region, city/address, contact, phone)
 CUSTOMERS = [

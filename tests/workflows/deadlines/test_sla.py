@@ -9,15 +9,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine import audit, commands, loader, outbox, queries, timers
+from engine import commands, loader, queries
+from engine.audit import chain as audit
 from engine.commands import transaction
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.models import AuditEvent, Instance, Timer
-from workflows import sla, sla_tracking
+from engine.timers import firing as timers
+from engine.timers import outbox
+from workflows.deadlines import sla, sla_tracking
 
 UTC = dt.UTC
-BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+BPMN = Path(__file__).resolve().parents[3] / "bpmn"
 POINTED = {"service_request_response": "t_request", "tech_question_answer": "t_question",
            "revisit": "t_followup", "complaint_urgent_response": "t_complaint",
            "complaint_urgent_resolution": "t_complaint", "complaint_ordinary_response": "t_complaint",

@@ -14,14 +14,16 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine import hooks, outbox
+from engine import hooks
 from engine.clock import as_aware, isoformat, utc_naive
 from engine.db import db
 from engine.hooks import CommandContext, TimerContext
 from engine.identity import users_with_role
 from engine.models import Instance, Task, Timer
-from workflows import calendar, sla, sla_escalation
-from workflows.sla import SlaRecord, SlaRule
+from engine.timers import outbox
+from workflows import sla_escalation
+from workflows.deadlines import calendar, sla
+from workflows.deadlines.sla import SlaRecord, SlaRule
 
 MANAGER_ROLE = "service_manager"
 

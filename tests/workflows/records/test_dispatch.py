@@ -7,7 +7,7 @@ from engine import commands
 from engine.commands import transaction
 from engine.identity import get_user
 from tests.workflows.flowkit import complete
-from workflows.dispatch import region_team, suggest_engineer
+from workflows.records.dispatch import region_team, suggest_engineer
 
 
 @pytest.mark.parametrize(("region", "team"), [

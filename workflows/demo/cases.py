@@ -15,8 +15,8 @@ from engine.db import db
 from engine.identity import actor_of, get_user
 from engine.models import Instance
 from workflows import FLOWS
-from workflows.demo_records import attachment_ids
-from workflows.records import Customer, Equipment
+from workflows.demo.records import attachment_ids
+from workflows.records.tables import Customer, Equipment
 
 RATED = {"service_quality": "good", "engineer_performance": "good", "customer_satisfaction": "good"}
 FORM_DATA: dict[str, dict[str, Any]] = {

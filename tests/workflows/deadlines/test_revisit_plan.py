@@ -13,8 +13,8 @@ from engine.commands import transaction
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.models import Instance
-from workflows import revisit_plan, sla
-from workflows.revisit_plan import PlanCustomer, PlanSlot
+from workflows.deadlines import revisit_plan, sla
+from workflows.deadlines.revisit_plan import PlanCustomer, PlanSlot
 
 UTC = dt.UTC
 KEY, ORDINARY = PlanCustomer(1, "成都华西机械", key=True), PlanCustomer(2, "昆明滇池泵业", key=False)

@@ -21,14 +21,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine import audit
+from engine.audit import chain as audit
 from engine.clock import as_aware, isoformat, utc_naive
 from engine.clock import now as clock_now
 from engine.db import db
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.identity import Actor
 from engine.models import Instance, Task
-from workflows import calendar, revisit
+from workflows import revisit
+from workflows.deadlines import calendar
 
 UNITS = ("working_days", "working_hours", "days", "hours")
 ANCHORS = ("received_at", "started_at", "parent_ended_at")

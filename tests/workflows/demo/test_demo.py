@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engine import audit
+from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Instance, Task
 from web.cli import main as cli
-from workflows.records import Customer, Engineer, Equipment, Part
+from workflows.records.tables import Customer, Engineer, Equipment, Part
 
 FLOWS = {"installation", "fault_handling", "revisit", "compensation_approval", "tech_support", "complaint"}
 

@@ -29,9 +29,9 @@ import psycopg
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from engine import timers
 from engine.clock import now as clock_now
 from engine.db import db
+from engine.timers import firing as timers
 
 log = logging.getLogger(__name__)
 FIRE_JOB, SWEEP_JOB = "timers.fire", "timers.sweep"

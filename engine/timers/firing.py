@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from engine import audit, commands, hooks, store
+from engine import commands, hooks, store
+from engine.audit import chain as audit
 from engine.clock import as_aware, isoformat, utc_naive
 from engine.clock import now as clock_now
 from engine.db import db, is_postgres

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from engine.db import db
 from engine.models import User
-from workflows.records import Customer, Engineer, Equipment, Part
+from workflows.records.tables import Customer, Engineer, Equipment, Part
 
 
 def problem(zh: str, en: str) -> dict[str, str]:

@@ -31,7 +31,7 @@ from engine.db import db
 from engine.errors import AftercareError, Forbidden, ValidationFailed
 from engine.identity import SYSTEM, Actor
 from engine.models import Instance
-from workflows.records import Customer
+from workflows.records.tables import Customer
 
 log = logging.getLogger(__name__)
 PROCESS_ID = "revisit"

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from engine.db import db
 from engine.identity import create_user
 from engine.models import User
-from workflows.demo_cases import load_cases
-from workflows.demo_records import load_engineers, load_records
+from workflows.demo.cases import load_cases
+from workflows.demo.records import load_engineers, load_records
 from workflows.roles import DEMO_USERS
 
 DEMO_PASSWORD = "demo"

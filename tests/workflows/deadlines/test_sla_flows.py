@@ -5,12 +5,14 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from engine import commands, outbox, timers
+from engine import commands
 from engine.db import db
 from engine.models import Instance
+from engine.timers import firing as timers
+from engine.timers import outbox
 from tests.workflows.flowkit import attachment, complete, task_of
-from workflows import revisit_plan, sla
-from workflows.records import Customer
+from workflows.deadlines import revisit_plan, sla
+from workflows.records.tables import Customer
 
 UTC = dt.UTC
 INSTALLATION = {"contract_number": "HT-2026-018", "equipment": [{"model": "HX-200 压滤机", "quantity": 2}],

@@ -1,0 +1,1 @@
+"""Deadlines: the business calendar, SLA settings and tracking, and the yearly revisit plan."""

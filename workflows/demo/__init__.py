@@ -1,0 +1,1 @@
+"""Demo users, records and cases for `aftercare init --demo`."""

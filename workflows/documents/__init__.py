@@ -1,0 +1,1 @@
+"""Documents a case produces: layouts, PDF rendering, signatures."""

@@ -1,0 +1,1 @@
+"""The management loop: dashboard facts, reports, scorecards, fines, tools, commission."""
