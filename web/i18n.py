@@ -1,6 +1,8 @@
 """Chinese by default, English selectable. Templates write `{{ _("待办任务") }}`: the Chinese text
-is the key, and `translations/en.json` maps it to English. The language comes from `?lang=`
-(remembered in a cookie), then the user's setting, then the browser, then zh."""
+is the key, and `translations/en/*.json` map it to English (one file per room, so that features
+add their words without touching each other's files; a key must not be given two meanings).
+The language comes from `?lang=` (remembered in a cookie), then the user's setting, then the
+browser, then zh."""
 from __future__ import annotations
 
 import json
@@ -14,10 +16,16 @@ LANGUAGES = ("zh", "en")
 CATALOG_DIR = Path(__file__).parent / "translations"
 
 
+def catalog_files(lang: str) -> list[Path]:
+    return sorted((CATALOG_DIR / lang).glob("*.json"))
+
+
 @lru_cache(maxsize=4)
 def catalog(lang: str) -> dict[str, str]:
-    path = CATALOG_DIR / f"{lang}.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    merged: dict[str, str] = {}
+    for path in catalog_files(lang):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
 
 
 def current_language() -> str:

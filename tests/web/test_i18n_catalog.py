@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from web.i18n import CATALOG_DIR
+from web.i18n import catalog, catalog_files
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
@@ -28,7 +28,7 @@ def catalog_keys_used() -> dict[str, str]:
 
 
 def test_every_key_used_has_an_english_entry():
-    english = json.loads((CATALOG_DIR / "en.json").read_text(encoding="utf-8"))
+    english = catalog("en")
     used = catalog_keys_used()
     assert len(used) > 150, "the scan should find the pages' texts"
     missing = {key: where for key, where in used.items() if not english.get(key)}
@@ -38,10 +38,21 @@ def test_every_key_used_has_an_english_entry():
 
 
 def test_english_entries_keep_the_placeholders():
-    english = json.loads((CATALOG_DIR / "en.json").read_text(encoding="utf-8"))
+    english = catalog("en")
     placeholder = re.compile(r"\{(\w+)\}")
     wrong = {k: v for k, v in english.items() if set(placeholder.findall(k)) != set(placeholder.findall(v))}
     assert wrong == {}
+
+
+def test_a_key_has_one_english_meaning_across_the_catalog_files():
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in catalog_files("en"):
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in seen and seen[key][0] != value:
+                clashes.append(f"{key}: {seen[key][1]} says {seen[key][0]!r}, {path.name} says {value!r}")
+            seen.setdefault(key, (value, path.name))
+    assert clashes == []
 
 
 def test_no_chinese_text_outside_the_catalog_in_templates():
