@@ -14,8 +14,11 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER": False,  # `aftercare serve` turns it on in exactly one process
     "MAX_UPLOAD_MB": 10,
     "BPMN_DIR": str(ROOT / "bpmn"),
-    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES": 5,  # failed logins per account within the window
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,  # failed logins from one client address (all accounts), 0: no limit
     "LOGIN_WINDOW_SECONDS": 300,
+    "PROXY_COUNT": 0,  # reverse proxies in front: trust that many X-Forwarded-For/-Proto hops, no more
+    "RETRY_AFTER_SECONDS": 10,  # Retry-After of the 503 answered while the database is unreachable
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "SMTP_FROM": "aftercare@localhost",

@@ -3,16 +3,42 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from web.bounds import MAX_ID, MAX_PAGE
+
 
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
 
 
+def id_field(**kw) -> fields.Integer:
+    """An id in a query or body: a positive number no larger than a table's ids go."""
+    return fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
 class Error(Schema):
-    code = fields.String(required=True)
+    """Every error body: `code` and `message`, plus the context of the error (which task, which role,
+    how long to wait...). Context fields depend on the code; clients must accept others."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, metadata={"description": "stable, e.g. not_found, forbidden, conflict, "
+                                                                  "validation_failed, invalid_input, unauthorized, "
+                                                                  "too_many_attempts, database_unavailable"})
     message = fields.String(required=True)
-    errors = fields.Raw(metadata={"description": "per-field messages (422) or problem list (deploy)"})
+    errors = fields.Raw(metadata={"description": "per-field messages (422: field path -> list of messages) or "
+                                                 "problem list (invalid_model: [{element, problem}])"})
+    retry_after = fields.Integer(metadata={"description": "seconds to wait (429, 503)"})
+    task_id = fields.String()
+    instance_id = fields.Integer()
+    process_id = fields.String()
+    role = fields.String()
+    assignee = fields.String()
+    status = fields.String()
+    username = fields.String()
+    attachment_id = fields.String()
+    token_id = fields.Integer()
 
 
 class TokenRequest(StrictSchema):
@@ -21,12 +47,21 @@ class TokenRequest(StrictSchema):
 
 
 class TokenResponse(Schema):
-    token = fields.String(required=True)
-    expires_at = fields.String()
+    token = fields.String(required=True, metadata={"description": "send as `Authorization: Bearer <token>`; "
+                                                                   "shown only here, never again"})
+    id = fields.Integer(required=True, metadata={"description": "to revoke it: DELETE /tokens/{id}"})
+    expires_at = fields.String(required=True)
+
+
+class TokenItem(Schema):
+    id = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    expires_at = fields.String(required=True)
+    current = fields.Boolean(required=True, metadata={"description": "the token this request was made with"})
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
@@ -138,7 +173,7 @@ class TasksQuery(PageQuery):
     region = fields.String()
     overdue = fields.Boolean(load_default=False)
     q = fields.String()
-    instance_id = fields.Integer()
+    instance_id = id_field()
 
 
 class TaskComplete(StrictSchema):
