@@ -170,7 +170,16 @@ class StrictJson:
 
 
 class BoundedRequest(Request):
-    json_module = StrictJson  # type: ignore[assignment]
+    """Reads JSON bodies with StrictJson. Flask hands each request the app's JSON provider (for
+    `request.get_json`); bodies keep the strict reader regardless."""
+
+    @property  # type: ignore[override]
+    def json_module(self) -> type[StrictJson]:
+        return StrictJson
+
+    @json_module.setter
+    def json_module(self, _provider: Any) -> None:
+        pass
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """API schemas (marshmallow): they validate requests and generate the OpenAPI document."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 from web.bounds import MAX_ID, MAX_PAGE
 
@@ -21,7 +21,7 @@ class Error(Schema):
     how long to wait...). Context fields depend on the code; clients must accept others."""
 
     class Meta:
-        unknown = RAISE
+        unknown = INCLUDE  # the document then allows further context fields
 
     code = fields.String(required=True, metadata={"description": "stable, e.g. not_found, forbidden, conflict, "
                                                                   "validation_failed, invalid_input, unauthorized, "
@@ -39,6 +39,9 @@ class Error(Schema):
     username = fields.String()
     attachment_id = fields.String()
     token_id = fields.Integer()
+    customer_id = fields.Integer()
+    equipment_id = fields.Integer()
+    engineer_id = fields.Integer()
 
 
 class TokenRequest(StrictSchema):
@@ -148,15 +151,18 @@ class Instance(Schema):
     version = fields.Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf(
         ["running", "waiting", "completed", "cancelled", "error"]))
-    case_number = fields.String()
-    data = fields.Dict()
-    tasks = fields.List(fields.Nested(TaskItem))
+    case_number = fields.String(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    data = fields.Dict(metadata={"description": "the case data (in one case's answers, not in lists); money in "
+                                                "it is a decimal string"})
+    tasks = fields.List(fields.Nested(TaskItem), metadata={"description": "its ready tasks (one case only)"})
     completed_tasks = fields.List(fields.Nested(TaskItem))
-    started_at = fields.String()
-    started_by = fields.String()
+    started_at = fields.String(required=True)
+    started_by = fields.String(required=True)
     ended_at = fields.String(allow_none=True)
     error = fields.Dict(allow_none=True)
-    next_task_id = fields.String(allow_none=True)
+    next_task_id = fields.String(allow_none=True, metadata={"description": "after completing a task: the next "
+                                                                           "ready task the caller may act on"})
 
 
 class InstancesQuery(PageQuery):
