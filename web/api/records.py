@@ -9,8 +9,8 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from engine import queries
-from engine.forms import MONEY_MAX
 from engine.clock import isoformat
+from engine.forms import MONEY_MAX
 from web.api.base import bp, doc, envelope, lang, parse_body, parse_query
 from web.auth import current_actor, roles_required
 from web.bounds import MAX_ID
