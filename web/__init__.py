@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from engine import hooks
 from engine.db import db, engine_options
 from engine.timers import firing as timers
-from web import auth, bounds, config, errors, headers, i18n, outage, vendor
+from web import auth, bounds, config, errors, headers, health, i18n, outage, vendor
 from web.api import bp as api_bp
 from web.views import (
     admin,
@@ -65,7 +65,4 @@ def _register_blueprints(app: Flask) -> None:
                     notifications.bp, history.bp, modeler.bp, admin.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
-
-    @app.get("/healthz", endpoint="health")
-    def health():
-        return {"ok": True}
+    health.init_app(app)

@@ -78,6 +78,7 @@ def database_unavailable(error: Exception):
     if wants_json():
         return jsonify(body), 503, headers
     g.lang = _language_without_database()
+    g._login_user = current_app.login_manager.anonymous_user()  # who is logged in is in the database
     return render_template("unavailable.html", retry=retry), 503, headers
 
 
