@@ -7,9 +7,12 @@ from flask import request, url_for
 from marshmallow import Schema, fields
 
 from engine import attachments
-from engine.errors import ValidationFailed
+from engine.errors import Forbidden, ValidationFailed
 from web.api.base import bp, doc
+from web.auth import current_actor
 from web.views.files import store_upload
+
+READ_ONLY_ROLES = frozenset({"auditor"})  # who only reads may not add documents
 
 
 class FileItem(Schema):
@@ -30,6 +33,9 @@ def file_item(row) -> dict:
      "form's file field", tag="files", multipart="single", response=FileItem, status=201,
      errors=(401, 403, 413, 422))
 def upload_file():
+    actor = current_actor()
+    if actor.roles <= READ_ONLY_ROLES:
+        raise Forbidden("auditors read documents; they do not upload them")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed({"file": ["send the document as a multipart part named 'file'"]})
