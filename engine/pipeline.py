@@ -73,11 +73,7 @@ def finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], 
         instance.error = None
     if instance.status == "completed" and was != "completed":
         events.append({"type": "instance_completed", "at": now, "actor": actor.username})
-    if instance.status in ENDED:
-        release_held(instance)  # a suspended case that ends: its held rows end like any others
-    created, closed = store.sync_inbox(instance, wf, after, now=now, closed_by=closed_by)
-    store.sync_timers(instance, wf, now=now,
-                      fired={e["task_id"] for e in events if e["type"] == "timer_fired"})
+    created, closed = _project(instance, wf, after, events, now=now, closed_by=closed_by)
     _track_incidents(instance, wf, after, failure, actor=actor, now=now)
     describe_ready(events, created)
     record(instance, events, after, sw.case_data(wf))
@@ -85,6 +81,19 @@ def finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], 
                                    ready_tasks=created, closed_tasks=closed)
     for hook in hooks.get().after_command:
         hook(context)
+
+
+def _project(instance: Instance, wf, after: Mapping[str, sw.TaskInfo], events: list[dict[str, Any]], *,
+             now: dt.datetime, closed_by: Mapping[str, tuple[str, dict[str, Any]]]) -> tuple[list[Task], list[Task]]:
+    """Keep the inbox and timer rows in step; a suspended case's rows stay held until it resumes,
+    and come back to be closed like any others when it ends."""
+    if instance.status == HELD:
+        return [], []
+    if instance.status in ENDED:
+        release_held(instance)
+    created, closed = store.sync_inbox(instance, wf, after, now=now, closed_by=closed_by)
+    store.sync_timers(instance, wf, now=now, fired={e["task_id"] for e in events if e["type"] == "timer_fired"})
+    return created, closed
 
 
 def _track_incidents(instance: Instance, wf, after: Mapping[str, sw.TaskInfo], failure: dict[str, Any] | None,
