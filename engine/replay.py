@@ -7,8 +7,9 @@ drives SpiffWorkflow's timers): the start data, each submitted form (matched to 
 id and order, since task ids differ on re-execution), timer firings in their recorded order,
 cancellations, and the managers' operations — suspend and resume (timers moved by the recorded
 pause), corrections, send-backs, moves to a newer version (the re-run starts on the version the case
-started on), retried and resolved failed steps (engine/replay_operations.py). A cycle timer fires without completing, so each of its firings is recorded as
-`timer_fired` with `data.cycle`; the re-run produces one wherever a waiting timer's due time moved on.
+started on), retried and resolved failed steps (engine/replay_operations.py). A cycle timer fires
+without completing, so each of its firings is recorded as `timer_fired` with `data.cycle`; the
+re-run produces one wherever a waiting timer's due time moved on.
 The record is plain JSON, so inputs are typed again as the original run had them: money fields of
 the pinned forms become Decimal, and what a flow's prepare_start added to the start data takes the
 type (Decimal, datetime) the stored workflow holds at that path.
