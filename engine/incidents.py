@@ -151,6 +151,6 @@ def open_by_element(model_version_id: int) -> dict[str, int]:
     rows = db.session.execute(
         sa.select(Incident.element_id, sa.func.count()).join(Instance, Instance.id == Incident.instance_id)
         .where(Incident.status == "open", Instance.model_version_id == model_version_id,
-               Incident.element_id.is_not(None))
+               Incident.kind.in_(TASK_KINDS), Incident.element_id.is_not(None))
         .group_by(Incident.element_id))
     return {element: count for element, count in rows}

@@ -45,10 +45,10 @@ OPEN = ("running", "waiting", "error")
 
 
 # ---------------------------------------------------------------- checks every action makes
-def require_supervisor(actor: Actor, action: str, **context: Any) -> None:
+def require_supervisor(actor: Actor, what: str, **context: Any) -> None:
     """Who before what: a person without the role hears so before anything about the case."""
     if not actor.has_role(*SUPERVISORS):
-        raise Forbidden(f"only a service manager or an administrator can {action}", **context)
+        raise Forbidden(f"only a service manager or an administrator can {what}", **context)
 
 
 def require_reason(reason: Any, action: str) -> str:
