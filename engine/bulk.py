@@ -31,6 +31,7 @@ ENDED = ("completed", "cancelled")
 @dataclass
 class CaseFilter:
     ids: Sequence[int] | None = None
+    case_numbers: Sequence[str] | None = None
     process_id: str | None = None
     status: str | None = None
     version: int | None = None
@@ -74,8 +75,13 @@ class BulkReport:
 # ---------------------------------------------------------------- choosing the cases
 def case_query(f: CaseFilter):
     query = sa.select(Instance)
+    named = []  # cases named by id or by case number: either will do
     if f.ids is not None:
-        query = query.where(Instance.id.in_(sorted(set(f.ids))))
+        named.append(Instance.id.in_(sorted(set(f.ids))))
+    if f.case_numbers is not None:
+        named.append(Instance.case_number.in_(sorted(set(f.case_numbers))))
+    if named:
+        query = query.where(sa.or_(*named))
     if f.process_id:
         query = query.where(Instance.process_id == f.process_id)
     if f.status:
@@ -96,7 +102,8 @@ def case_query(f: CaseFilter):
 
 
 def select_cases(f: CaseFilter) -> list[Instance]:
-    if f.ids is None and not any((f.process_id, f.status, f.version, f.q, f.region, f.started_from, f.started_to)):
+    chosen = (f.ids, f.case_numbers, f.process_id, f.status, f.version, f.q, f.region, f.started_from, f.started_to)
+    if all(value is None or value == "" for value in chosen):
         raise ValidationFailed({"filter": ["choose the cases: give ids or at least one filter"]})
     found = list(db.session.execute(case_query(f).limit(MAX_CASES + 1)).scalars())
     if len(found) > MAX_CASES:

@@ -318,7 +318,7 @@ def _compare_final(instance: Instance, rerun: _Rerun, events: list[AuditEvent]) 
 # ---------------------------------------------------------------- the check
 def check(instance_id: int) -> ReplayReport:
     """Re-execute one case and compare; read-only."""
-    instance = db.session.get(Instance, instance_id)
+    instance = db.session.get(Instance, instance_id, populate_existing=True)  # what is stored, not a stale copy
     if instance is None:
         raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
     pinned = loader.model(instance.model_version_id)
