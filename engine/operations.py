@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine import hooks, loader, pipeline, store
+from engine import hooks, loader, pipeline, queries, store
 from engine import spiff as sw
 from engine import spiff_ops as ops
 from engine.audit import chain as audit
@@ -239,5 +239,6 @@ def reworkable_steps(instance: Instance) -> list[Task]:
     latest: dict[str, Task] = {}
     for row in rows:
         latest.setdefault(row.element_id, row)
-    return sorted(latest.values(), key=lambda row: row.completed_at)
+    order = queries.completion_order(instance.id)  # several steps may share one clock reading
+    return sorted(latest.values(), key=lambda row: (order.get(row.id, 1 << 30), row.completed_at))
 
