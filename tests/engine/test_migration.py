@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import commands, migration, queries, replay
+from engine import commands, migration, queries, replay, store
+from engine import spiff as sw
 from engine.audit import chain as audit
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
@@ -102,3 +103,20 @@ def test_migration_requests_are_checked(deploy, users):
     assert [p.code for p in same.problems] == ["same_version"] and not same.moved
     db.session.expire_all()
     assert db.session.get(Instance, case.id).version == case.version
+
+
+def test_a_waiting_timer_keeps_its_due_time_when_the_case_moves(deploy, users, clock):
+    deploy("t_timer")
+    case = commands.start_instance(process_id="t_timer", data={}, actor=users["eng1"])
+    [(_, _, due)] = sw.pending_timers(store.load(case))
+    deploy("v2/t_timer")  # adds a report after the repair
+    clock.advance(seconds=1)
+    assert migration.migrate_instance(instance_id=case.id, to_version=2, actor=users["admin"], reason="加报告").moved
+    [(_, _, still)] = sw.pending_timers(store.load(queries.instance(case.id)))
+    assert still == due  # not restarted at the move
+    case = commands.complete_task(task_id=ready(case.id, "repair").id, data={}, actor=users["eng1"])
+    assert [t.element_id for t in queries.tasks_of(case.id, "ready")] == ["report"]
+    case = commands.complete_task(task_id=ready(case.id, "report").id, data={}, actor=users["eng1"])
+    assert case.status == "completed"
+    report = replay.check(case.id)
+    assert report.ok, report.to_dict()
