@@ -133,11 +133,13 @@ def _submitted_task(instance: Instance, task_id: Any) -> Task:
     return row
 
 
-def _corrected_value(instance: Instance, row: Task, field: str, value: Any, lang: str) -> tuple[Any, Any]:
-    """(old, new): the new value typed and checked by the task's form, as a submission would be."""
+def _corrected_value(instance: Instance, row: Task, field: str, value: Any, lang: str) -> tuple[Any, Any, Any]:
+    """(old, new, the field's label): the new value typed and checked by the task's form, as a
+    submission would be."""
     registry = hooks.get()
     form = loader.model(instance.model_version_id).forms.get(row.form_name) if row.form_name else None
-    if field not in {spec["name"] for spec in (form or {}).get("fields", [])}:
+    spec = next((spec for spec in (form or {}).get("fields", []) if spec["name"] == field), None)
+    if spec is None:
         raise ValidationFailed({"field": [f"'{field}' is not a field of this task's form"]})
     submitted = dict(row.data or {})
     try:
@@ -149,7 +151,7 @@ def _corrected_value(instance: Instance, row: Task, field: str, value: Any, lang
     new = clean.get(field)
     if plain(new) == plain(submitted.get(field)):
         raise ValidationFailed({"value": ["the new value is the value already recorded"]})
-    return submitted.get(field), new
+    return submitted.get(field), new, spec.get("label")
 
 
 def correct_value(*, instance_id: int, task_id: str, field: str, value: Any, actor: Actor, reason: str,
@@ -162,7 +164,7 @@ def correct_value(*, instance_id: int, task_id: str, field: str, value: Any, act
         instance = store.lock(instance_id)
         require_status(instance, (*OPEN, pipeline.HELD), "corrected")
         row = _submitted_task(instance, task_id)
-        old, new = _corrected_value(instance, row, field, value, lang)
+        old, new, label = _corrected_value(instance, row, field, value, lang)
         now = clock_now()
         wf = store.load(instance)
         before = sw.snapshot(wf)
@@ -172,8 +174,8 @@ def correct_value(*, instance_id: int, task_id: str, field: str, value: Any, act
         row.data = {**(row.data or {}), field: plain(new)}
         event = {"type": "task_corrected", "at": now, "actor": actor.username, "element_id": row.element_id,
                  "task_id": row.id, "data": {"name": row.name, "form": row.form_name, "field": field,
-                                             "before": {field: plain(old)}, "after": {field: plain(new)},
-                                             "reason": reason}}
+                                             "label": label, "before": {field: plain(old)},
+                                             "after": {field: plain(new)}, "reason": reason}}
         pipeline.finish(instance, wf, before, [event], actor=actor, now=now)
     return instance
 

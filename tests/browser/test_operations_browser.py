@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_where_cases_wait_draws_the_counts_and_clicks_through_to_the_cases(open_session, deploy, users):
     cases = [at_approval(deploy, users) for _ in range(3)]
     page = open_session("manager1").go("/operations/waiting/t_rework/1")
-    page.wait_for_selector("[data-waiting-diagram][data-ready=true]")
+    page.wait_for_selector("[data-waiting-diagram][data-counted=true]")
     badge = page.locator(".waiting-count[data-element=approve]")
     assert badge.text_content() == "3"
     assert page.locator(".djs-element.ac-active[data-element-id=approve]").count() == 1

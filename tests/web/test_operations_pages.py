@@ -63,7 +63,7 @@ def test_correct_and_send_back_from_the_case_page(as_user, deploy, users):
     assert 'role="alert"' in bad and fresh_instance(case.id).data["amount"] == "500.00"
     page = follow(manager, manager.post(f"/operations/cases/{case.id}/correct", {
         "task_id": fill.id, "field": "amount", "type": "number", "value": "1800", "reason": "来函更正"}))
-    assert "已更正" in page and "1800.00" in page and "来函更正" in page
+    assert "已更正" in page and "金额: 500.00 → 1800.00（来函更正）" in page  # the timeline, in names
     check = done(case, "check")
     page = follow(manager, manager.post(f"/operations/cases/{case.id}/correct", {
         "task_id": check.id, "field": "checked", "type": "boolean", "value": "false", "reason": "核对有误"}))

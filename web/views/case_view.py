@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from engine import attachments, queries
 from engine.audit import chain as audit
+from engine.forms import text
 from engine.identity import SYSTEM, Actor
 from engine.models import Attachment, AuditEvent, Instance
-from web.i18n import translate
+from web.i18n import current_language, translate
 from web.views import labels
 from web.views.labels import N_
 from web.views.page_data import CaseSummary, case_summary, element_titles
@@ -70,7 +71,8 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
         elif event.type in ("instance_error", "element_failed"):
             detail = data.get("message", "")
         elif event.type == "task_corrected":
-            detail = f"{data.get('field')}: {_plain(data.get('before'), data.get('field'))} → " \
+            label = text(data.get("label"), current_language()) or data.get("field")
+            detail = f"{label}: {_plain(data.get('before'), data.get('field'))} → " \
                      f"{_plain(data.get('after'), data.get('field'))}（{data.get('reason', '')}）"
         elif event.type in labels.REASONED_EVENTS:
             detail = data.get("reason", "")

@@ -1,7 +1,8 @@
-/* "Where cases wait": draws a process version with the bpmn-js viewer (through diagram.js) and puts
-   on each step the number of open cases there — a link to the list of those cases. Reads from the
+/* "Where cases wait": draws a process version through diagram.js (AftercareDiagram.init) and puts on
+   each step the number of open cases there — a link to the list of those cases. Reads from the
    container: data-xml-url, data-counts ({element: {tasks, suspended, timers, failed, total, name}}),
-   data-link (the page to open with ?element=), and the words of the tooltip (data-*-label). */
+   data-link (the page to open with ?element=), and the words of the tooltip (data-*-label); sets
+   data-counted="true" once the counts are on the diagram. */
 (function (global) {
   'use strict';
 
@@ -32,35 +33,23 @@
     Object.keys(counts).forEach(function (id) {
       if (counts[id].failed) { marks.error.push(id); } else if (counts[id].total) { marks.active.push(id); }
     });
-    return fetch(container.dataset.xmlUrl, { credentials: 'same-origin' })
-      .then(function (response) {
-        if (!response.ok) { throw new Error(response.status + ' ' + response.statusText); }
-        return response.text();
-      })
-      .then(function (xml) { return global.AftercareDiagram.render(container, xml, marks); })
-      .then(function (viewer) {
-        var overlays = viewer.get('overlays');
-        var registry = viewer.get('elementRegistry');
-        Object.keys(counts).forEach(function (id) {
-          if (counts[id].total && registry.get(id)) {
-            overlays.add(id, 'waiting-count', { position: { top: -12, right: 12 }, html: badge(container, id, counts[id]) });
-          }
-        });
-        viewer.get('eventBus').on('element.click', function (event) {
-          var id = event.element && event.element.id;
-          if (counts[id] && counts[id].total) { global.location.href = badge(container, id, counts[id]).href; }
-        });
-        global.AftercareDiagram.followResize(viewer);
-        container.dataset.ready = 'true';
-        return viewer;
-      })
-      .catch(function (error) {
-        container.dataset.ready = 'error';
-        var note = document.createElement('p');
-        note.className = 'diagram-fallback muted';
-        note.textContent = error.message;
-        container.appendChild(note);
+    container.dataset.marks = JSON.stringify(marks);
+    return global.AftercareDiagram.init(container).then(function (viewer) {
+      if (!viewer) { return null; }  // diagram.js said why in the container
+      var overlays = viewer.get('overlays');
+      var registry = viewer.get('elementRegistry');
+      Object.keys(counts).forEach(function (id) {
+        if (counts[id].total && registry.get(id)) {
+          overlays.add(id, 'waiting-count', { position: { top: -12, right: 12 }, html: badge(container, id, counts[id]) });
+        }
       });
+      viewer.get('eventBus').on('element.click', function (event) {
+        var id = event.element && event.element.id;
+        if (counts[id] && counts[id].total) { global.location.href = badge(container, id, counts[id]).href; }
+      });
+      container.dataset.counted = 'true';
+      return viewer;
+    });
   }
 
   function start() { document.querySelectorAll('[data-waiting-diagram][data-xml-url]').forEach(draw); }
