@@ -15,6 +15,7 @@ from web.api import bp as api_bp
 from web.views import (
     admin,
     auth_pages,
+    bulk_pages,
     cases,
     files,
     history,
@@ -23,6 +24,7 @@ from web.views import (
     messages,
     modeler,
     notifications,
+    operations,
     start,
     tasks,
     ui,
@@ -58,7 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API checks CSRF itself when a call rides on the session cookie
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
-                    notifications.bp, history.bp, modeler.bp, admin.bp):
+                    notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
 

@@ -112,7 +112,7 @@ class Instance(Schema):
     process_id = fields.String(required=True)
     version = fields.Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf(
-        ["running", "waiting", "completed", "cancelled", "error"]))
+        ["running", "waiting", "completed", "cancelled", "error", "suspended"]))
     case_number = fields.String()
     data = fields.Dict()
     tasks = fields.List(fields.Nested(TaskItem))
@@ -126,7 +126,8 @@ class Instance(Schema):
 
 class InstancesQuery(PageQuery):
     process_id = fields.String()
-    status = fields.String(validate=validate.OneOf(["running", "waiting", "completed", "cancelled", "error"]))
+    status = fields.String(validate=validate.OneOf(["running", "waiting", "completed", "cancelled", "error",
+                                                    "suspended"]))
     q = fields.String()
 
 

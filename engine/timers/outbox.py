@@ -18,11 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine import incidents
 from engine.clock import now as clock_now
 from engine.clock import utc_naive
 from engine.db import db
 from engine.identity import users_with_role
-from engine.models import JSON, User
+from engine.models import JSON, Instance, User
 from engine.queries import Page, paginate
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,9 @@ def _mail_failed(row: Notification, exc: Exception, now: dt.datetime, report: De
     if row.mail_attempts >= MAIL_MAX_ATTEMPTS:
         row.mail_status = "failed"
         report.failed += 1
+        instance = db.session.get(Instance, row.instance_id) if row.instance_id else None
+        incidents.open_incident(kind="notification", message=f"{row.username}: {row.mail_error}", now=now,
+                                instance=instance, notification_id=row.id)
         return
     delay = MAIL_RETRY_DELAYS[min(row.mail_attempts, len(MAIL_RETRY_DELAYS)) - 1]
     row.next_attempt_at = utc_naive(now + dt.timedelta(seconds=delay))

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from engine import attachments, queries
 from engine.audit import chain as audit
+from engine.forms import text
 from engine.identity import SYSTEM, Actor
 from engine.models import Attachment, AuditEvent, Instance
-from web.i18n import translate
+from web.i18n import current_language, translate
 from web.views import labels
 from web.views.labels import N_
 from web.views.page_data import CaseSummary, case_summary, element_titles
@@ -69,7 +70,11 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
                 detail += f"（{data['reason']}）"
         elif event.type in ("instance_error", "element_failed"):
             detail = data.get("message", "")
-        elif event.type == "instance_cancelled":
+        elif event.type == "task_corrected":
+            label = text(data.get("label"), current_language()) or data.get("field")
+            detail = f"{label}: {_plain(data.get('before'), data.get('field'))} → " \
+                     f"{_plain(data.get('after'), data.get('field'))}（{data.get('reason', '')}）"
+        elif event.type in labels.REASONED_EVENTS:
             detail = data.get("reason", "")
         elif event.type == "instance_started":
             subject = data.get("case_number", "")
@@ -79,6 +84,11 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
         main = event.type in labels.MAIN_EVENTS and not (event.type == "gateway_taken" and unnamed)
         items.append(TimelineItem(event, labels.EVENTS.get(event.type, event.type), subject, detail, main))
     return items
+
+
+def _plain(values, field) -> str:
+    value = (values or {}).get(field)
+    return "—" if value in (None, "") else str(value)
 
 
 SLA_STATES = {"met": "met", "breached": "missed", "cancelled": "cancelled", "unscheduled": "unscheduled"}

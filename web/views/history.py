@@ -41,14 +41,17 @@ EVENT_LABELS = {
     "instance_completed": "案件完成", "instance_cancelled": "案件撤销", "case_archived": "案件归档",
     "sla_started": "时限开始计时", "sla_warning": "时限预警", "sla_breached": "超出时限", "sla_closed": "时限结束",
     "sla_unscheduled": "时限无法计算", "sla_intervention": "经理介入", "timer_failed": "定时器失败",
-    "timer_retried": "定时器重试",
+    "timer_retried": "定时器重试", "instance_suspended": "案件暂停", "instance_resumed": "案件恢复",
+    "task_corrected": "更正数据", "instance_sent_back": "退回重做", "instance_migrated": "迁移版本",
+    "incident_retried": "故障重试", "incident_resolved": "故障按给定值处理", "timer_resolved": "定时器故障已处理",
+    "notification_retried": "通知重发", "notification_resolved": "通知故障已处理",
 }
 CATEGORY_LABELS = {
     "input": "提交的数据", "approval": "审批", "task": "任务", "timer": "定时器", "sla": "时限", "admin": "管理操作",
     "engine": "流程引擎", "error": "错误", "other": "其他",
 }
 STATUS_LABELS = {"running": "进行中", "waiting": "等待中", "completed": "已完成", "cancelled": "已撤销",
-                 "error": "出错"}
+                 "error": "出错", "suspended": "已暂停"}
 SET_LABELS = {"completed": "已完成", "active": "进行中", "waiting": "等待中", "error": "出错"}
 
 
