@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from engine import hooks
 from engine.db import db, engine_options
 from engine.timers import firing as timers
+from engine.timers import outbox
 from web import auth, config, errors, i18n, vendor
 from web.api import bp as api_bp
 from web.views import (
@@ -51,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _configure_engine(app: Flask) -> None:
     hooks.configure(build_hooks(timezone=app.config["TIMEZONE"]))
+    outbox.forward_to_webhook(bool(app.config.get("WEBHOOK_URL")))
     timers.install_wake()  # commits that make a timer due earlier wake the scheduler, wherever it runs
 
 
