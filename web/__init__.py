@@ -16,7 +16,9 @@ from web.api import bp as api_bp
 from web.views import (
     admin,
     auth_pages,
+    case_actions,
     cases,
+    comments,
     files,
     history,
     home,
@@ -60,7 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API checks CSRF itself when a call rides on the session cookie
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
-                    notifications.bp, history.bp, modeler.bp, admin.bp):
+                    notifications.bp, history.bp, modeler.bp, admin.bp, comments.bp, case_actions.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
 

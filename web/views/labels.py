@@ -74,12 +74,13 @@ EVENTS = {
     "timer_failed": N_("定时器失败"),
     "timer_retried": N_("定时器重试"),
     "case_archived": N_("案件归档"),
+    "comment_added": N_("评论"),
 }
 # shown in the timeline by default; the others appear when "all events" is ticked
 MAIN_EVENTS = {"instance_started", "task_ready", "task_completed", "task_claimed", "task_unclaimed",
                "task_reassigned", "task_cancelled", "gateway_taken", "timer_fired", "element_failed",
                "instance_error", "instance_completed", "instance_cancelled", "sla_warning", "sla_breached",
-               "sla_unscheduled", "sla_intervention", "timer_failed", "case_archived"}
+               "sla_unscheduled", "sla_intervention", "timer_failed", "case_archived", "comment_added"}
 
 TABS = {"mine": N_("我的任务"), "role": N_("角色队列"), "all": N_("全部任务")}
 SORTS = {"due": N_("按到期时间"), "age": N_("按等待时长"), "case": N_("按案件编号")}

@@ -13,12 +13,13 @@ from engine import attachments, commands, loader, queries
 from engine.db import db
 from engine.errors import Forbidden, NotFound
 from engine.forms import text
-from engine.identity import Actor, users_with_role
+from engine.identity import Actor
 from engine.models import Attachment, AuditEvent, Instance, ModelVersion, Task
 from web.i18n import translate
 from web.views import labels
 from web.views.form_view import ShownValue, reference_values, shown
 from web.views.labels import N_
+from web.views.people import person_choices
 from web.views.ui import flow_name
 from workflows.deadlines.sla import SlaRecord
 from workflows.records.tables import Customer, Equipment, Part
@@ -187,9 +188,7 @@ def task_page(task_id: str, actor: Actor, lang: str) -> TaskPage:
     model = instance.model
     is_open = task.status == "ready"
     supervisor = actor.has_role(*commands.SUPERVISORS)
-    candidates = []
-    if is_open and supervisor:
-        candidates = [(u.username, u.display_name or u.username) for u in users_with_role(task.role)]
+    candidates = person_choices(task.role, lang) if is_open and supervisor else []
     return TaskPage(
         task=task, title=task_title(task, model, lang),
         definition=model.forms.get(task.form_name) if task.form_name else None,

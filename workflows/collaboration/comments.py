@@ -43,6 +43,12 @@ def may_comment(actor: Actor) -> bool:
     return actor.system or bool(set(actor.roles) - READ_ONLY_ROLES)
 
 
+def require_commenter(actor: Actor, instance_id: int) -> None:
+    """The role check, before anything about the case or the comment is looked at."""
+    if not may_comment(actor):
+        raise Forbidden("auditors read comments but do not write them", instance_id=instance_id)
+
+
 def _message(key: str, lang: str, **values: str) -> str:
     table = MESSAGES[key]
     return (table.get(lang) or table["zh"]).format(**values)
@@ -63,8 +69,7 @@ def _clean(body: str, mentions: Iterable[str], lang: str) -> tuple[str, list[str
 def add_comment(*, instance_id: int, body: str, mentions: Iterable[str] = (), actor: Actor, now: dt.datetime,
                 lang: str = "zh") -> Comment:
     """One locked command: check, append the comment to the case's audit chain, tell the mentioned."""
-    if not may_comment(actor):
-        raise Forbidden("auditors read comments but do not write them", instance_id=instance_id)
+    require_commenter(actor, instance_id)
     with transaction():
         instance = store.lock(instance_id)
         if not queries.can_read_case(instance, actor):
