@@ -58,9 +58,10 @@ def add(instance_id: int):
     comments.require_commenter(actor, instance_id)
     queries.readable_case(instance_id, actor)
     try:
-        comment = comments.add_comment(instance_id=instance_id, body=request.form.get("body", "")[:comments.MAX_BODY + 1],
+        body = request.form.get("body", "")[:comments.MAX_BODY + 1]
+        comment = comments.add_comment(instance_id=instance_id, body=body, actor=actor, now=now(),
                                        mentions=request.form.getlist("mention")[:comments.MAX_MENTIONS + 1],
-                                       actor=actor, now=now(), lang=current_language())
+                                       lang=current_language())
     except ValidationFailed as exc:
         for messages in exc.errors.values():
             for message in messages:

@@ -93,8 +93,8 @@ def reassign(task_id: str):
                                      reason=request.form.get("reason", "").strip())
         flash(translate("已改派给 {who}。", who=queries.display_names({row.assignee}).get(row.assignee)), "success")
     except ValidationFailed:
-        flash(translate("{who} 没有处理此任务所需的角色。", who=queries.display_names({assignee}).get(assignee, assignee)),
-              "error")
+        who = queries.display_names({assignee}).get(assignee, assignee)
+        flash(translate("{who} 没有处理此任务所需的角色。", who=who), "error")
     except (Conflict, Forbidden, NotFound) as exc:
         flash(explain_error(exc), "error")
     return redirect(_back(task_id))

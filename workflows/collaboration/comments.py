@@ -26,7 +26,8 @@ MESSAGES = {
     "empty": {"zh": "请填写评论内容。", "en": "Write a comment."},
     "long": {"zh": f"评论最多 {MAX_BODY} 个字。", "en": f"A comment is at most {MAX_BODY} characters."},
     "many": {"zh": f"一次最多提及 {MAX_MENTIONS} 人。", "en": f"Mention at most {MAX_MENTIONS} people at once."},
-    "unknown": {"zh": "“{who}”不能查看这个案件，不能提及。", "en": "'{who}' cannot read this case and cannot be mentioned."},
+    "unknown": {"zh": "“{who}”不能查看这个案件，不能提及。",
+                "en": "'{who}' cannot read this case and cannot be mentioned."},
 }
 
 

@@ -11,7 +11,7 @@ from workflows.demo.records import ENGINEERS
 from workflows.roles import DEMO_USERS
 
 NAMES = {username: name for username, name, _roles in DEMO_USERS} | {u: n for u, n, _t, _s in ENGINEERS} | {
-    "desk2": "钱客服"}
+    "desk2": "钱客服", "eng1": "冯工（备勤）"}
 
 
 def give_names() -> None:
