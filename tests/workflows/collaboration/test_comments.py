@@ -19,8 +19,8 @@ def fault_case(actors):
 
 def test_a_comment_is_an_audit_event_and_tells_the_people_it_mentions(named, flows, actors, clock):
     case = fault_case(actors)
-    comment = comments.add_comment(instance_id=case.id, body="请尽快联系客户确认停机时间", mentions=["desk1", "manager1"],
-                                   actor=actors["sales1"], now=clock.now())
+    comment = comments.add_comment(instance_id=case.id, body="请尽快联系客户确认停机时间",
+                                   mentions=["desk1", "manager1"], actor=actors["sales1"], now=clock.now())
     last = audit.events_of(case.id)[-1]
     assert (last.type, last.actor, last.seq) == ("comment_added", "sales1", comment.seq)
     assert last.data == {"body": "请尽快联系客户确认停机时间", "mentions": ["desk1", "manager1"]}
