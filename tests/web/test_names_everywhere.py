@@ -51,3 +51,22 @@ def test_every_replay_step_speaks_in_names(as_user, flows, actors):
     data = dict(last["data"])
     assert data["负责组"] == "西南组" and data["客户类别"] == "重点客户" and data["赔偿结果"] == "已批准"
     assert data["申请人"] == "王销售" and "spindle-photo.png" in data["照片"]
+
+
+def test_the_api_names_people_roles_and_flows_beside_the_ids(api, flows, actors):
+    journey = drive(flows, actors)
+    case = api("manager1").get(f"/process-instances/{journey.case.id}").get_json()
+    assert case["started_by"] == "sales1" and case["started_by_name"] == "王销售"
+    assert case["process_name"] and case["customer_id"] and case["equipment_serial"] == "EQ-SW-001"
+    review = next(t for t in case["completed_tasks"] if t["element_id"] == "manager_review")
+    assert (review["completed_by"], review["completed_by_name"]) == ("manager1", "张经理")
+    assert (review["role"], review["role_name"]) == ("service_manager", "售后服务部经理")
+    english = api("manager1").get(f"/process-instances/{journey.case.id}?lang=en").get_json()
+    assert next(t for t in english["completed_tasks"] if t["element_id"] == "manager_review")["role_name"] == \
+        "Service manager"
+    events = api("manager1").get(f"/process-instances/{journey.case.id}/events").get_json()["items"]
+    assert {(e["actor"], e["actor_name"]) for e in events} >= {("sales1", "王销售"), ("system", "系统")}
+    history = api("auditor1").get(f"/process-instances/{journey.case.id}/history").get_json()["items"]
+    assert ("gm1", "孙总经理") in {(e["actor"], e["actor_name"]) for e in history}
+    tasks = api("eng_sw1").get("/tasks?scope=all&status=completed").get_json()["items"]
+    assert tasks and all(t["completed_by_name"] == "周工（西南）" for t in tasks if t["completed_by"] == "eng_sw1")
