@@ -70,3 +70,20 @@ def test_the_api_names_people_roles_and_flows_beside_the_ids(api, flows, actors)
     assert ("gm1", "孙总经理") in {(e["actor"], e["actor_name"]) for e in history}
     tasks = api("eng_sw1").get("/tasks?scope=all&status=completed").get_json()["items"]
     assert tasks and all(t["completed_by_name"] == "周工（西南）" for t in tasks if t["completed_by"] == "eng_sw1")
+
+
+def test_a_case_the_system_started_names_what_started_it(as_user, flows, actors):
+    import re
+
+    import sqlalchemy as sa
+
+    from engine.db import db
+    from engine.models import Instance
+    journey = drive(flows, actors)
+    revisit = db.session.execute(sa.select(Instance).where(Instance.parent_id == journey.case.id)).scalar_one()
+    assert revisit.started_by == "system"
+    html = as_user("manager1").get(f"/cases/{revisit.id}").get_data(as_text=True)
+    starter = re.search(r'data-testid="starter">([^<]+)<', html).group(1)
+    assert starter == "故障处理后回访", starter
+    history = as_user("auditor1").get(f"/cases/{revisit.id}/history").get_data(as_text=True)
+    assert "故障处理后回访" in history

@@ -8,13 +8,20 @@ from engine import commands
 from engine.errors import Conflict, ValidationFailed
 from engine.models import Instance
 from web.auth import current_actor
-from web.i18n import translate
+from web.i18n import current_language, translate
+from web.views.case_words import starter_name
 from web.views.labels import N_
 from web.views.messages import explain_error
 
 bp = Blueprint("case_actions", __name__)
 MAX_REASON = 500
 FINISHED = ("completed", "cancelled")
+
+
+@bp.app_template_global()
+def starter_of(instance: Instance) -> str:
+    """Who started the case, or what did (the revisit plan, the case it follows from)."""
+    return starter_name(instance, current_language())
 
 
 @bp.app_template_global()
