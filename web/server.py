@@ -113,8 +113,19 @@ class AftercareServer(BaseApplication):
         return create_app({"SCHEDULER": self.scheduler})
 
 
+def ready_banner(config: dict[str, Any], host: str, port: int) -> str:
+    """What the console says once the server listens: the address, and in demo mode how to log in."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    lines = [f"Aftercare 售后 is running at http://{shown}:{port}/"]
+    if config.get("DEMO"):
+        lines.append("Demo login: manager1 / demo  (every demo user's password is demo; sales1, desk1, eng_sw1, "
+                     "auditor1, admin …)")
+    return "\n".join(lines)
+
+
 def serve(*, host: str, port: int, workers: int | None, scheduler: bool = True) -> None:
     probe = create_app()
+    banner = ready_banner(probe.config, host, port)
     sqlite = probe.config["DATABASE_URL"].startswith("sqlite")
     if workers is None:
         workers = 1 if sqlite else min(2 * multiprocessing.cpu_count() + 1, 8)
@@ -130,5 +141,6 @@ def serve(*, host: str, port: int, workers: int | None, scheduler: bool = True) 
         "preload_app": False,
         "post_worker_init": _post_worker_init,
         "worker_exit": _worker_exit,
+        "when_ready": lambda _server: print(banner, flush=True),
     }
     AftercareServer(options, scheduler).run()

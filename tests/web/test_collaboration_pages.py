@@ -8,6 +8,7 @@ from engine import commands, queries
 from engine.audit import chain as audit
 from engine.timers import outbox
 from tests.workflows.collaboration.conftest import give_names
+from web.server import ready_banner
 from workflows.collaboration import preferences
 
 
@@ -105,3 +106,13 @@ def test_reassign_lists_people_by_name_team_and_load(as_user, flows, actors):
     assert shown["eng_n1"] == "吴工（华北） · 华北东北组 · 1 项待办"
     assert shown["eng_sw2"] == "何工（西南） · 西南组 · 0 项待办"
     assert not any(username in label for username, label in options)
+
+
+def test_the_login_page_lists_the_demo_accounts_only_in_demo_mode(app, client, users, monkeypatch):
+    assert 'data-testid="demo-accounts"' not in client.get("/login").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "DEMO", True)
+    html = client.get("/login").get_data(as_text=True)
+    accounts = re.search(r'data-testid="demo-accounts"(.*?)</section>', html, re.S).group(1)
+    assert 'data-demo-login="manager1"' in accounts and "售后服务部经理" in accounts
+    assert "Demo login: manager1 / demo" in ready_banner({"DEMO": True}, "0.0.0.0", 5000)
+    assert ready_banner({"DEMO": False}, "127.0.0.1", 8000) == "Aftercare 售后 is running at http://127.0.0.1:8000/"

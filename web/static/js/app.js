@@ -163,6 +163,15 @@
     document.querySelectorAll('.case-aside details.summary-block[open]').forEach(function (d) { d.removeAttribute('open'); });
   }
 
+  /* ---- demo mode: a demo account on the login page fills in its login and password ---- */
+  document.querySelectorAll('[data-demo-login]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var user = document.getElementById('username'), password = document.getElementById('password');
+      if (user) { user.value = button.getAttribute('data-demo-login'); }
+      if (password) { password.value = 'demo'; password.focus(); }
+    });
+  });
+
   /* ---- a click outside the user menu closes it ---- */
   document.addEventListener('click', function (event) {
     document.querySelectorAll('details.usermenu[open]').forEach(function (menu) {
