@@ -11,11 +11,11 @@ from engine import identity
 from engine.db import db
 from engine.models import User
 from web.i18n import translate
+from web.throttle import TooManyAttempts, check_login_allowed, record_login_failure
+from web.views.messages import explain_error
 from web.views.ui import role_name
 from workflows.demo.records import ENGINEERS
 from workflows.roles import DEMO_USERS
-from web.throttle import TooManyAttempts, check_login_allowed, record_login_failure
-from web.views.messages import explain_error
 
 bp = Blueprint("auth", __name__)
 
