@@ -56,7 +56,7 @@
 
   function mark(state, currentElement) {
     if (!viewer) { return; }
-    window.AftercareDiagram.mark(viewer, {
+    window.AftercareDiagram.show(viewer, {
       completed: state.completed, active: state.active, waiting: state.waiting, error: state.error,
       current: currentElement ? [currentElement] : []
     });
