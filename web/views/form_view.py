@@ -318,7 +318,7 @@ def shown(definition: Mapping[str, Any] | None, data: Mapping[str, Any] | None, 
     shown_as = _Words(lang, yes_no, references or {})
     for spec in (definition or {}).get("fields", []):
         value = data.get(spec["name"])
-        if _blank(value):
+        if _blank(value) or spec.get("internal"):  # internal: ids the system passes along, not for people
             continue
         label = text(spec.get("label"), lang) or spec["name"]
         out.append(ShownValue(label, spec["type"], _shown_value(spec, value, shown_as)))
