@@ -27,8 +27,9 @@ def test_the_case_page_offers_the_actions_to_managers_only(as_user, deploy, user
     case = at_approval(deploy, users)
     page = text(as_user("manager1").get(f"/cases/{case.id}"))
     assert 'data-testid="case-operations"' in page
-    for action in ("suspend", "correct", "send-back", "cancel"):
+    for action in ("suspend", "correct", "send-back"):
         assert f'data-op="{action}"' in page
+    assert 'data-testid="cancel-form"' in page
     assert f'/operations/cases/{case.id}/suspend' in page and 'name="csrf_token"' in page
     desk = text(as_user("desk1").get(f"/cases/{case.id}"))
     assert 'data-testid="case-operations"' not in desk and "/operations/" not in desk

@@ -76,6 +76,9 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
                      f"{_plain(data.get('after'), data.get('field'))}（{data.get('reason', '')}）"
         elif event.type in labels.REASONED_EVENTS:
             detail = data.get("reason", "")
+        elif event.type == "comment_added":
+            mentioned = " ".join(f"@{names.get(m, m)}" for m in data.get("mentions") or [])
+            detail = f"{mentioned} {data.get('body', '')}".strip()
         elif event.type == "instance_started":
             subject = data.get("case_number", "")
         elif event.type == "task_ready" and data.get("role"):
@@ -129,7 +132,8 @@ def case_page(instance_id: int, actor: Actor, lang: str) -> CasePage:
     instance = queries.readable_case(instance_id, actor)
     summary = case_summary(instance, lang)
     events = audit.events_of(instance.id)
-    summary.names.update(queries.display_names({e.actor for e in events} - set(summary.names)))
+    mentioned = {m for e in events if e.type == "comment_added" for m in (e.data or {}).get("mentions") or []}
+    summary.names.update(queries.display_names(({e.actor for e in events} | mentioned) - set(summary.names)))
     summary.names.setdefault(SYSTEM.username, translate(N_("系统")))
     titles = element_titles(instance.model, lang)
     last = events[-1].state if events else {}

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine import archive, hooks, integrity, loader, queries
+from engine.audit import chain as audit
 from engine.audit import queries as audit_queries
 from engine.clock import as_aware, now
 from engine.forms import text
@@ -30,6 +31,7 @@ from web.api.history import (
 )
 from web.auth import current_actor, roles_required
 from web.i18n import current_language, translate
+from web.views.case_words import CaseWords, starter_name
 
 bp = Blueprint("history", __name__)
 
@@ -105,9 +107,11 @@ def _helpers() -> dict[str, Any]:
 
 
 def _case_context(instance: Instance) -> dict[str, Any]:
+    lang = current_language()
     return {"instance": instance, "model": loader.model(instance.model_version_id), "chain": chain_of(instance),
             "names": audit_queries.element_names(instance), "fields": field_labels(instance),
-            "form_fields": form_labels(instance)}
+            "form_fields": form_labels(instance), "words": CaseWords(instance, audit.events_of(instance.id), lang),
+            "starter": starter_name(instance, lang)}
 
 
 def integrity_link(report: integrity.IntegrityReport) -> str:
@@ -137,13 +141,33 @@ def replay(instance_id: int):
     start = parse_query(ReplayQuery).get("step") or 1
     model = loader.model(instance.model_version_id)
     config = {
-        "api": url_for("api.replay_step", instance_id=instance.id), "steps": steps, "start": min(start, steps),
+        "api": url_for("history.replay_step", instance_id=instance.id), "steps": steps, "start": min(start, steps),
         "xml": model.sources.get(model.main_file), "timezone": hooks.get().timezone, "lang": current_language(),
         "names": audit_queries.element_names(instance), "fields": field_labels(instance),
         "formFields": form_labels(instance),
         "labels": {"events": translated(EVENT_LABELS), "sets": translated(SET_LABELS), **_script_labels()},
     }
     return render_template("history/replay.html", **_case_context(instance), config=config, steps=steps)
+
+
+@bp.get("/cases/<int:instance_id>/replay/step")
+def replay_step(instance_id: int):
+    """One replay step for the page: the API's step plus everything in people's words."""
+    instance = queries.readable_case(instance_id, current_actor())
+    lang = current_language()
+    state = audit_queries.replay_step(instance, parse_query(ReplayQuery).get("step"), lang=lang)
+    words = CaseWords(instance, audit.events_of(instance.id), lang)
+    event, entry = state.entry.event, state.entry
+    decision = entry.decision
+    item = step_item(state)
+    item["display"] = {
+        "actor": words.person(event.actor), "at": local_time(event.at),
+        "element": entry.element_name or "",
+        "changes": words.changes(entry.changes, (event.data or {}).get("form")),
+        "detail": "" if entry.changes else words.describe(event.data),
+        "decision": None if decision is None or isinstance(decision, bool) else words.value("decision", decision),
+        "data": words.data(state.data)}
+    return item
 
 
 def _script_labels() -> dict[str, str]:
@@ -166,7 +190,8 @@ def report(instance_id: int):
     config = {"mode": "report", "xml": model.sources.get(model.main_file), "final": final,
               "labels": _script_labels()}
     return render_template("history/report.html", **_case_context(instance), entries=history_of(instance, {}),
-                           config=config, printed_at=now(), printed_by=current_actor().username,
+                           config=config, printed_at=now(),
+                           printed_by=queries.display_names({current_actor().username}).get(current_actor().username),
                            content_hash=model.content_hash, process_name=loader.parsed(model).name)
 
 

@@ -86,6 +86,7 @@ EVENTS = {
     "timer_resolved": N_("定时器故障已处理"),
     "notification_retried": N_("通知重发"),
     "notification_resolved": N_("通知故障已处理"),
+    "comment_added": N_("评论"),
 }
 # events whose timeline line shows the reason given
 REASONED_EVENTS = {"instance_cancelled", "instance_suspended", "instance_resumed", "instance_sent_back",
@@ -96,7 +97,7 @@ MAIN_EVENTS = {"instance_started", "task_ready", "task_completed", "task_claimed
                "instance_error", "instance_completed", "instance_cancelled", "sla_warning", "sla_breached",
                "sla_unscheduled", "sla_intervention", "timer_failed", "case_archived", "instance_suspended",
                "instance_resumed", "task_corrected", "instance_sent_back", "instance_migrated", "incident_retried",
-               "incident_resolved", "timer_resolved"}
+               "incident_resolved", "timer_resolved", "comment_added"}
 
 TABS = {"mine": N_("我的任务"), "role": N_("角色队列"), "all": N_("全部任务")}
 SORTS = {"due": N_("按到期时间"), "age": N_("按等待时长"), "case": N_("按案件编号")}
