@@ -1,5 +1,17 @@
 """JSON API under /api/v1. Importing the endpoint modules registers their routes on `bp`."""
-from web.api import audit_api, files, history, instances, models, openapi, records, tasks, tokens  # noqa: F401
+from web.api import (  # noqa: F401
+    audit_api,
+    comments,
+    files,
+    history,
+    instances,
+    models,
+    openapi,
+    operations,
+    records,
+    tasks,
+    tokens,
+)
 from web.api.base import bp
 
 __all__ = ["bp"]
