@@ -100,6 +100,7 @@ class ProcessModel(Schema):
     version = fields.Integer(required=True)
     deployed_at = fields.String(required=True)
     deployed_by = fields.String()
+    deployed_by_name = fields.String(metadata={"description": "who deployed it, by name"})
     content_hash = fields.String()
 
 
