@@ -21,6 +21,8 @@ SCALAR_TYPES = {"string", "text", "integer", "number", "boolean", "date", "datet
 REFERENCE_TYPES = {"customer", "equipment", "engineer", "part"}
 FIELD_TYPES = SCALAR_TYPES | REFERENCE_TYPES | {"rows"}
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+MONEY_MAX = Decimal("9999999999.99")  # every money column holds this (ten billion yuan), whatever the form says
+INTEGER_RANGE = (-(2**63), 2**63 - 1)
 
 MESSAGES = {
     "zh": {
@@ -79,6 +81,8 @@ class _Money(fields.Field):
             raise ValidationError(_msg(self.lang, "number")) from exc
         if not number.is_finite():
             raise ValidationError(_msg(self.lang, "number"))
+        if abs(number) > MONEY_MAX:
+            raise ValidationError(_msg(self.lang, "max" if number > 0 else "min", max=MONEY_MAX, min=-MONEY_MAX))
         if -number.as_tuple().exponent > self.places:
             raise ValidationError(_msg(self.lang, "places", places=self.places))
         return number.quantize(Decimal(1).scaleb(-self.places))
@@ -143,7 +147,9 @@ def _scalar(spec: Mapping[str, Any], lang: str, resolvers: Mapping[str, Any], tz
         return fields.String(validate=validate.Length(max=limit, error=_msg(lang, "max_length", max=limit)),
                              **common)
     if kind == "integer":
-        return fields.Integer(strict=False, validate=bounds, **common)
+        lowest, highest = INTEGER_RANGE
+        within = validate.Range(min=lowest, max=highest, error=_msg(lang, "max", max=highest))
+        return fields.Integer(strict=False, validate=[within, *bounds], **common)
     if kind == "number":
         return _Money(int(spec.get("places", 2)), lang,
                       validate=[validate.Range(min=Decimal(str(b.min)) if b.min is not None else None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from engine.jsonutil import canonical
 from engine.models import ModelVersion
 
 FormBundle = dict[str, dict[str, Any]]  # "<process>/<form>" -> definition
+# Any DOCTYPE is refused before parsing: entities could read files, reach the network or expand
+# without bound, and BPMN/DMN never need one.
+DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
+DOCTYPE_PROBLEM = "a DOCTYPE is not allowed in BPMN or DMN files (entities could read files or expand without bound)"
 
 
 @dataclass
@@ -50,6 +55,9 @@ def read_upload(files: Mapping[str, bytes | str]) -> tuple[dict[str, str], FormB
             errors.append({"element": name, "problem": "file is not UTF-8 text"})
             continue
         if name.endswith((".bpmn", ".dmn")):
+            if DOCTYPE.search(text):
+                errors.append({"element": name, "problem": DOCTYPE_PROBLEM})
+                continue
             sources[name] = text
         elif name.endswith(".json"):
             try:

@@ -11,7 +11,7 @@ from engine import hooks
 from engine.db import db, engine_options
 from engine.timers import firing as timers
 from engine.timers import outbox
-from web import auth, config, errors, i18n, vendor
+from web import auth, bounds, config, errors, headers, health, i18n, outage, vendor
 from web.api import bp as api_bp
 from web.views import (
     admin,
@@ -39,6 +39,7 @@ csrf = CSRFProtect()
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.ROOT / "instance"), instance_relative_config=False)
+    bounds.init_app(app)  # the bounded `int` converter must be in place before any route is added
     config.load(app, overrides)
     app.json.ensure_ascii = False  # Chinese text stays readable in API responses
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -48,7 +49,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     _configure_engine(app)
     auth.init_app(app)
+    app.before_request(bounds.check_request_text)  # after the login check: anonymous callers get 401 first
     errors.init_app(app)
+    outage.init_app(app)
+    headers.init_app(app)
     i18n.init_app(app)
     _register_blueprints(app)
     return app
@@ -68,7 +72,4 @@ def _register_blueprints(app: Flask) -> None:
                     case_actions.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
-
-    @app.get("/healthz", endpoint="health")
-    def health():
-        return {"ok": True}
+    health.init_app(app)

@@ -3,34 +3,61 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, g, jsonify, redirect, request, url_for
-from flask_login import LoginManager, current_user
+from flask import abort, g, jsonify, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as CSRFValidationError
 
-from engine.db import db
-from engine.identity import Actor, actor_of, user_for_token
+from engine import identity
+from engine.commands import transaction
+from engine.identity import Actor, actor_of
 from engine.models import User
 
 login_manager = LoginManager()
 PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor.asset", "api.create_token", "api.openapi", "health"}
+SESSION_KEY = "sk"  # the session's key in the (signed) cookie; the server keeps its digest
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    """Only a session the server still knows: logout, a new password or deactivation end it."""
+    key = session.get(SESSION_KEY)
+    if not key or not isinstance(key, str) or not user_id.isdigit():
+        return None
+    return identity.session_user(int(user_id), key)
 
 
 @login_manager.request_loader
 def _load_from_token(req) -> User | None:
     header = req.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = user_for_token(header[7:].strip())
-        if user is not None:
-            g.auth_by_token = True
-        return user
+        row = identity.token_row(header[7:].strip())
+        if row is None:
+            return None
+        g.auth_by_token, g.token_id = True, row.id
+        return row.user
     return None
+
+
+def start_session(user: User) -> None:
+    """Log this browser in with a new server-side session (ending the one it had, if any)."""
+    previous = session.get(SESSION_KEY)
+    with transaction():
+        if isinstance(previous, str) and previous:
+            identity.close_session(previous)
+        key = identity.open_session(user)
+    login_user(user)
+    session[SESSION_KEY] = key
+
+
+def end_session() -> None:
+    """Log this browser out; its cookie, replayed, opens nothing."""
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str) and key:
+        with transaction():
+            identity.close_session(key)
+    logout_user()
+    session.pop(SESSION_KEY, None)
 
 
 def current_actor() -> Actor:

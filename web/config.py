@@ -14,8 +14,11 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER": False,  # `aftercare serve` turns it on in exactly one process
     "MAX_UPLOAD_MB": 10,
     "BPMN_DIR": str(ROOT / "bpmn"),
-    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES": 5,  # failed logins per account within the window
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,  # failed logins from one client address (all accounts), 0: no limit
     "LOGIN_WINDOW_SECONDS": 300,
+    "PROXY_COUNT": 0,  # reverse proxies in front: trust that many X-Forwarded-For/-Proto hops, no more
+    "RETRY_AFTER_SECONDS": 10,  # Retry-After of the 503 answered while the database is unreachable
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "SMTP_FROM": "aftercare@localhost",
@@ -54,7 +57,8 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance_path)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults exist already (SameSite: None), so these are set, not defaulted
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")

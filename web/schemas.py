@@ -1,7 +1,9 @@
 """API schemas (marshmallow): they validate requests and generate the OpenAPI document."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+
+from web.bounds import MAX_ID, MAX_PAGE
 
 
 class StrictSchema(Schema):
@@ -9,10 +11,37 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+def id_field(**kw) -> fields.Integer:
+    """An id in a query or body: a positive number no larger than a table's ids go."""
+    return fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
 class Error(Schema):
-    code = fields.String(required=True)
+    """Every error body: `code` and `message`, plus the context of the error (which task, which role,
+    how long to wait...). Context fields depend on the code; clients must accept others."""
+
+    class Meta:
+        unknown = INCLUDE  # the document then allows further context fields
+
+    code = fields.String(required=True, metadata={"description": "stable, e.g. not_found, forbidden, conflict, "
+                                                                  "validation_failed, invalid_input, unauthorized, "
+                                                                  "too_many_attempts, database_unavailable"})
     message = fields.String(required=True)
-    errors = fields.Raw(metadata={"description": "per-field messages (422) or problem list (deploy)"})
+    errors = fields.Raw(metadata={"description": "per-field messages (422: field path -> list of messages) or "
+                                                 "problem list (invalid_model: [{element, problem}])"})
+    retry_after = fields.Integer(metadata={"description": "seconds to wait (429, 503)"})
+    task_id = fields.String()
+    instance_id = fields.Integer()
+    process_id = fields.String()
+    role = fields.String()
+    assignee = fields.String()
+    status = fields.String()
+    username = fields.String()
+    attachment_id = fields.String()
+    token_id = fields.Integer()
+    customer_id = fields.Integer()
+    equipment_id = fields.Integer()
+    engineer_id = fields.Integer()
 
 
 class TokenRequest(StrictSchema):
@@ -21,12 +50,21 @@ class TokenRequest(StrictSchema):
 
 
 class TokenResponse(Schema):
-    token = fields.String(required=True)
-    expires_at = fields.String()
+    token = fields.String(required=True, metadata={"description": "send as `Authorization: Bearer <token>`; "
+                                                                   "shown only here, never again"})
+    id = fields.Integer(required=True, metadata={"description": "to revoke it: DELETE /tokens/{id}"})
+    expires_at = fields.String(required=True)
+
+
+class TokenItem(Schema):
+    id = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    expires_at = fields.String(required=True)
+    current = fields.Boolean(required=True, metadata={"description": "the token this request was made with"})
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
@@ -62,6 +100,7 @@ class ProcessModel(Schema):
     version = fields.Integer(required=True)
     deployed_at = fields.String(required=True)
     deployed_by = fields.String()
+    deployed_by_name = fields.String(metadata={"description": "who deployed it, by name"})
     content_hash = fields.String()
 
 
@@ -117,12 +156,13 @@ class Instance(Schema):
     version = fields.Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf(
         ["running", "waiting", "completed", "cancelled", "error", "suspended"]))
-    case_number = fields.String()
-    data = fields.Dict()
-    tasks = fields.List(fields.Nested(TaskItem))
+    case_number = fields.String(allow_none=True)
+    data = fields.Dict(metadata={"description": "the case data (in one case's answers, not in lists); money in "
+                                                "it is a decimal string"})
+    tasks = fields.List(fields.Nested(TaskItem), metadata={"description": "its ready tasks (one case only)"})
     completed_tasks = fields.List(fields.Nested(TaskItem))
-    started_at = fields.String()
-    started_by = fields.String()
+    started_at = fields.String(required=True)
+    started_by = fields.String(required=True)
     started_by_name = fields.String()
     process_name = fields.String()
     customer_id = fields.Integer(allow_none=True)
@@ -130,7 +170,8 @@ class Instance(Schema):
     equipment_serial = fields.String(allow_none=True)
     ended_at = fields.String(allow_none=True)
     error = fields.Dict(allow_none=True)
-    next_task_id = fields.String(allow_none=True)
+    next_task_id = fields.String(allow_none=True, metadata={"description": "after completing a task: the next "
+                                                                           "ready task the caller may act on"})
 
 
 class InstancesQuery(PageQuery):
@@ -148,7 +189,7 @@ class TasksQuery(PageQuery):
     region = fields.String()
     overdue = fields.Boolean(load_default=False)
     q = fields.String()
-    instance_id = fields.Integer()
+    instance_id = id_field()
 
 
 class TaskComplete(StrictSchema):

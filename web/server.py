@@ -20,11 +20,11 @@ from engine import clock, integrity
 from engine.timers import outbox, webhook
 from engine.timers.scheduler import SchedulerHost, TimerScheduler
 from web import create_app
+from web.health import HOST_KEY
 from web.views.history import integrity_link
 from workflows.collaboration import digest
 from workflows.deadlines import revisit_plan
 
-HOST_KEY = "aftercare_scheduler_host"
 MAIL_EVERY_SECONDS = 30
 PLAN_EVERY_SECONDS = 3600
 INTEGRITY_POLL_SECONDS = 300  # the nightly check starts within five minutes of its time

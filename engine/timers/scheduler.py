@@ -20,12 +20,14 @@ import fcntl
 import hashlib
 import logging
 import os
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import sqlalchemy as sa
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -37,6 +39,11 @@ log = logging.getLogger(__name__)
 FIRE_JOB, SWEEP_JOB = "timers.fire", "timers.sweep"
 ARM_MARGIN = dt.timedelta(milliseconds=1)
 BUSY_PAUSE = dt.timedelta(milliseconds=50)
+
+
+def process_name() -> str:
+    """How the leader names itself where /healthz can read it: host and process id."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
 
 
 class TimerScheduler:
@@ -180,7 +187,8 @@ class _PostgresLease:
     def acquire(self) -> bool:
         try:
             if self.conn is None or self.conn.closed:
-                self.conn = psycopg.connect(self.conninfo, autocommit=True)
+                self.conn = psycopg.connect(self.conninfo, autocommit=True,
+                                            application_name=f"aftercare scheduler {process_name()}"[:63])
             got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]
             if got:
                 self.conn.execute(f"LISTEN {timers.WAKE_CHANNEL}")
@@ -189,6 +197,18 @@ class _PostgresLease:
             log.warning("scheduler lease: database unreachable", exc_info=True)
             self.release()
             return False
+
+    def holder(self) -> str | None:
+        """Who holds the lock, as its connection named itself (read through the app's own connection)."""
+        unsigned = self.key & 0xFFFF_FFFF_FFFF_FFFF
+        row = db.session.execute(sa.text(
+            "SELECT a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+            "AND l.classid::bigint = :high AND l.objid::bigint = :low"),
+            {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}).first()
+        if row is None:
+            return None
+        return str(row[0] or "unnamed process").removeprefix("aftercare scheduler ")
 
     def wait(self, seconds: float) -> list[str] | None:
         """Wake payloads that arrived within `seconds`; None when the connection (and the lease) is lost."""
@@ -224,7 +244,23 @@ class _FileLease:
             handle.close()
             return False
         self.handle = handle
+        handle.seek(0)
+        handle.truncate()
+        handle.write(process_name())
+        handle.flush()
         return True
+
+    def holder(self) -> str | None:
+        """Who holds the lock file (the name its holder wrote), or None when nobody does."""
+        if not self.path.exists():
+            return None
+        with open(self.path) as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return probe.read().strip() or "unnamed process"
+            fcntl.flock(probe, fcntl.LOCK_UN)
+        return None
 
     def wait(self, seconds: float) -> list[str] | None:
         self.stopped.wait(seconds)
@@ -244,6 +280,11 @@ def _lease_for(url: str, instance_path: str):
     path = Path(database + ".scheduler.lock") if database and database != ":memory:" \
         else Path(instance_path) / "scheduler.lock"
     return _FileLease(path)
+
+
+def leader(instance_path: str) -> str | None:
+    """The process that runs the scheduler among those sharing this database, if any (in an app context)."""
+    return _lease_for(db.engine.url.render_as_string(hide_password=False), instance_path).holder()
 
 
 class SchedulerHost:

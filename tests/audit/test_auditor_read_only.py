@@ -11,7 +11,7 @@ from engine.db import db
 from engine.models import AuditEvent, Instance, ModelVersion, Task
 from tests.audit.demo_cases import ready
 
-ALLOWED = {"api.create_token"}  # logging in is not a write to the cases
+ALLOWED = {"api.create_token", "api.revoke_token"}  # logging in and out are not writes to the cases
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -31,6 +31,8 @@ def _request(rule, samples):
         "api.save_draft": {"json": {"data": {"comment": "审计"}}},
         "api.deploy_models": {"data": {"file": (io.BytesIO(b"<bpmn/>"), "x.bpmn")},
                               "content_type": "multipart/form-data"},
+        "api.upload_file": {"data": {"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "letter.pdf")},
+                            "content_type": "multipart/form-data"},
         "api.suspend_instance": {"json": {"reason": "审计测试"}},
         "api.resume_instance": {"json": {"reason": "审计测试"}},
         "api.correct_value": {"json": {"task_id": samples["task_id"], "field": "comment", "value": "x",

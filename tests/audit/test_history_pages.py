@@ -84,7 +84,7 @@ def test_printable_report(cases, auditor):
     page = auditor.get(f"/cases/{case.id}/report").get_data(as_text=True)
     assert "案件审计报告" in page and case.case_number in page
     assert audit.events_of(case.id)[-1].hash in page
-    assert "window.print()" in page and '"mode": "report"' in page
+    assert "data-print" in page and '"mode": "report"' in page
 
 
 def test_search_page_is_for_auditors(cases, client, users):

@@ -49,7 +49,7 @@ def test_owner_renames_a_task_deploys_and_sees_the_next_version(open_session, fl
     assert page.get_attribute("[data-testid=properties]", "data-element") == "desk_verify"
     assert page.input_value("[data-testid=properties] [data-prop=form]") == "desk_verify"
     change(page, "name", "核实来函并存档")
-    page.wait_for_function("document.getElementById('dirty-state').textContent.includes('有未部署的修改')")
+    page.wait_for_selector("#dirty-state:has-text('有未部署的修改')")  # no string eval: the page's CSP forbids it
     page.click("[data-testid=deploy]")
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
     assert f"已部署为版本 {before.version + 1}" in page.text_content("[data-testid=deploy-result]")

@@ -2,6 +2,7 @@
 from web.api import (  # noqa: F401
     audit_api,
     comments,
+    files,
     history,
     instances,
     models,

@@ -10,9 +10,11 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from engine import queries
 from engine.clock import isoformat
+from engine.forms import MONEY_MAX
 from web.api.base import bp, doc, envelope, lang, parse_body, parse_query
 from web.auth import current_actor, roles_required
-from web.schemas import PageQuery, page_of
+from web.bounds import MAX_ID
+from web.schemas import PageQuery, id_field, page_of
 from workflows.case_data import local_date
 from workflows.records import service as records
 from workflows.records.dispatch import open_task_counts
@@ -30,7 +32,7 @@ class CustomersQuery(PageQuery):
 
 class EquipmentQuery(PageQuery):
     q = fields.String(metadata={"description": "part of the serial, model, contract number or customer name"})
-    customer_id = fields.Integer()
+    customer_id = id_field()
 
 
 class EngineersQuery(PageQuery):
@@ -49,42 +51,89 @@ class RecordBody(Schema):
         unknown = INCLUDE
 
 
-_DOC_FIELDS = {"string": fields.String, "text": fields.String, "integer": fields.Integer, "boolean": fields.Boolean,
-               "date": fields.Date, "customer": fields.Integer, "engineer": fields.String,
-               "equipment": fields.String, "part": fields.String}
+_ROWS: dict[str, type[Schema]] = {}  # row schemas, shared by a record's create and update bodies
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_MONEY = r"\d{1,10}(\.\d{1,2})?"  # engine.forms.MONEY_MAX
 
 
-def _doc_field(spec: Mapping[str, Any]) -> fields.Field:
-    description = {"description": spec["label"]["zh"] + " / " + spec["label"]["en"]}
+def _doc_shape(spec: Mapping[str, Any], required: bool) -> dict[str, Any]:
+    """The JSON schema of one record-form field as the form reads it: blank text counts as left out,
+    an optional field may be null, money is a decimal string (a JSON number is read too)."""
+    kind = spec["type"]
+    if kind in ("string", "text"):
+        pattern = r"^[^\u0000]*\S[^\u0000]*$" if required else r"^[^\u0000]*$"
+        return {"type": "string", "maxLength": spec.get("max_length", 200), "pattern": pattern}
+    if kind == "date":
+        return {"type": "string", "pattern": f"^\\s*{_DATE}\\s*$" if required else f"^\\s*({_DATE})?\\s*$"}
+    if kind == "number":
+        text = f"^\\s*{_MONEY}\\s*$" if required else f"^\\s*({_MONEY})?\\s*$"
+        return {"anyOf": [{"type": "string", "format": "decimal", "pattern": text},
+                          {"type": "number", "minimum": spec.get("min", 0), "maximum": float(MONEY_MAX)}]}
+    if kind == "enum":
+        choice = {"type": "string", "enum": [c["value"] for c in spec["choices"]]}
+        return {"type": "array", "items": choice} if spec.get("multiple") else choice
+    if kind == "customer":
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return {"type": "string", "pattern": r"^[^\u0000]*\S[^\u0000]*$"}  # the other references: a code or name
+
+
+def _doc_field(spec: Mapping[str, Any], partial: bool) -> fields.Field:
+    """How the record form validates a field, told in the OpenAPI document."""
+    required = bool(spec.get("required")) and not partial
+    description = spec["label"]["zh"] + " / " + spec["label"]["en"]
+    nullable = not spec.get("required")  # an update may leave a required field out, but not empty it
     if spec["type"] == "rows":
-        return fields.List(fields.Nested(_doc_schema(spec["fields"], f"{spec['name'].title()}Row")),
-                           metadata=description)
-    if spec["type"] == "number":
-        return fields.Decimal(as_string=True, metadata=description)
-    if spec["type"] == "enum":
-        choice = fields.String(validate=validate.OneOf([c["value"] for c in spec["choices"]]))
-        return fields.List(choice, metadata=description) if spec.get("multiple") else \
-            fields.String(validate=validate.OneOf([c["value"] for c in spec["choices"]]), metadata=description)
-    return _DOC_FIELDS[spec["type"]](metadata=description)
+        name = f"{spec['name'].title()}Row"
+        row = _ROWS.setdefault(name, _doc_schema(spec["fields"], name, partial=False))
+        return fields.List(fields.Nested(row), required=required,
+                           validate=validate.Length(max=spec.get("max_rows", 200)),
+                           metadata={"description": description})
+    shape = _doc_shape(spec, required)
+    if nullable:
+        shape["nullable"] = True
+    return fields.Raw(required=required, metadata={"description": description, **shape})
 
 
-def _doc_schema(specs, name: str) -> type[Schema]:
-    """A schema describing a record form in the OpenAPI document."""
-    return Schema.from_dict({s["name"]: _doc_field(s) for s in specs}, name=name)
+def _doc_schema(specs, name: str, *, partial: bool) -> type[Schema]:
+    """A schema describing a record form in the OpenAPI document (`partial`: every field optional, as
+    PATCH takes them)."""
+    return Schema.from_dict({s["name"]: _doc_field(s, partial) for s in specs}, name=name)
 
 
-CustomerIn = _doc_schema(records.CUSTOMER_FORM["fields"], "CustomerIn")
-EquipmentIn = _doc_schema(records.EQUIPMENT_FORM["fields"], "EquipmentIn")
-EngineerIn = _doc_schema(records.ENGINEER_FORM["fields"], "EngineerIn")
-PartIn = _doc_schema(records.PART_FORM["fields"], "PartIn")
-CustomerItem = Schema.from_dict({"id": fields.Integer(), "name": fields.String(),
-                                 "class": fields.String(), "region": fields.String()}, name="CustomerItem")
-EquipmentItem = Schema.from_dict({"id": fields.Integer(), "serial": fields.String(), "customer_id": fields.Integer(),
-                                  "model": fields.String(), "warranty_end": fields.Date()}, name="EquipmentItem")
-EngineerItem = Schema.from_dict({"id": fields.Integer(), "username": fields.String(),
-                                 "region_team": fields.String()}, name="EngineerItem")
-PartItem = Schema.from_dict({"code": fields.String(), "name": fields.String(),
-                             "price": fields.Decimal(as_string=True)}, name="PartItem")
+CustomerIn = _doc_schema(records.CUSTOMER_FORM["fields"], "CustomerIn", partial=False)
+CustomerPatch = _doc_schema(records.CUSTOMER_FORM["fields"], "CustomerPatch", partial=True)
+EquipmentIn = _doc_schema(records.EQUIPMENT_FORM["fields"], "EquipmentIn", partial=False)
+EquipmentPatch = _doc_schema(records.EQUIPMENT_FORM["fields"], "EquipmentPatch", partial=True)
+EngineerIn = _doc_schema(records.ENGINEER_FORM["fields"], "EngineerIn", partial=False)
+EngineerPatch = _doc_schema([f for f in records.ENGINEER_FORM["fields"] if f["name"] not in records.IMMUTABLE[
+    "engineer"]], "EngineerPatch", partial=True)
+PartIn = _doc_schema(records.PART_FORM["fields"], "PartIn", partial=False)
+PartPatch = _doc_schema([f for f in records.PART_FORM["fields"] if f["name"] not in records.IMMUTABLE["part"]],
+                        "PartPatch", partial=True)
+_CUSTOMER = {"id": fields.Integer(required=True), "name": fields.String(required=True),
+             "class": fields.String(required=True), "region": fields.String(required=True)}
+CustomerItem = Schema.from_dict(_CUSTOMER, name="CustomerItem")
+CustomerDetail = Schema.from_dict({
+    **_CUSTOMER, "address": fields.String(required=True), "contacts": fields.List(fields.Dict(), required=True),
+    "key_revisit": fields.Boolean(required=True), "key_revisit_case": fields.String(allow_none=True),
+    "last_revisit_at": fields.String(allow_none=True), "last_satisfaction": fields.Integer(allow_none=True),
+    "updated_at": fields.String(required=True)}, name="CustomerDetail")
+_EQUIPMENT = {"id": fields.Integer(required=True), "serial": fields.String(required=True),
+              "customer_id": fields.Integer(required=True), "model": fields.String(required=True),
+              "warranty_end": fields.Date(required=True)}
+EquipmentItem = Schema.from_dict(_EQUIPMENT, name="EquipmentItem")
+EquipmentDetail = Schema.from_dict({
+    **_EQUIPMENT, "customer_name": fields.String(required=True), "contract_number": fields.String(allow_none=True),
+    "ship_date": fields.Date(required=True), "inspection_record": fields.String(allow_none=True),
+    "in_warranty": fields.Boolean(required=True), "updated_at": fields.String(required=True)}, name="EquipmentDetail")
+_ENGINEER = {"id": fields.Integer(required=True), "username": fields.String(required=True),
+             "region_team": fields.String(required=True)}
+EngineerItem = Schema.from_dict(_ENGINEER, name="EngineerItem")
+EngineerDetail = Schema.from_dict({
+    **_ENGINEER, "display_name": fields.String(required=True), "skills": fields.List(fields.String(), required=True),
+    "active": fields.Boolean(required=True), "open_tasks": fields.Integer(required=True)}, name="EngineerDetail")
+PartItem = Schema.from_dict({"code": fields.String(required=True), "name": fields.String(required=True),
+                             "price": fields.Decimal(as_string=True, required=True)}, name="PartItem")
 
 
 # ---------------------------------------------------------------- presentation
@@ -134,14 +183,15 @@ def list_customers():
 
 
 @bp.get("/customers/<int:customer_id>")
-@doc(summary="One customer with address, contacts and revisit state", tag="records", errors=(401, 404))
+@doc(summary="One customer with address, contacts and revisit state", tag="records", response=CustomerDetail,
+     errors=(401, 404))
 def get_customer(customer_id: int):
     return customer_item(records.get_customer(customer_id), detail=True)
 
 
 @bp.post("/customers")
 @roles_required(*EDITORS)
-@doc(summary="Create a customer (service desk, admin)", tag="records", body=CustomerIn, response=CustomerItem,
+@doc(summary="Create a customer (service desk, admin)", tag="records", body=CustomerIn, response=CustomerDetail,
      status=201, errors=(401, 403, 409, 422))
 def create_customer():
     customer = records.save_customer(parse_body(RecordBody), actor=current_actor(), lang=lang())
@@ -150,8 +200,8 @@ def create_customer():
 
 @bp.patch("/customers/<int:customer_id>")
 @roles_required(*EDITORS)
-@doc(summary="Change some of a customer's fields (service desk, admin)", tag="records", body=CustomerIn,
-     response=CustomerItem, errors=(401, 403, 404, 409, 422))
+@doc(summary="Change some of a customer's fields (service desk, admin)", tag="records", body=CustomerPatch,
+     response=CustomerDetail, errors=(401, 403, 404, 409, 422))
 def update_customer(customer_id: int):
     customer = records.save_customer(parse_body(RecordBody), actor=current_actor(), lang=lang(),
                                      customer_id=customer_id)
@@ -168,7 +218,8 @@ def list_equipment():
 
 
 @bp.get("/equipment/<int:equipment_id>")
-@doc(summary="One piece of equipment with its warranty status today", tag="records", errors=(401, 404))
+@doc(summary="One piece of equipment with its warranty status today", tag="records", response=EquipmentDetail,
+     errors=(401, 404))
 def get_equipment(equipment_id: int):
     return equipment_item(records.get_equipment(equipment_id), detail=True)
 
@@ -176,7 +227,7 @@ def get_equipment(equipment_id: int):
 @bp.post("/equipment")
 @roles_required(*EDITORS)
 @doc(summary="Register installed equipment (service desk, admin)", tag="records", body=EquipmentIn,
-     response=EquipmentItem, status=201, errors=(401, 403, 409, 422))
+     response=EquipmentDetail, status=201, errors=(401, 403, 409, 422))
 def create_equipment():
     equipment = records.save_equipment(parse_body(RecordBody), actor=current_actor(), lang=lang())
     return equipment_item(equipment, detail=True), 201
@@ -185,7 +236,7 @@ def create_equipment():
 @bp.patch("/equipment/<int:equipment_id>")
 @roles_required(*EDITORS)
 @doc(summary="Change some of a piece of equipment's fields (service desk, admin)", tag="records",
-     body=EquipmentIn, response=EquipmentItem, errors=(401, 403, 404, 409, 422))
+     body=EquipmentPatch, response=EquipmentDetail, errors=(401, 403, 404, 409, 422))
 def update_equipment(equipment_id: int):
     equipment = records.save_equipment(parse_body(RecordBody), actor=current_actor(), lang=lang(),
                                        equipment_id=equipment_id)
@@ -202,7 +253,8 @@ def list_engineers():
 
 
 @bp.get("/engineers/<int:engineer_id>")
-@doc(summary="One engineer with skills and open task count", tag="records", errors=(401, 404))
+@doc(summary="One engineer with skills and open task count", tag="records", response=EngineerDetail,
+     errors=(401, 404))
 def get_engineer(engineer_id: int):
     return engineer_item(records.get_engineer(engineer_id), detail=True)
 
@@ -210,7 +262,7 @@ def get_engineer(engineer_id: int):
 @bp.post("/engineers")
 @roles_required(*EDITORS)
 @doc(summary="Register a user with the engineer role as a service engineer (service desk, admin)",
-     tag="records", body=EngineerIn, response=EngineerItem, status=201, errors=(401, 403, 409, 422))
+     tag="records", body=EngineerIn, response=EngineerDetail, status=201, errors=(401, 403, 409, 422))
 def create_engineer():
     engineer = records.save_engineer(parse_body(RecordBody), actor=current_actor(), lang=lang())
     return engineer_item(engineer, detail=True), 201
@@ -218,8 +270,8 @@ def create_engineer():
 
 @bp.patch("/engineers/<int:engineer_id>")
 @roles_required(*EDITORS)
-@doc(summary="Change an engineer's team or skills (service desk, admin)", tag="records", body=EngineerIn,
-     response=EngineerItem, errors=(401, 403, 404, 422))
+@doc(summary="Change an engineer's team or skills (service desk, admin)", tag="records", body=EngineerPatch,
+     response=EngineerDetail, errors=(401, 403, 404, 422))
 def update_engineer(engineer_id: int):
     engineer = records.save_engineer(parse_body(RecordBody), actor=current_actor(), lang=lang(),
                                      engineer_id=engineer_id)
@@ -251,7 +303,7 @@ def create_part():
 
 @bp.patch("/parts/<code>")
 @roles_required(*EDITORS)
-@doc(summary="Change a part's name or price (service desk, admin)", tag="records", body=PartIn,
+@doc(summary="Change a part's name or price (service desk, admin)", tag="records", body=PartPatch,
      response=PartItem, errors=(401, 403, 404, 422))
 def update_part(code: str):
     return part_item(records.save_part(parse_body(RecordBody), actor=current_actor(), lang=lang(), code=code))

@@ -5,13 +5,13 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 
 from engine import identity
 from engine.db import db
 from engine.models import User
+from web.auth import end_session, start_session
 from web.i18n import translate
-from web.throttle import TooManyAttempts, check_login_allowed, record_login_failure
+from web.throttle import TooManyAttempts, check_login_allowed, record_login_failure, record_login_success
 from web.views.messages import explain_error
 from web.views.ui import role_name
 from workflows.demo.records import ENGINEERS
@@ -60,12 +60,13 @@ def login():
         record_login_failure(username, request.remote_addr)
         flash(translate("用户名或密码错误。"), "error")
         return _page(username=username), 401
-    login_user(user)
+    record_login_success(username)
+    start_session(user)
     return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    end_session()
     flash(translate("你已退出登录。"), "success")
     return redirect(url_for("auth.login"))

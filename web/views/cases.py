@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request
 
 from engine import queries
 from web.auth import current_actor
+from web.bounds import page_number
 from web.i18n import current_language
 from web.views import labels
 from web.views.case_view import case_page, diagram_source
@@ -19,11 +20,7 @@ def index():
     args = request.args
     status = args.get("status") if args.get("status") in labels.CASE_STATUS else None
     q = (args.get("q") or "").strip() or None
-    try:
-        page_no = max(1, int(args.get("page") or 1))
-    except ValueError:
-        page_no = 1
-    page = queries.case_list(current_actor(), status=status, q=q, page=page_no, per_page=PER_PAGE)
+    page = queries.case_list(current_actor(), status=status, q=q, page=page_number(), per_page=PER_PAGE)
     return render_template("cases.html", page=page, status=status, q=q or "")
 
 

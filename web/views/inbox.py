@@ -11,6 +11,7 @@ from engine import commands, queries
 from engine.clock import now
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from web.auth import current_actor
+from web.bounds import page_number
 from web.i18n import current_language, translate
 from web.views import labels
 from web.views.messages import explain_error
@@ -30,13 +31,6 @@ def _regions_cached() -> list[str]:
     return _regions[1]
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return max(1, int(value or default))
-    except ValueError:
-        return default
-
-
 def _filter() -> queries.TaskFilter:
     args = request.args
     sort = args.get("sort", "due")
@@ -49,7 +43,7 @@ def _filter() -> queries.TaskFilter:
 @bp.get("/inbox")
 def index():
     flt = _filter()
-    data = inbox_page(current_actor(), flt, page=_int(request.args.get("page"), 1), per_page=PER_PAGE,
+    data = inbox_page(current_actor(), flt, page=page_number(), per_page=PER_PAGE,
                       lang=current_language())
     return render_template("inbox.html", data=data, result=data.inbox, flt=flt, regions=_regions_cached(),
                            filtered=any([flt.process_id, flt.customer, flt.region, flt.overdue, flt.q]))

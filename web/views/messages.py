@@ -9,6 +9,7 @@ from flask import Blueprint
 
 from engine import queries
 from engine.errors import AftercareError
+from web.bounds import MAX_PAGE
 from web.i18n import translate
 from web.views.labels import N_
 from web.views.ui import role_name
@@ -17,7 +18,7 @@ bp = Blueprint("messages", __name__)
 
 STATUS_TITLES = {400: N_("请求无效"), 401: N_("请先登录"), 403: N_("没有权限"), 404: N_("找不到页面"),
                  405: N_("不支持的操作"), 409: N_("操作冲突"), 413: N_("文件太大"), 422: N_("提交的内容有误"),
-                 429: N_("尝试次数过多"), 500: N_("系统出错了")}
+                 429: N_("尝试次数过多"), 500: N_("系统出错了"), 503: N_("暂时无法服务")}
 
 
 def _person(username: str) -> str:
@@ -68,6 +69,15 @@ def _not_found(context: Mapping[str, Any]) -> str:
     return translate("找不到你要的页面。")
 
 
+def _invalid_input(message: str, context: Mapping[str, Any]) -> str:
+    errors = context.get("errors") or {}
+    if "page" in errors:
+        return translate("页码必须是 1 到 {max} 之间的整数。", max=MAX_PAGE)
+    if "NUL" in message or "surrogate" in message:
+        return translate("提交的内容含有不允许的字符（空字符或无效的 Unicode）。")
+    return translate("提交的内容超出了允许的范围。")
+
+
 def explain(code: str, message: str, context: Mapping[str, Any] | None = None) -> str:
     context = context or {}
     if code == "conflict":
@@ -82,6 +92,8 @@ def explain(code: str, message: str, context: Mapping[str, Any] | None = None) -
         return translate("上传的内容太大，请压缩照片或分次上传。")
     if code == "validation_failed":
         return translate("请检查标出的字段。")
+    if code == "invalid_input":
+        return _invalid_input(message, context)
     if code == "bad_request" and "CSRF" in message:
         return translate("页面已过期，请刷新后重试。")
     return ""

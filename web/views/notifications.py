@@ -11,6 +11,7 @@ from engine.commands import transaction
 from engine.errors import NotFound
 from engine.timers import outbox
 from web.auth import current_actor
+from web.bounds import page_number
 from web.i18n import translate
 from web.views.labels import N_
 from workflows.collaboration import preferences
@@ -24,17 +25,10 @@ QUEUE_CHOICES = {  # how tasks arriving in my roles' queues reach me
 }
 
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        return 1
-
-
 @bp.get("/")
 def index():
     unread_only = request.args.get("unread") == "1"
-    page = outbox.list_for(current_actor().username, unread_only=unread_only, page=_page_number(), per_page=PER_PAGE)
+    page = outbox.list_for(current_actor().username, unread_only=unread_only, page=page_number(), per_page=PER_PAGE)
     return render_template("notifications.html", page=page, unread_only=unread_only)
 
 

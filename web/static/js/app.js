@@ -7,6 +7,11 @@
 
   function closest(el, selector) { return el && el.closest ? el.closest(selector) : null; }
 
+  /* ---- print buttons (no inline handlers: the Content-Security-Policy runs our files only) ---- */
+  document.addEventListener('click', function (event) {
+    if (closest(event.target, '[data-print]')) { window.print(); }
+  });
+
   /* ---- repeatable rows ---- */
   function nextRowNumber(list) {
     var max = -1;
