@@ -20,7 +20,7 @@ from engine.forms import text, validate_data
 from engine.identity import SYSTEM, Actor, get_user
 from engine.jsonutil import dumps, plain
 from engine.models import Instance, Task
-from engine.scripts import ScriptRejected
+from engine.scripts import ScriptRejected, check_case_data
 
 log = logging.getLogger(__name__)
 SUPERVISORS = ("service_manager", "admin")
@@ -112,6 +112,7 @@ def _finish(instance: Instance, wf, before, action_events: list[dict[str, Any]],
     events += history.engine_events(before, after, at=now, actor=actor.username, skip=set(closed_by),
                                     gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
     was = instance.status
+    check_case_data(sw.case_data(wf), hooks.get().max_case_data_bytes)  # before anything is written
     store.save(instance, wf, now=now, expected_version=instance.version)
     if failure:
         instance.error = failure

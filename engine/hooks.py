@@ -58,6 +58,8 @@ class Hooks:
     # timer row kind (other than 'bpmn') -> handler(TimerContext), e.g. SLA warnings and breaches
     timer_handlers: Mapping[str, Callable[[TimerContext], None]] = field(default_factory=dict)
     timezone: str = "Asia/Shanghai"
+    # the cap on a case's serialized data, in bytes (over it the step fails and nothing is stored)
+    max_case_data_bytes: int = 1_000_000
 
     def role_for_lane(self, lane: str | None) -> str | None:
         if not lane:

@@ -12,7 +12,7 @@ from workflows.roles import ROLES
 FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint)
 
 
-def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
+def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1_000_000) -> Hooks:
     services: dict = {}
     drafts: dict = {}
     for flow in FLOWS:
@@ -28,4 +28,5 @@ def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
         script_helpers=dict(calendar.SCRIPT_HELPERS),
         timer_handlers={"sla_warn": sla_tracking.on_warning, "sla_breach": sla_tracking.on_breach},
         timezone=timezone,
+        max_case_data_bytes=max_case_data_bytes,
     )
