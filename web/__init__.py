@@ -51,7 +51,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _configure_engine(app: Flask) -> None:
     max_data = int(float(app.config["MAX_CASE_DATA_MB"]) * 1_000_000)
-    hooks.configure(build_hooks(timezone=app.config["TIMEZONE"], max_case_data_bytes=max_data))
+    hooks.configure(build_hooks(timezone=app.config["TIMEZONE"], max_case_data_bytes=max_data,
+                                engineer_reads=app.config["ENGINEER_READS"]))
     timers.install_wake()  # commits that make a timer due earlier wake the scheduler, wherever it runs
 
 

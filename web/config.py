@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER": False,  # `aftercare serve` turns it on in exactly one process
     "MAX_UPLOAD_MB": 10,
     "MAX_CASE_DATA_MB": 1,  # the cap on one case's serialized data
+    "ENGINEER_READS": "team",  # team: an engineer reads the cases of their region team; own: only theirs
     "BPMN_DIR": str(ROOT / "bpmn"),
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 300,
