@@ -64,6 +64,10 @@ def _fail(error: AftercareError) -> None:
 def init_command(with_demo: bool) -> None:
     """Create the schema and deploy every diagram in bpmn/."""
     schema.create_all()
+    with transaction():
+        sealed = audit.seal_legacy()
+    if sealed:
+        click.echo(f"{len(sealed)} audit stream(s) written before the audit key sealed with it")
     bpmn_dir = Path(current_app.config["BPMN_DIR"])
     paths = sorted(bpmn_dir.glob("*.bpmn")) + sorted(bpmn_dir.glob("*.dmn"))
     try:
@@ -119,14 +123,24 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 def audit_verify() -> None:
-    """Recompute every hash chain; exit 1 at the first event that does not verify."""
+    """Recompute every hash chain (keyed with the audit key) and check every sealed head; list
+    every broken stream and exit 1 if there is one."""
     verdict = audit.verify_all()
     if verdict.ok:
         click.echo(f"ok: {verdict.events} events verified")
         return
-    click.echo(f"FAILED: {verdict.stream} event {verdict.first_bad_seq}: {verdict.problem} "
-               f"({verdict.events} events checked)", err=True)
+    for broken in verdict.broken:
+        click.echo(f"FAILED: {broken.stream} event {broken.first_bad_seq}: {broken.problem}", err=True)
+    click.echo(f"{len(verdict.broken)} broken stream(s), {verdict.events} events checked", err=True)
     sys.exit(1)
+
+
+@audit_group.command("seal-legacy")
+def audit_seal_legacy() -> None:
+    """Seal the chains written before the audit key existed (once, after upgrading; `init` runs it)."""
+    with transaction():
+        sealed = audit.seal_legacy()
+    click.echo(f"{len(sealed)} stream(s) sealed with the audit key")
 
 
 def _case_or_exit(reference: str):

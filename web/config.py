@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from engine.audit import anchor
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, Any] = {
@@ -36,6 +38,17 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def audit_key(configured: str | bytes | None, instance_path: Path) -> bytes:
+    """AFTERCARE_AUDIT_KEY (hex) when set, else the key in instance/audit_key, generated on first
+    run. It anchors the audit chains and is never written to the database: keep it, and back it up
+    (`aftercare backup` does) apart from database dumps."""
+    if isinstance(configured, bytes):
+        return configured
+    if configured:
+        return bytes.fromhex(str(configured).strip())
+    return anchor.load_or_create_key(instance_path / "audit_key")
+
+
 def load(app, overrides: dict[str, Any] | None = None) -> None:
     instance_path = Path(app.instance_path)
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -52,6 +65,7 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance_path)
+    app.config["AUDIT_KEY"] = audit_key(app.config.get("AUDIT_KEY"), instance_path)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
