@@ -126,10 +126,9 @@ def _actor(username: str) -> Actor:
 
 def uploaded(attachment_id: str, username: str) -> bool:
     """Whether `username` uploaded these bytes (first, or again later)."""
-    first = sa.select(Attachment.id).where(Attachment.id == attachment_id, Attachment.uploaded_by == username)
-    again = sa.select(AttachmentUpload.id).where(AttachmentUpload.attachment_id == attachment_id,
-                                                 AttachmentUpload.username == username)
-    return db.session.execute(sa.union_all(first, again).limit(1)).first() is not None
+    first = sa.exists().where(Attachment.id == attachment_id, Attachment.uploaded_by == username)
+    again = sa.exists().where(AttachmentUpload.attachment_id == attachment_id, AttachmentUpload.username == username)
+    return bool(db.session.execute(sa.select(sa.or_(first, again))).scalar())
 
 
 def on_case(attachment_id: str, instance_id: int) -> bool:

@@ -65,6 +65,8 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance_path)
+    # where the audit key lives when it is not set explicitly (a restore may replace it there)
+    app.config["AUDIT_KEY_FILE"] = None if app.config.get("AUDIT_KEY") else str(instance_path / "audit_key")
     app.config["AUDIT_KEY"] = audit_key(app.config.get("AUDIT_KEY"), instance_path)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)

@@ -68,6 +68,18 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
+def replace_key_file(path: Path, key: bytes) -> None:
+    """Put `key` in `path` (restoring a backup into an empty database: its chains use that key)."""
+    if path.exists() and path.read_text().strip() == key.hex():
+        return
+    if path.exists():
+        path.replace(path.with_name(path.name + ".replaced"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x") as handle:
+        handle.write(key.hex())
+    path.chmod(0o600)
+
+
 def keyed_hash(key: bytes, prev_hash: str, body_text: str) -> str:
     return hmac.new(key, (prev_hash + body_text).encode("utf-8"), hashlib.sha256).hexdigest()
 

@@ -4,8 +4,8 @@ can) fails verification, naming the stream; every broken stream is reported; cha
 before the audit key existed are sealed once and still verify."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from engine import commands, queries
 from engine.audit import anchor
@@ -16,6 +16,11 @@ from engine.models import AuditEvent, AuditStream
 from web.cli import main
 
 TRIGGER = "audit_event_append_only"
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
 
 
 def _case(deploy, users, amount: str = "100"):
@@ -51,7 +56,7 @@ def rewrite_as_a_dba(stream: str, seq: int, change: dict, *, key: bytes | None =
             db.session.execute(sa.text(f"ALTER TABLE audit_event ENABLE TRIGGER {TRIGGER}"))
 
 
-def test_a_rewrite_with_every_later_hash_recomputed_fails_naming_the_stream(deploy, users):
+def test_a_rewrite_with_every_later_hash_recomputed_fails_naming_the_stream(deploy, users, runner):
     case = _case(deploy, users)
     stream = audit.instance_stream(case.id)
     assert audit.verify_all().ok
@@ -61,7 +66,7 @@ def test_a_rewrite_with_every_later_hash_recomputed_fails_naming_the_stream(depl
     assert audit.events_of(case.id)[0].data["start_data"]["amount"] == "99999.00"  # the rewrite is in
     verdict = audit.verify_all()
     assert not verdict.ok and verdict.stream == stream and verdict.first_bad_seq == 1
-    result = CliRunner().invoke(main, ["audit", "verify"])
+    result = runner.invoke(main, ["audit", "verify"])
     assert result.exit_code == 1 and f"FAILED: {stream} event 1" in result.output
 
 
@@ -76,19 +81,19 @@ def test_a_guessed_key_or_a_deleted_seal_does_not_help(deploy, users):
     assert not verdict.ok and verdict.stream == stream
 
 
-def test_every_broken_stream_is_reported(deploy, users):
+def test_every_broken_stream_is_reported(deploy, users, runner):
     first, second, intact = (_case(deploy, users, amount) for amount in ("100", "200", "300"))
     for case in (first, second):
         rewrite_as_a_dba(audit.instance_stream(case.id), 2, {"comment": "changed"})
     verdict = audit.verify_all()
     assert [b.stream for b in verdict.broken] == [audit.instance_stream(first.id), audit.instance_stream(second.id)]
     assert audit.verify_stream(audit.instance_stream(intact.id)).ok
-    output = CliRunner().invoke(main, ["audit", "verify"]).output
+    output = runner.invoke(main, ["audit", "verify"]).output
     assert audit.instance_stream(first.id) in output and audit.instance_stream(second.id) in output
     assert "2 broken stream(s)" in output
 
 
-def test_chains_written_before_the_key_are_sealed_once_and_still_verify(deploy, users):
+def test_chains_written_before_the_key_are_sealed_once_and_still_verify(deploy, users, runner):
     key = anchor.current_key()
     anchor.use_key(None)  # an older release: plain SHA-256 chains, no seals
     try:
@@ -98,7 +103,7 @@ def test_chains_written_before_the_key_are_sealed_once_and_still_verify(deploy, 
     stream = audit.instance_stream(legacy.id)
     assert anchor.seal_of(stream) is None
     assert "not sealed" in audit.verify_stream(stream).problem
-    result = CliRunner().invoke(main, ["audit", "seal-legacy"])
+    result = runner.invoke(main, ["audit", "seal-legacy"])
     assert result.exit_code == 0 and "stream(s) sealed" in result.output
     assert audit.verify_all().ok
     [ready] = queries.tasks_of(legacy.id, "ready")  # the legacy case runs on, keyed from here
