@@ -4,6 +4,7 @@ from __future__ import annotations
 from engine import attachments
 from engine.hooks import Hooks
 from workflows import compensation_approval, complaint, fault_handling, installation, revisit, tech_support
+from workflows.collaboration import triggers as collaboration
 from workflows.deadlines import calendar, sla_tracking
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
@@ -29,7 +30,8 @@ def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1
         references={**REFERENCES, "file": attachments.resolve_file},
         prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
         case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
-        after_command=[prefill_hook(drafts), sla_tracking.on_command, attachments.link_case_files],
+        after_command=[prefill_hook(drafts), sla_tracking.on_command, attachments.link_case_files,
+                       collaboration.on_command],
         script_helpers=dict(calendar.SCRIPT_HELPERS),
         timer_handlers={"sla_warn": sla_tracking.on_warning, "sla_breach": sla_tracking.on_breach},
         timezone=timezone,
