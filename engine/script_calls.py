@@ -97,7 +97,10 @@ def _materialized(owner: Any, name: str, args: tuple) -> tuple:
     if name == "join" and rest:
         items = rest[0] if isinstance(rest[0], list | tuple) else _bounded(rest[0], "the argument of join()")
         rest = (items, *rest[1:])
-        size = sum(map(len, items)) if all(isinstance(i, str | bytes) for i in items) else len(items)
+        try:  # in C: a generator here would be traced item by item under the time limit
+            size = sum(map(len, items))
+        except TypeError:  # not all strings: join will refuse them itself
+            size = len(items)
         refuse_over(size + len(owner) * max(len(items) - 1, 0), "a joined string")
     elif not isinstance(owner, type):
         refuse_over(len(owner) + sum(len(a) for a in rest if isinstance(a, CONTAINERS)), f"the result of {name}()")
