@@ -74,7 +74,7 @@ READ_ONLY_ROLES = frozenset({"auditor"})
 def check_uploader(actor: Actor) -> None:
     """Who may upload at all (asked before the file is looked at): not those who only read."""
     if not actor.system and actor.roles and actor.roles <= READ_ONLY_ROLES:
-        raise Forbidden("auditors read cases and files; they cannot upload", role="auditor")
+        raise Forbidden("auditors read cases and files; they cannot upload", upload=False)
 
 
 def sniff(content: bytes) -> str | None:
