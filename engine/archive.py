@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine import loader, store
+from engine.audit import anchor
 from engine.audit import chain as audit
 from engine.clock import isoformat, utc_naive
 from engine.commands import transaction
@@ -63,10 +64,16 @@ def case_document(instance: Instance, *, now: dt.datetime, exported_by: str) -> 
         "model": {"process_id": model.process_id, "version": model.version, "content_hash": model.content_hash,
                   "main_file": model.main_file},
         "chain": {"stream": audit.instance_stream(instance.id), "head": events[-1].hash if events else audit.GENESIS,
-                  "events": len(events),
+                  "events": len(events), **_keying(audit.instance_stream(instance.id)),
                   "verdict": audit.verify_stream(audit.instance_stream(instance.id)).to_dict()},
         "events": [_event_item(e) for e in events],
     })
+
+
+def _keying(stream: str) -> dict[str, Any]:
+    """From which event on the hashes are keyed with the audit key (HMAC), and which key."""
+    seal = anchor.seal_of(stream)
+    return {"keyed_from_seq": seal.since_seq, "audit_key_id": seal.key_id} if seal is not None else {}
 
 
 def sign(document: Mapping[str, Any], key: bytes) -> dict[str, Any]:
@@ -88,7 +95,10 @@ class DocumentVerdict:
                 "first_bad_seq": self.first_bad_seq, "problem": self.problem}
 
 
-def _chain_problem(events: list[Mapping[str, Any]]) -> tuple[int | None, str | None]:
+def _chain_problem(events: list[Mapping[str, Any]], keyed_from: int | None,
+                   audit_key: bytes | None) -> tuple[int | None, str | None]:
+    """Keyed events are recomputed with the audit key when it is at hand; without it only their
+    links are checked (the archive signature still covers them)."""
     prev, expected = audit.GENESIS, 1
     for item in events:
         body = {k: item.get(k) for k in ("stream", "seq", "type", "at", "actor", "element_id", "task_id",
@@ -97,20 +107,28 @@ def _chain_problem(events: list[Mapping[str, Any]]) -> tuple[int | None, str | N
             return expected, f"event {expected} is missing"
         if item.get("prev_hash") != prev:
             return item["seq"], "link to the previous event is broken"
-        if audit.event_hash(prev, body) != item.get("hash"):
+        keyed = keyed_from is not None and item["seq"] >= keyed_from
+        if (not keyed or audit_key is not None) and \
+                audit.event_hash(prev, body, audit_key if keyed else None) != item.get("hash"):
             return item["seq"], "event content does not match its hash"
         prev, expected = item["hash"], expected + 1
     return None, None
 
 
-def verify_document(document: Mapping[str, Any], key: bytes | None) -> DocumentVerdict:
-    """Check an exported document on its own: its hash chain, and its signature when a key is given."""
+def verify_document(document: Mapping[str, Any], key: bytes | None,
+                    audit_key: bytes | None = None) -> DocumentVerdict:
+    """Check an exported document on its own: its hash chain (keyed hashes with the audit key, this
+    server's by default), and its signature when a key is given."""
+    chain = document.get("chain") or {}
+    if audit_key is None and chain.get("audit_key_id"):
+        current = anchor.current_key()
+        audit_key = current if current is not None and anchor.key_id(current) == chain["audit_key_id"] else None
     signature_ok = None
     if key is not None:
         given = (document.get("signature") or {}).get("value", "")
         signature_ok = hmac.compare_digest(sign(document, key)["signature"]["value"], str(given))
     events = list(document.get("events") or [])
-    bad_seq, problem = _chain_problem(events)
+    bad_seq, problem = _chain_problem(events, chain.get("keyed_from_seq"), audit_key)
     head = (document.get("chain") or {}).get("head")
     if bad_seq is None and events and head != events[-1].get("hash"):
         bad_seq, problem = len(events), "the chain head does not match the last event"

@@ -14,10 +14,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine import loader
 from engine.clock import utc_naive
+from engine.context import submission
 from engine.db import db
-from engine.errors import NotFound, ValidationFailed
+from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.hooks import CommandContext
-from engine.models import Attachment, Instance
+from engine.identity import Actor
+from engine.models import Attachment, Instance, Role, User, user_role
 
 # (magic bytes at offset 0, content type); WEBP is RIFF....WEBP and is checked apart
 SIGNATURES = [
@@ -53,6 +55,28 @@ class AttachmentLink(db.Model):
     linked_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
 
 
+class AttachmentUpload(db.Model):
+    """Who uploaded a file. Files are stored once per content, so two people uploading the same
+    bytes make one attachment and two uploads; each of them may then name it in a form."""
+
+    __tablename__ = "attachment_upload"
+    __table_args__ = (sa.UniqueConstraint("attachment_id", "username", name="uq_attachment_upload"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[str] = mapped_column(sa.ForeignKey("attachment.id"), index=True)
+    username: Mapped[str] = mapped_column(sa.String(80))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+
+
+# roles that only read: someone holding nothing else cannot upload
+READ_ONLY_ROLES = frozenset({"auditor"})
+
+
+def check_uploader(actor: Actor) -> None:
+    """Who may upload at all (asked before the file is looked at): not those who only read."""
+    if not actor.system and actor.roles and actor.roles <= READ_ONLY_ROLES:
+        raise Forbidden("auditors read cases and files; they cannot upload", upload=False)
+
+
 def sniff(content: bytes) -> str | None:
     """The content type the bytes really have, if it is one we accept."""
     if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
@@ -70,8 +94,9 @@ def _clean_name(filename: str | None, kind: str) -> str:
 
 def store(*, filename: str | None, content: bytes, uploaded_by: str, max_bytes: int, now: dt.datetime,
           lang: str = "zh", field: str = "file") -> Attachment:
-    """Keep an upload (once per content). Raises ValidationFailed on an empty, too large or
-    unaccepted file; the caller commits."""
+    """Keep an upload (once per content) and who uploaded it. Raises Forbidden for someone who may
+    not upload, ValidationFailed on an empty, too large or unaccepted file; the caller commits."""
+    check_uploader(_actor(uploaded_by))
     table = MESSAGES.get(lang, MESSAGES["zh"])
     if not content:
         raise ValidationFailed({field: [table["empty"]]})
@@ -81,14 +106,35 @@ def store(*, filename: str | None, content: bytes, uploaded_by: str, max_bytes: 
     if kind is None:
         raise ValidationFailed({field: [table["type"]]})
     digest = hashlib.sha256(content).hexdigest()
-    existing = db.session.get(Attachment, digest)
-    if existing is not None:
-        return existing
-    row = Attachment(id=digest, filename=_clean_name(filename, kind), content_type=kind, size=len(content),
-                     content=content, uploaded_by=uploaded_by, uploaded_at=utc_naive(now))
-    db.session.add(row)
-    db.session.flush()
+    row = db.session.get(Attachment, digest)
+    if row is None:
+        row = Attachment(id=digest, filename=_clean_name(filename, kind), content_type=kind, size=len(content),
+                         content=content, uploaded_by=uploaded_by, uploaded_at=utc_naive(now))
+        db.session.add(row)
+        db.session.flush()
+    if not uploaded(digest, uploaded_by):
+        db.session.add(AttachmentUpload(attachment_id=digest, username=uploaded_by, uploaded_at=utc_naive(now)))
+        db.session.flush()
     return row
+
+
+def _actor(username: str) -> Actor:
+    roles = db.session.execute(sa.select(Role.id).join(user_role, user_role.c.role_id == Role.id)
+                               .join(User, User.id == user_role.c.user_id).where(User.username == username)).scalars()
+    return Actor(username, frozenset(roles))
+
+
+def uploaded(attachment_id: str, username: str) -> bool:
+    """Whether `username` uploaded these bytes (first, or again later)."""
+    first = sa.exists().where(Attachment.id == attachment_id, Attachment.uploaded_by == username)
+    again = sa.exists().where(AttachmentUpload.attachment_id == attachment_id, AttachmentUpload.username == username)
+    return bool(db.session.execute(sa.select(sa.or_(first, again))).scalar())
+
+
+def on_case(attachment_id: str, instance_id: int) -> bool:
+    return db.session.execute(sa.select(AttachmentLink.id).where(
+        AttachmentLink.attachment_id == attachment_id, AttachmentLink.instance_id == instance_id).limit(1)
+    ).first() is not None
 
 
 def get(attachment_id: str) -> Attachment:
@@ -108,12 +154,19 @@ def describe(ids: Iterable[str]) -> dict[str, Attachment]:
 
 
 def resolve_file(value: Any) -> str:
-    """The `file` reference resolver: a form may only name an attachment that was uploaded."""
+    """The `file` reference resolver: a form may name an attachment only if the person submitting
+    it uploaded it, or it is already on that case (for a case being started: on its parent)."""
     if not isinstance(value, str) or not ID.match(value):
         raise ValueError({"zh": "附件编号无效。", "en": "That is not an attachment id."})
     if db.session.execute(sa.select(Attachment.id).where(Attachment.id == value)).first() is None:
         raise ValueError({"zh": "附件不存在，请重新上传。", "en": "The attachment does not exist; upload it again."})
-    return value
+    who = submission()
+    if who is None or who.system or uploaded(value, who.actor):
+        return value
+    if who.instance_id is not None and on_case(value, who.instance_id):
+        return value
+    raise ValueError({"zh": "此附件不是您上传的，也不属于本案件；请上传您自己的文件。",
+                      "en": "You did not upload this attachment and it is not on this case; upload your own file."})
 
 
 # ---------------------------------------------------------------- links to cases

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from engine import hooks, loader, store
+from engine import hooks, loader, queries, store
 from engine import spiff as sw
 from engine.clock import now as clock_now
-from engine.context import working_on
+from engine.context import submitting, working_on
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.forms import text, validate_data
@@ -37,7 +37,24 @@ def can_act(row: Task, actor: Actor) -> bool:
 
 
 def can_view(row: Task, actor: Actor) -> bool:
-    return can_act(row, actor) or actor.has_role(row.role, *SUPERVISORS, "auditor")
+    """Those who may act on it, managers and auditors, and people of its role who may read its case
+    (an engineer looks at a teammate's task; not at every engineer's task of every case)."""
+    if can_act(row, actor) or actor.has_role(*SUPERVISORS, "auditor"):
+        return True
+    if not actor.has_role(row.role):
+        return False
+    instance = queries.instance(row.instance_id)
+    return instance is not None and queries.can_read_case(instance, actor)
+
+
+def require_supervisor(actor: Actor, message: str, **context: Any) -> None:
+    """Managers' actions (reassign, cancel): the role check comes before anything is read or parsed."""
+    if not actor.has_role(*SUPERVISORS):
+        raise Forbidden(message, **context)
+
+
+REASSIGN_REFUSED = "only a service manager can reassign tasks"
+CANCEL_REFUSED = "only a service manager can cancel a case"
 
 
 def _authorize(row: Task, actor: Actor) -> None:
@@ -96,8 +113,9 @@ def start_within(*, process_id: str, data: Mapping[str, Any] | None, actor: Acto
     registry = hooks.get()
     model = loader.latest_or_404(process_id)
     _check_starter(model, actor)
-    clean = validate_data(loader.start_form(model), data, lang=lang, resolvers=registry.references,
-                          tz=registry.timezone)
+    with submitting(actor.username, parent_id, system=actor.system):
+        clean = validate_data(loader.start_form(model), data, lang=lang, resolvers=registry.references,
+                              tz=registry.timezone)
     prepare = registry.prepare_start.get(process_id)
     if prepare is not None:
         try:
@@ -133,7 +151,8 @@ def complete_task(*, task_id: str, data: Mapping[str, Any] | None, actor: Actor,
         if row.status != "ready":
             raise Conflict(f"this task is already {row.status}", task_id=task_id, status=row.status)
         form = loader.model(instance.model_version_id).forms.get(row.form_name) if row.form_name else None
-        clean = validate_data(form, data, lang=lang, resolvers=registry.references, tz=registry.timezone)
+        with submitting(actor.username, instance.id, system=actor.system):
+            clean = validate_data(form, data, lang=lang, resolvers=registry.references, tz=registry.timezone)
         now = clock_now()
         wf = store.load(instance)
         with working_on(_info(instance, actor, now)):
@@ -178,6 +197,8 @@ def fire_timers(*, instance_id: int, actor: Actor = SYSTEM) -> int:
 def claim_task(*, task_id: str, actor: Actor) -> Task:
     with transaction():
         row, instance = store.lock_task(task_id)
+        if not actor.has_role(row.role) and row.assignee != actor.username:  # who, before what
+            raise Forbidden(f"this task needs the role '{row.role}'", task_id=task_id, role=row.role)
         if row.status != "ready":
             raise Conflict(f"this task is already {row.status}", task_id=task_id)
         if row.assignee == actor.username:
@@ -185,8 +206,6 @@ def claim_task(*, task_id: str, actor: Actor) -> Task:
         if row.assignee is not None:
             raise Conflict(f"this task is already claimed by {row.assignee}", task_id=task_id,
                            assignee=row.assignee)
-        if not actor.has_role(row.role):
-            raise Forbidden(f"this task needs the role '{row.role}'", task_id=task_id, role=row.role)
         now = clock_now()
         row.assignee, row.claimed_at = actor.username, now.replace(tzinfo=None)
         _log(instance, "task_claimed", actor, now, row, {"assignee": actor.username})
@@ -196,10 +215,10 @@ def claim_task(*, task_id: str, actor: Actor) -> Task:
 def unclaim_task(*, task_id: str, actor: Actor) -> Task:
     with transaction():
         row, instance = store.lock_task(task_id)
-        if row.status != "ready":
-            raise Conflict(f"this task is already {row.status}", task_id=task_id)
         if row.assignee != actor.username and not actor.has_role(*SUPERVISORS):
             raise Forbidden("only the assignee or a manager can release this task", task_id=task_id)
+        if row.status != "ready":
+            raise Conflict(f"this task is already {row.status}", task_id=task_id)
         now = clock_now()
         previous, row.assignee, row.claimed_at = row.assignee, None, None
         _log(instance, "task_unclaimed", actor, now, row, {"previous_assignee": previous})
@@ -208,8 +227,7 @@ def unclaim_task(*, task_id: str, actor: Actor) -> Task:
 
 def reassign_task(*, task_id: str, assignee: str, actor: Actor, reason: str = "") -> Task:
     with transaction():
-        if not actor.has_role(*SUPERVISORS):
-            raise Forbidden("only a service manager can reassign tasks", task_id=task_id)
+        require_supervisor(actor, REASSIGN_REFUSED, task_id=task_id)
         row, instance = store.lock_task(task_id)
         if row.status != "ready":
             raise Conflict(f"this task is already {row.status}", task_id=task_id)
@@ -239,8 +257,7 @@ def save_draft(*, task_id: str, data: Mapping[str, Any], actor: Actor) -> Task:
 
 def cancel_instance(*, instance_id: int, actor: Actor, reason: str) -> Instance:
     with transaction():
-        if not actor.has_role(*SUPERVISORS):
-            raise Forbidden("only a service manager can cancel a case", instance_id=instance_id)
+        require_supervisor(actor, CANCEL_REFUSED, instance_id=instance_id)
         if not reason.strip():
             raise ValidationFailed({"reason": ["a reason is required to cancel a case"]})
         instance = store.lock(instance_id)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,10 @@ class Hooks:
     # timer row kind (other than 'bpmn') -> handler(TimerContext), e.g. SLA warnings and breaches
     timer_handlers: Mapping[str, Callable[[TimerContext], None]] = field(default_factory=dict)
     timezone: str = "Asia/Shanghai"
+    # username -> the people whose assigned cases this user also reads (an engineer's region team)
+    case_colleagues: Callable[[str], Iterable[str]] | None = None
+    # the cap on a case's serialized data, in bytes (over it the step fails and nothing is stored)
+    max_case_data_bytes: int = 1_000_000
 
     def role_for_lane(self, lane: str | None) -> str | None:
         if not lane:

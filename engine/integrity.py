@@ -96,6 +96,9 @@ def failure_message(report: IntegrityReport) -> dict[str, Any]:
         chain = report.chain
         zh.append(f"哈希链 {chain.stream} 在第 {chain.first_bad_seq} 步校验失败：{chain.problem}")
         en.append(f"hash chain {chain.stream} broken at step {chain.first_bad_seq}: {chain.problem}")
+        if len(chain.broken) > 1:
+            zh.append(f"共 {len(chain.broken)} 条哈希链损坏：{', '.join(b.stream or '' for b in chain.broken)}")
+            en.append(f"{len(chain.broken)} broken chains: {', '.join(b.stream or '' for b in chain.broken)}")
     if report.failures:
         first = report.failures[0]
         zh.append(f"{len(report.failures)} 个案件的重新执行与记录不符，首个：{first['case_number']} "

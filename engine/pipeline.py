@@ -22,7 +22,7 @@ from engine.db import db
 from engine.errors import Conflict
 from engine.identity import SYSTEM, Actor
 from engine.models import Instance, Task, Timer
-from engine.scripts import ScriptRejected
+from engine.scripts import ScriptRejected, check_case_data
 
 log = logging.getLogger(__name__)
 ENDED = ("completed", "cancelled")
@@ -64,6 +64,7 @@ def finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], 
     events += history.engine_events(before, after, at=now, actor=actor.username, skip=set(closed_by),
                                     gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
     was = instance.status
+    check_case_data(sw.case_data(wf), hooks.get().max_case_data_bytes)  # before anything is written
     store.save(instance, wf, now=now, expected_version=instance.version)
     if failure:
         instance.error = failure

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from engine import hooks
 from engine.clock import utc_naive
 from engine.db import db
 from engine.errors import Forbidden, NotFound
@@ -56,7 +57,7 @@ def task_query(actor: Actor, f: TaskFilter):
     elif f.scope == "role":
         query = query.where(Task.assignee.is_(None), Task.role.in_(sorted(actor.roles)))
     elif not actor.has_role(*SEE_ALL):
-        query = query.where(sa.or_(Task.assignee == actor.username, Task.role.in_(sorted(actor.roles))))
+        query = query.where(involving(actor))
     if f.status and f.status != "any":
         query = query.where(Task.status == f.status)
     if f.process_id:
@@ -151,11 +152,26 @@ def models_for(instance_ids: set[int]) -> dict[int, ModelVersion]:
     return {instance_id: model for instance_id, model in rows}
 
 
+def _people(actor: Actor) -> list[str]:
+    """The actor and the colleagues whose assigned cases they also read (an engineer's region
+    team, with the `team` setting; the rule comes from the registry)."""
+    colleagues = hooks.get().case_colleagues
+    return sorted({actor.username, *(colleagues(actor.username) if colleagues else ())})
+
+
+def involving(actor: Actor):
+    """Task rows that give `actor` a part in their case: assigned to or completed by them (or a
+    colleague), or waiting unassigned in the queue of one of their roles (they may claim it)."""
+    people = _people(actor)
+    return sa.or_(Task.assignee.in_(people), Task.completed_by.in_(people),
+                  sa.and_(Task.status == "ready", Task.assignee.is_(None), Task.role.in_(sorted(actor.roles))))
+
+
 def restrict_instances_to(query, actor: Actor):
-    """Cases the actor started, or has a task in (by assignment, completion or role)."""
-    involved = sa.select(Task.instance_id).where(sa.or_(
-        Task.assignee == actor.username, Task.completed_by == actor.username,
-        sa.and_(Task.status == "ready", Task.role.in_(sorted(actor.roles)))))
+    """The cases `actor` may read (the rule of `can_read_case`, as a filter on a case query)."""
+    if actor.has_role(*CASE_READERS):
+        return query
+    involved = sa.select(Task.instance_id).where(involving(actor))
     return query.where(sa.or_(Instance.started_by == actor.username, Instance.id.in_(involved)))
 
 
@@ -183,14 +199,13 @@ def inbox(actor: Actor, f: TaskFilter, *, page: int, per_page: int) -> Inbox:
 
 
 def can_read_case(instance: Instance, actor: Actor) -> bool:
-    """Who may read a case (the API, the case page, the auditors' pages and files all ask here):
-    leaders, the desk, auditors and archivists read every case; others the cases they started or
-    have (had) a task in, by assignment, completion or role."""
+    """Who may read a case (the API, the case page, task pages, the auditors' pages and files all
+    ask here): leaders, the desk, auditors and archivists read every case; everyone else the cases
+    they started or have (had) a task in — assigned to or completed by them, or waiting in their
+    role's queue — and an engineer, with the `team` setting, the cases of their region team."""
     if actor.has_role(*CASE_READERS) or instance.started_by == actor.username:
         return True
-    involved = sa.select(Task.id).where(Task.instance_id == instance.id, sa.or_(
-        Task.assignee == actor.username, Task.completed_by == actor.username,
-        Task.role.in_(sorted(actor.roles)))).limit(1)
+    involved = sa.select(Task.id).where(Task.instance_id == instance.id, involving(actor)).limit(1)
     return db.session.execute(involved).first() is not None
 
 
@@ -222,10 +237,7 @@ def task_regions() -> list[str]:
 
 def case_list(actor: Actor, *, status: str | None, q: str | None, page: int, per_page: int) -> Page:
     """Cases newest first: every case for those who read all, else the ones the person is part of."""
-    query = instance_query(status=status, q=q)
-    if not actor.has_role(*CASE_READERS):
-        query = restrict_instances_to(query, actor)
-    return paginate(query, page, per_page)
+    return paginate(restrict_instances_to(instance_query(status=status, q=q), actor), page, per_page)
 
 
 # ---------------------------------------------------------------- process owners and administrators

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engine import attachments, identity, incidents, login_attempts  # noqa: F401 - their tables must exist
+from engine.audit import anchor  # noqa: F401 - the seals' table must exist
 from engine.db import db, is_postgres
 from engine.timers import outbox  # noqa: F401 - attachments, outbox: their tables must exist
 

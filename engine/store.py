@@ -28,7 +28,8 @@ def script_engine():
     registry = hooks.get()
     engine = _engines.get(id(registry))
     if engine is None:
-        engine = sw.build_script_engine(Sandbox(registry.script_helpers), registry.services)
+        sandbox = Sandbox(registry.script_helpers, max_data_bytes=registry.max_case_data_bytes)
+        engine = sw.build_script_engine(sandbox, registry.services)
         _engines.clear()
         _engines[id(registry)] = engine
     return engine

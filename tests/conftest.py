@@ -60,7 +60,7 @@ class FreshContextClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "LOGIN_MAX_FAILURES": 5})
+                      "AUDIT_KEY": "a1" * 32, "LOGIN_MAX_FAILURES": 5})
     app.test_client_class = FreshContextClient
     with app.app_context():
         schema.create_all()

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from engine import hooks
+from engine.audit import anchor
 from engine.db import db, engine_options
 from engine.timers import firing as timers
 from engine.timers import outbox
@@ -59,7 +60,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _configure_engine(app: Flask) -> None:
-    hooks.configure(build_hooks(timezone=app.config["TIMEZONE"]))
+    max_data = int(float(app.config["MAX_CASE_DATA_MB"]) * 1_000_000)
+    hooks.configure(build_hooks(timezone=app.config["TIMEZONE"], max_case_data_bytes=max_data,
+                                engineer_reads=app.config["ENGINEER_READS"]))
+    anchor.use_key(app.config["AUDIT_KEY"])  # the audit chains are keyed and sealed with it
     outbox.forward_to_webhook(bool(app.config.get("WEBHOOK_URL")))
     timers.install_wake()  # commits that make a timer due earlier wake the scheduler, wherever it runs
 

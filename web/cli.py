@@ -11,10 +11,12 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from engine import archive, clock, hooks, integrity, loader, replay, schema
+from engine import archive, backup, clock, hooks, integrity, loader, replay, schema
+from engine.audit import anchor
 from engine.audit import chain as audit
 from engine.audit import queries as audit_queries
 from engine.commands import transaction
+from engine.db import db
 from engine.errors import AftercareError, DeployError, ValidationFailed
 from engine.identity import Actor, create_user
 from engine.jsonutil import dumps
@@ -64,6 +66,10 @@ def _fail(error: AftercareError) -> None:
 def init_command(with_demo: bool) -> None:
     """Create the schema and deploy every diagram in bpmn/."""
     schema.create_all()
+    with transaction():
+        sealed = audit.seal_legacy()
+    if sealed:
+        click.echo(f"{len(sealed)} audit stream(s) written before the audit key sealed with it")
     bpmn_dir = Path(current_app.config["BPMN_DIR"])
     paths = sorted(bpmn_dir.glob("*.bpmn")) + sorted(bpmn_dir.glob("*.dmn"))
     try:
@@ -119,14 +125,24 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 def audit_verify() -> None:
-    """Recompute every hash chain; exit 1 at the first event that does not verify."""
+    """Recompute every hash chain (keyed with the audit key) and check every sealed head; list
+    every broken stream and exit 1 if there is one."""
     verdict = audit.verify_all()
     if verdict.ok:
         click.echo(f"ok: {verdict.events} events verified")
         return
-    click.echo(f"FAILED: {verdict.stream} event {verdict.first_bad_seq}: {verdict.problem} "
-               f"({verdict.events} events checked)", err=True)
+    for broken in verdict.broken:
+        click.echo(f"FAILED: {broken.stream} event {broken.first_bad_seq}: {broken.problem}", err=True)
+    click.echo(f"{len(verdict.broken)} broken stream(s), {verdict.events} events checked", err=True)
     sys.exit(1)
+
+
+@audit_group.command("seal-legacy")
+def audit_seal_legacy() -> None:
+    """Seal the chains written before the audit key existed (once, after upgrading; `init` runs it)."""
+    with transaction():
+        sealed = audit.seal_legacy()
+    click.echo(f"{len(sealed)} stream(s) sealed with the audit key")
 
 
 def _case_or_exit(reference: str):
@@ -231,6 +247,50 @@ def audit_nightly() -> None:
 
 for _command in schedule_cli.COMMANDS:
     main.add_command(_command)
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write the database (every table), the archive folder and the audit key to FILE (a zip)."""
+    summary = backup.write_backup(file, archive_dir=archive_dir(), archive_key_id=archive.key_id(archive_key()),
+                                  now=clock.now())
+    click.echo(f"backed up {summary.total_rows} rows of {len(summary.rows)} tables and "
+               f"{summary.archive_files} archive files to {file}")
+    click.secho("The file holds the audit key: keep it as safe as the server's instance folder.", err=True)
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(file: Path) -> None:
+    """Restore a backup into an empty database (schema created here) and the archive folder, then
+    verify every audit chain."""
+    db.session.rollback()  # no read may stay open across the schema's DDL
+    if schema.is_initialised():
+        try:
+            with transaction():
+                backup.check_empty()  # before touching the schema
+        except AftercareError as exc:
+            _fail(exc)
+    schema.create_all()
+    explicit = None if current_app.config.get("AUDIT_KEY_FILE") else current_app.config["AUDIT_KEY"]
+    try:
+        with transaction():
+            restored = backup.restore_backup(file, archive_dir=archive_dir(), audit_key=explicit,
+                                             archive_key_id=archive.key_id(archive_key()))
+    except AftercareError as exc:
+        _fail(exc)
+    if restored.audit_key is not None and explicit is None:
+        anchor.replace_key_file(Path(current_app.config["AUDIT_KEY_FILE"]), restored.audit_key)
+        current_app.config["AUDIT_KEY"] = restored.audit_key
+        anchor.use_key(restored.audit_key)
+    click.echo(f"restored {sum(restored.rows.values())} rows and {restored.archive_files} archive files")
+    verdict = audit.verify_all()
+    if not verdict.ok:
+        click.echo(f"FAILED: {len(verdict.broken)} broken audit stream(s), first {verdict.stream}: {verdict.problem}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"ok: {verdict.events} audit events verified")
 
 
 @main.command("serve")

@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from engine.audit import anchor
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, Any] = {
@@ -13,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGE": "zh",
     "SCHEDULER": False,  # `aftercare serve` turns it on in exactly one process
     "MAX_UPLOAD_MB": 10,
+    "MAX_CASE_DATA_MB": 1,  # the cap on one case's serialized data
+    "ENGINEER_READS": "team",  # team: an engineer reads the cases of their region team; own: only theirs
     "BPMN_DIR": str(ROOT / "bpmn"),
     "LOGIN_MAX_FAILURES": 5,  # failed logins per account within the window
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,  # failed logins from one client address (all accounts), 0: no limit
@@ -40,6 +44,17 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def audit_key(configured: str | bytes | None, instance_path: Path) -> bytes:
+    """AFTERCARE_AUDIT_KEY (hex) when set, else the key in instance/audit_key, generated on first
+    run. It anchors the audit chains and is never written to the database: keep it, and back it up
+    (`aftercare backup` does) apart from database dumps."""
+    if isinstance(configured, bytes):
+        return configured
+    if configured:
+        return bytes.fromhex(str(configured).strip())
+    return anchor.load_or_create_key(instance_path / "audit_key")
+
+
 def load(app, overrides: dict[str, Any] | None = None) -> None:
     instance_path = Path(app.instance_path)
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -56,6 +71,9 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance_path)
+    # where the audit key lives when it is not set explicitly (a restore may replace it there)
+    app.config["AUDIT_KEY_FILE"] = None if app.config.get("AUDIT_KEY") else str(instance_path / "audit_key")
+    app.config["AUDIT_KEY"] = audit_key(app.config.get("AUDIT_KEY"), instance_path)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
     # Flask's own defaults exist already (SameSite: None), so these are set, not defaulted
     app.config["SESSION_COOKIE_HTTPONLY"] = True

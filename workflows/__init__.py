@@ -6,14 +6,19 @@ from engine.hooks import Hooks
 from workflows import compensation_approval, complaint, fault_handling, installation, revisit, tech_support
 from workflows.collaboration import triggers as collaboration
 from workflows.deadlines import calendar, sla_tracking
-from workflows.records.dispatch import prefill_hook
+from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES
 
 FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint)
 
 
-def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
+def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1_000_000,
+                engineer_reads: str = "team") -> Hooks:
+    """`engineer_reads`: `team` (an engineer reads the cases assigned to anyone of their region
+    team) or `own` (only the cases assigned to them)."""
+    if engineer_reads not in ("team", "own"):
+        raise ValueError(f"engineer_reads must be 'team' or 'own', not {engineer_reads!r}")
     services: dict = {}
     drafts: dict = {}
     for flow in FLOWS:
@@ -30,4 +35,6 @@ def build_hooks(*, timezone: str = "Asia/Shanghai") -> Hooks:
         script_helpers=dict(calendar.SCRIPT_HELPERS),
         timer_handlers={"sla_warn": sla_tracking.on_warning, "sla_breach": sla_tracking.on_breach},
         timezone=timezone,
+        max_case_data_bytes=max_case_data_bytes,
+        case_colleagues=teammates if engineer_reads == "team" else None,
     )

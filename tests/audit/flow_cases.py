@@ -26,7 +26,9 @@ FILE_FIELDS = ("evidence", "photos")  # named files are uploaded first: forms ac
 
 
 def _start(world, process_id, who, **data):
-    data = {key: [attachment(name) for name in value] if key in FILE_FIELDS else value for key, value in data.items()}
+    uploader = world.actors[who].username
+    data = {key: [attachment(name, uploader) for name in value] if key in FILE_FIELDS else value
+            for key, value in data.items()}
     customer = {"customer_id": world.sw} if process_id != "fault_handling" else {}
     return commands.start_instance(process_id=process_id, data={**customer, **data}, actor=world.actors[who])
 

@@ -15,9 +15,9 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 24
 
 
-def store(content: bytes, name: str = "f", *, limit: int = 1024 * 1024, lang: str = "zh"):
+def store(content: bytes, name: str = "f", *, limit: int = 1024 * 1024, lang: str = "zh", by: str = "eng1"):
     with transaction():
-        return attachments.store(filename=name, content=content, uploaded_by="eng1", max_bytes=limit, now=now(),
+        return attachments.store(filename=name, content=content, uploaded_by=by, max_bytes=limit, now=now(),
                                  lang=lang).id
 
 
@@ -68,7 +68,7 @@ def test_a_form_only_accepts_ids_of_stored_files():
 
 def test_files_named_by_a_case_are_linked_to_it(deploy, users):
     deploy("t_forms")
-    photo = store(PNG, "start.png")
+    photo = store(PNG, "start.png", by="sales1")
     instance = commands.start_instance(process_id="t_forms", data={"customer_name": "A", "symptom": "x",
                                                                    "photos": [photo]}, actor=users["sales1"])
     assert [row.filename for _, row in attachments.case_files(instance.id)] == ["start.png"]

@@ -66,7 +66,7 @@ def test_bulk_suspend_preview_then_run_then_resume(deploy, users):
     assert resumed.count("done") == 10 and {queries.instance(i).status for i in ids} == {"running"}
     assert all(replay.check(i).ok for i in ids[:3])
     recorded = db.session.execute(sa.select(AuditEvent).where(AuditEvent.type == "bulk_action")
-                                  .order_by(AuditEvent.id)).scalars().all()
+                                  .order_by(AuditEvent.seq)).scalars().all()
     assert [(e.actor, e.data["action"], len(e.data["done"])) for e in recorded] == [
         ("manager1", "suspend", 10), ("manager1", "suspend", 0), ("admin", "resume", 10)]
 

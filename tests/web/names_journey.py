@@ -44,7 +44,7 @@ def drive(flows, actors) -> Journey:
         "damage_extent": "serious", "photos": [attachment("spindle-photo")]}, actor=actors["sales1"])
     step("desk_analysis", "desk1", suggested_mode="onsite")
     step("vp_decision", "salesvp1", service_mode="onsite", assigned_engineer="eng_sw1")
-    step("onsite_investigation", "eng_sw1", site_photos=[attachment("site-photo")])
+    step("onsite_investigation", "eng_sw1", site_photos=[attachment("site-photo", "eng_sw1")])
     step("repair", "eng_sw1", emergency=False, warranty_parts=[{"part_code": "PLC-S7", "quantity": 2}])
     for element, who in COMPENSATION + TAIL:
         case = step(element, who)

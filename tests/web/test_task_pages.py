@@ -5,11 +5,17 @@ from __future__ import annotations
 import io
 import re
 
+import sqlalchemy as sa
+
 from engine import queries
 from engine.audit import chain as audit
+from engine.clock import now
 from engine.commands import transaction
+from engine.db import db
 from engine.identity import create_user
+from engine.models import User
 from tests.web.conftest import PNG, Browser, fresh_instance, fresh_task
+from workflows.records.tables import Engineer
 
 REPORT_OK = {"summary": "更换主轴轴承", "hours": "3", "fixed": "true", "satisfaction": "4",
              "parts-0-part_code": "BRG-6205", "parts-0-quantity": "2", "parts-0-unit_price": "85.50",
@@ -171,6 +177,10 @@ def test_someone_elses_claimed_task_is_read_only(as_user, forms_case, users):
     assert fresh_task(report.id).assignee == "eng1"
     with transaction():
         create_user("eng2", "pw-eng2", ["engineer"])
+        for username in ("eng1", "eng2"):  # one region team: eng2 reads the cases assigned to eng1
+            user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
+            when = now().replace(tzinfo=None)
+            db.session.add(Engineer(user_id=user.id, region_team="north", skills=[], created_at=when, updated_at=when))
     html = as_user("eng2").get(f"/tasks/{report.id}").get_data(as_text=True)
     assert "此任务由 eng1 处理，你只能查看。" in html
     assert 'value="complete"' not in html and "disabled" in field_block(html, "fixed")

@@ -77,11 +77,11 @@ FORM_DATA: dict[str, dict[str, Any]] = {
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def attachment(name: str) -> str:
-    """The id of a stored photo or scan (file fields accept only uploaded files); the same name
-    gives the same id, as uploads are stored once per content."""
+def attachment(name: str, by: str = "sales1") -> str:
+    """The id of a photo or scan `by` uploaded (a form accepts only files its submitter uploaded or
+    already on the case); the same name gives the same id, as uploads are stored once per content."""
     with commands.transaction():
-        return attachments.store(filename=f"{name}.png", content=PNG_SIGNATURE + name.encode(), uploaded_by="sales1",
+        return attachments.store(filename=f"{name}.png", content=PNG_SIGNATURE + name.encode(), uploaded_by=by,
                                  max_bytes=1024, now=now()).id
 
 

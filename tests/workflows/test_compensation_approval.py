@@ -17,9 +17,14 @@ AFTER_APPROVAL = [("production_order", "sales1"), ("production", "prod1"), ("shi
                   ("cost_recording", "mfg1"), ("responsibility", "qualityvp1")]
 
 
+def evidence() -> list[str]:
+    """The damage photo, uploaded by those who start claims here (desk, sales, an engineer)."""
+    return sorted({attachment("photo-sha-1", by) for by in ("desk1", "sales1", "eng_sw1")})
+
+
 def claim(flows, amount: str = "800.00", emergency: bool = True, **extra):
     return {"customer_id": flows.sw, "equipment_serial": "EQ-SW-001", "evidence_kind": "damage_report",
-            "evidence": [attachment("photo-sha-1")], "description": "主轴承滚道剥落", "emergency": emergency,
+            "evidence": evidence(), "description": "主轴承滚道剥落", "emergency": emergency,
             "lines": [{"part_code": "BRG-6205", "quantity": 1, "unit_price": amount}], **extra}
 
 

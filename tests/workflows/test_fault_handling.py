@@ -91,7 +91,7 @@ def test_unresolved_remote_fault_goes_on_site(flows, actors):
 
 def test_warranty_parts_run_the_compensation_flow_as_a_call_activity(flows, actors):
     case = to_engineer(start(flows, actors), actors, "onsite")
-    complete(case, "onsite_investigation", actors["eng_sw1"], site_photos=[attachment("photo-b")])
+    complete(case, "onsite_investigation", actors["eng_sw1"], site_photos=[attachment("photo-b", "eng_sw1")])
     case = complete(case, "repair", actors["eng_sw1"], emergency=True,
                     warranty_parts=[{"part_code": "BRG-6205", "quantity": 2}, {"part_code": "SEAL-80", "quantity": 4}])
     # Flow 4 runs inside this case: the desk verifies, the amount (219.00, emergency) goes to the manager

@@ -30,7 +30,7 @@ def test_desk_records_a_question_received_earlier_and_it_is_answered_in_writing(
     assert body["data"]["received_at"] == "2026-03-01T17:10:00+08:00"
     assert body["tasks"][0]["assignee"] == "eng_sw1"
     case = complete(body["id"], "answer", actors["eng_sw1"], channel="email", answer="已邮件发送手册",
-                    reference_docs=[attachment("doc-1")])
+                    reference_docs=[attachment("doc-1", "eng_sw1")])
     assert case.status == "completed" and case.received_at == dt.datetime(2026, 3, 1, 9, 10)
 
 

@@ -41,6 +41,7 @@ def get_instance(instance_id: int):
 @doc(summary="Cancel a running case (service manager)", tag="instances", body=InstanceCancel,
      response=Instance, errors=(401, 403, 404, 409, 422))
 def cancel_instance(instance_id: int):
+    commands.require_supervisor(current_actor(), commands.CANCEL_REFUSED, instance_id=instance_id)
     body = parse_body(InstanceCancel)
     instance = commands.cancel_instance(instance_id=instance_id, actor=current_actor(), reason=body["reason"])
     return instance_item(instance, lang())

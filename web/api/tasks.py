@@ -57,6 +57,7 @@ def unclaim_task(task_id: str):
 @doc(summary="Assign a task to a named user (service manager)", tag="tasks", body=TaskReassign,
      response=TaskItem, errors=(401, 403, 404, 409, 422))
 def reassign_task(task_id: str):
+    commands.require_supervisor(current_actor(), commands.REASSIGN_REFUSED, task_id=task_id)
     body = parse_body(TaskReassign)
     row = commands.reassign_task(task_id=task_id, assignee=body["assignee"], reason=body["reason"],
                                  actor=current_actor())

@@ -35,6 +35,7 @@ def store_upload(upload: FileStorage, key: str) -> str:
 
 @bp.post("/files")
 def upload():
+    attachments.check_uploader(current_actor())  # who, before what
     file = http_request.files.get("file")
     if file is None or not file.filename:
         raise ValidationFailed({"file": ["send the file as a multipart part named 'file'"]})
@@ -46,8 +47,8 @@ def upload():
 
 def _may_download(attachment_id: str) -> None:
     actor = current_actor()
-    row = attachments.get(attachment_id)
-    if row.uploaded_by == actor.username:
+    attachments.get(attachment_id)
+    if attachments.uploaded(attachment_id, actor.username):
         return
     for instance_id in attachments.cases_naming(attachment_id):
         instance = queries.instance(instance_id)

@@ -134,8 +134,10 @@ def load_records() -> bool:
             created_at=stamp, updated_at=stamp))
     for code, name, price in PARTS:
         db.session.add(Part(code=code, name=name, price=Decimal(price), created_at=stamp, updated_at=stamp))
-    for filename, content in ATTACHMENTS:  # stored as an upload is: typed by its bytes
-        attachments.store(filename=filename, content=content, uploaded_by="system", max_bytes=len(content), now=now())
+    for filename, content in ATTACHMENTS:  # uploaded (typed by its bytes) by the people whose demo forms name it
+        for uploader in ("sales1", "desk1"):
+            attachments.store(filename=filename, content=content, uploaded_by=uploader, max_bytes=len(content),
+                              now=now())
     db.session.flush()
     return True
 

@@ -55,6 +55,15 @@ def active_engineers(team: str | None = None) -> list[Engineer]:
     return list(db.session.execute(query.order_by(User.username)).scalars())
 
 
+def teammates(username: str) -> list[str]:
+    """The other engineers of `username`'s region team (none for someone who is not an engineer):
+    with the `team` reading rule, an engineer reads the cases assigned to them too."""
+    team = sa.select(Engineer.region_team).join(User, User.id == Engineer.user_id).where(User.username == username)
+    rows = db.session.execute(sa.select(User.username).join(Engineer, Engineer.user_id == User.id)
+                              .where(Engineer.region_team.in_(team.scalar_subquery()), User.username != username))
+    return sorted(rows.scalars())
+
+
 def suggest_engineer(region: str | None) -> str | None:
     """Username of the least-loaded active engineer of the region's team (of anyone if the team
     has nobody); ties go to the first username. None when there are no engineers at all."""
