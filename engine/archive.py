@@ -163,6 +163,13 @@ def _write_new(path: Path, content: bytes) -> None:
         os.fsync(handle.fileno())
 
 
+def _free_path(directory: Path, stem: str, digest: str) -> Path:
+    """The case number names the file; a file of that name left by another database sharing the
+    folder (or by an earlier installation) is never overwritten: this one takes its digest too."""
+    path = directory / f"{stem}.json"
+    return path if not path.exists() else directory / f"{stem}-{digest[:16]}.json"
+
+
 def archive_case(instance_id: int, *, key: bytes, actor: Actor, now: dt.datetime, directory: Path) -> Archived:
     """Archive one finished case: the signed document goes to `directory`, the act into the chain."""
     if not actor.has_role(*ARCHIVERS):
@@ -181,7 +188,7 @@ def archive_case(instance_id: int, *, key: bytes, actor: Actor, now: dt.datetime
         document = sign(case_document(instance, now=now, exported_by=actor.username), key)
         content = canonical(document).encode("utf-8")
         digest = hashlib.sha256(content).hexdigest()
-        path = directory / f"{instance.case_number or instance.id}.json"
+        path = _free_path(directory, f"{instance.case_number or instance.id}", digest)
         _write_new(path, content)
         try:
             _record_archiving(instance, document, digest, path, actor, now)

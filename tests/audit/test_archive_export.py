@@ -58,6 +58,19 @@ def test_archivist_archives_a_finished_case_and_nothing_is_deleted(cases, archiv
         archive.archive_case(case.id, key=KEY, actor=archivist, now=clock.now(), directory=archive_folder)
 
 
+def test_a_file_of_the_same_name_in_a_shared_archive_folder_is_kept_and_not_overwritten(
+        cases, archivist, archive_folder, clock):
+    case = cases.approval()
+    archive_folder.mkdir(parents=True, exist_ok=True)
+    other = archive_folder / f"{case.case_number}.json"  # left by another database using the folder
+    other.write_text('{"another": "installation"}', encoding="utf-8")
+    result = archive.archive_case(case.id, key=KEY, actor=archivist, now=clock.now(), directory=archive_folder)
+    assert other.read_text(encoding="utf-8") == '{"another": "installation"}'
+    assert result.path != other and result.path.name.startswith(f"{case.case_number}-")
+    assert archive.verify_document(json.loads(result.path.read_text(encoding="utf-8")), KEY).ok
+    assert audit.events_of(case.id)[-1].data["file"] == result.path.name
+
+
 def test_only_finished_cases_are_archived_and_only_by_an_archivist(cases, users, archivist, archive_folder, clock):
     running = cases.failed()  # in error, not finished
     with pytest.raises(Conflict, match="only finished cases"):
