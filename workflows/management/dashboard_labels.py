@@ -1,0 +1,77 @@
+"""The names the figures show for codes (flows, teams, classes, grades, approval bands, responsible
+parties) in both languages, and people's display names: figures speak in names, ids stay in links."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import sqlalchemy as sa
+
+from engine.db import db
+from engine.models import ModelVersion, User
+from workflows.deadlines import sla
+from workflows.records.dispatch import TEAM_NAMES
+from workflows.records.tables import Engineer
+
+FLOWS = {
+    "installation": ("设备安装调试", "Installation & commissioning"),
+    "fault_handling": ("质量故障处理", "Quality fault handling"),
+    "revisit": ("客户回访", "Customer revisit"),
+    "compensation_approval": ("零部件赔偿", "Parts compensation"),
+    "tech_support": ("技术支持", "Technical support"),
+    "complaint": ("客户投诉处理", "Complaint handling"),
+    "sla_escalation": ("超时处理", "Deadline escalation"),
+}
+CLASSES = {"key": ("大客户/重点客户", "Key customer"), "ordinary": ("一般客户", "Ordinary customer"),
+           None: ("未分类", "Unclassified")}
+GRADES = {"urgent": ("紧急投诉", "Urgent complaint"), "ordinary": ("一般投诉", "Ordinary complaint")}
+BANDS = {
+    "service_manager": ("经理批准（紧急，1000元以下）", "Service manager (emergency, up to 1,000)"),
+    "sales_vp": ("分管销售副总批准（紧急，1000–5000元）", "Sales VP (emergency, 1,000–5,000)"),
+    "general_manager": ("总经理批准（5000元以上或非紧急）", "General manager (5,000 and over, or not urgent)"),
+    None: ("未确定", "Not determined"),
+}
+PARTIES = {
+    "supplier": ("供应商", "Supplier"), "production": ("生产", "Production"), "design": ("设计", "Design"),
+    "transport": ("运输", "Transport"), "customer_misuse": ("客户使用不当", "Customer misuse"),
+    "engineer": ("服务工程师", "Service engineer"), None: ("尚未认定", "Not yet assigned"),
+}
+TEAMS = {**TEAM_NAMES, None: ("未分组", "No team")}
+
+
+def pick(pairs: Mapping, key, lang: str, fallback: str | None = None) -> str:
+    pair = pairs.get(key)
+    if pair is None:
+        return fallback if fallback is not None else str(key)
+    return pair[1] if lang == "en" else pair[0]
+
+
+def flow_name(process_id: str, lang: str, names: Mapping[str, str] | None = None) -> str:
+    """A flow's name; a flow deployed later that has no entry here shows its diagram's name."""
+    if process_id in FLOWS:
+        return pick(FLOWS, process_id, lang)
+    return (names or {}).get(process_id) or process_id
+
+
+def diagram_names() -> dict[str, str]:
+    rows = db.session.execute(sa.select(ModelVersion.process_id, ModelVersion.name)
+                              .order_by(ModelVersion.process_id, ModelVersion.version))
+    return {process_id: name for process_id, name in rows}
+
+
+def sla_names(lang: str) -> dict[str, str]:
+    return {rule.key: rule.name(lang) for rule in sla.rules()}
+
+
+def people(usernames: Iterable[str | None]) -> dict[str, str]:
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(User.username, User.display_name).where(User.username.in_(wanted)))
+    return {username: name or username for username, name in rows}
+
+
+def engineers() -> dict[str, str | None]:
+    """Every engineer's username and region team."""
+    rows = db.session.execute(sa.select(User.username, Engineer.region_team)
+                              .join(Engineer, Engineer.user_id == User.id))
+    return dict(rows.all())
