@@ -77,7 +77,8 @@ def repeat_visit(days: int) -> Any:
 
 
 def approved_compensation() -> Any:
-    return sa.and_(CaseFact.process_id == sources.COMPENSATION_PROCESS, CaseFact.compensation_result == "approved")
+    """A claim approved, on its own or within the fault case that called the compensation flow."""
+    return CaseFact.compensation_result == "approved"
 
 
 def _naive(when: dt.datetime) -> dt.datetime:
@@ -131,6 +132,10 @@ def _backlog(args: list[str], _filters: Filters, _now: dt.datetime) -> Selection
 
 def _received(args: list[str], _filters: Filters, _now: dt.datetime) -> Selection:
     return Selection([CaseFact.opened_month == args[0]] if args and args[0] else [])
+
+
+def _completed(args: list[str], _filters: Filters, _now: dt.datetime) -> Selection:
+    return Selection([CaseFact.status == "completed"])
 
 
 def _sla(args: list[str], filters: Filters, now: dt.datetime) -> Selection:
@@ -244,7 +249,8 @@ def _arrival(args: list[str], filters: Filters, now: dt.datetime) -> Selection:
 UNDATED = frozenset({"open", "overdue", "open_step", "backlog", "revisit_due", "revisit_done", "engineer_open"})
 FIGURES: dict[str, Callable[[list[str], Filters, dt.datetime], Selection]] = {
     "open": _open, "overdue": _overdue, "open_step": _open_step, "step": _step_done, "backlog": _backlog,
-    "received": _received, "sla": _sla, "satisfaction": _satisfaction, "complaints": _complaints,
+    "received": _received, "completed": _completed, "sla": _sla, "satisfaction": _satisfaction,
+    "complaints": _complaints,
     "repeat_complaints": _repeat_complaints, "fault_done": _fault_done, "first_time_fix": _first_time_fix,
     "repeat_visit": _repeat_visit, "compensation": _compensation, "revisit_due": _revisit(False),
     "revisit_done": _revisit(True), "engineer_open": _engineer_open, "dispatched": _dispatched,
@@ -312,3 +318,8 @@ def case_ids_for(figure: str, filters: Filters, *, now: dt.datetime, lang: str =
 def restrict(query: Any, figure: str, filters: Filters, now: dt.datetime, *, lang: str = "zh") -> Any:
     """A select of `Instance` narrowed to the cases behind a figure (for the case list)."""
     return query.where(Instance.id.in_(case_ids_query(figure, filters, now, lang=lang)))
+
+
+def item(label: str, value: Any, cases: int, figure: str, filters: Filters, **extra: Any) -> dict[str, Any]:
+    """One value of a figure, with the number of cases behind it and the way to list them."""
+    return {"label": label, "value": value, "cases": cases, **drill(figure, filters), **extra}

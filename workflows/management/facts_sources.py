@@ -195,7 +195,7 @@ def case_values(instance: Any, tasks: Sequence[Any], records: Sequence[Any], *, 
     dispatched = values["dispatched_at"]
     on_time_order = dispatched is not None and arrived is not None and arrived >= dispatched
     values["arrival_seconds"] = _seconds(dispatched, arrived) if on_time_order else None
-    if process_id == COMPENSATION_PROCESS:
+    if process_id == COMPENSATION_PROCESS or data.get("compensation_result"):  # a claim, or a fault case's call
         values.update(compensation(data, opened_on))
     if process_id == REVISIT_PROCESS:
         values.update(revisit(instance.status, done, data, zone))

@@ -26,6 +26,8 @@ from workflows.deadlines.sla import SlaRecord
 from workflows.management import facts_sources as sources
 from workflows.management.facts import CaseFact, ManagementSetting, SlaFact, StepFact
 
+# Bookkeeping cases of the department itself (an SLA escalation) are not customer work: no facts.
+INTERNAL_PROCESSES = frozenset({"sla_escalation"})
 SILENT_EVENTS = frozenset({"task_claimed", "task_unclaimed", "task_reassigned"})
 CUSTOMER_COLUMNS = ("customer_id", "customer_name", "customer_class", "region", "region_team")
 FILTER_COLUMNS = ("opened_on", "region_team", "customer_class")
@@ -39,6 +41,8 @@ def _zone() -> ZoneInfo:
 
 # ---------------------------------------------------------------- after every command
 def on_command(ctx: CommandContext) -> None:
+    if ctx.instance.process_id in INTERNAL_PROCESSES:
+        return
     if ctx.events and all(event["type"] in SILENT_EVENTS for event in ctx.events):
         return  # a claim or a reassignment changes no figure
     refresh(ctx.instance, now=ctx.now)
@@ -49,7 +53,8 @@ def after_timer(handler: Callable[[TimerContext], None]) -> Callable[[TimerConte
 
     def handle(context: TimerContext) -> None:
         handler(context)
-        refresh(context.instance, now=context.now)
+        if context.instance.process_id not in INTERNAL_PROCESSES:
+            refresh(context.instance, now=context.now)
 
     return handle
 
@@ -128,7 +133,8 @@ def rebuild(*, now: dt.datetime, batch: int = 500) -> int:
     zone, customers, last_id, count = _zone(), {}, 0, 0
     while True:
         instances = list(db.session.execute(
-            sa.select(Instance).options(defer(Instance.state)).where(Instance.id > last_id)
+            sa.select(Instance).options(defer(Instance.state))
+            .where(Instance.id > last_id, Instance.process_id.not_in(INTERNAL_PROCESSES))
             .order_by(Instance.id).limit(batch)).scalars())
         if not instances:
             break
@@ -170,13 +176,13 @@ def _link_all_faults() -> None:
         sa.select(CaseFact.instance_id, CaseFact.equipment_serial, CaseFact.opened_at, CaseFact.ended_at)
         .where(CaseFact.process_id == sources.FAULT_PROCESS, CaseFact.equipment_serial.is_not(None))
         .order_by(CaseFact.equipment_serial, CaseFact.opened_at, CaseFact.instance_id)).all()
-    gaps = [{"id": before.instance_id, "gap": sources.gap_days(before.ended_at, after.opened_at)}
+    gaps = [{"fact": before.instance_id, "gap": sources.gap_days(before.ended_at, after.opened_at)}
             for before, after in zip(rows, rows[1:], strict=False)
             if before.equipment_serial == after.equipment_serial]
     if gaps:
-        db.session.execute(sa.update(CaseFact).where(CaseFact.instance_id == sa.bindparam("id"))
-                           .values(next_fault_gap_days=sa.bindparam("gap")).execution_options(
-                               synchronize_session=False), gaps)
+        table = CaseFact.__table__
+        db.session.execute(sa.update(table).where(table.c.instance_id == sa.bindparam("fact"))
+                           .values(next_fault_gap_days=sa.bindparam("gap")), gaps)
 
 
 # ---------------------------------------------------------------- settings
