@@ -16,6 +16,7 @@ from web.views import (
     admin,
     auth_pages,
     cases,
+    dashboard,
     files,
     history,
     home,
@@ -58,7 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API checks CSRF itself when a call rides on the session cookie
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
-                    notifications.bp, history.bp, modeler.bp, admin.bp):
+                    notifications.bp, history.bp, modeler.bp, admin.bp, dashboard.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
 

@@ -1,5 +1,16 @@
 """JSON API under /api/v1. Importing the endpoint modules registers their routes on `bp`."""
-from web.api import audit_api, history, instances, models, openapi, records, tasks, tokens  # noqa: F401
+from web.api import (  # noqa: F401
+    audit_api,
+    dashboard,
+    history,
+    instances,
+    models,
+    openapi,
+    records,
+    reports,
+    tasks,
+    tokens,
+)
 from web.api.base import bp
 
 __all__ = ["bp"]

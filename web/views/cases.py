@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from engine import queries
+from engine.clock import now
 from web.auth import current_actor
 from web.i18n import current_language
 from web.views import labels
 from web.views.case_view import case_page, diagram_source
+from workflows.management import drilldown
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 25
@@ -23,8 +25,15 @@ def index():
         page_no = max(1, int(args.get("page") or 1))
     except ValueError:
         page_no = 1
-    page = queries.case_list(current_actor(), status=status, q=q, page=page_no, per_page=PER_PAGE)
-    return render_template("cases.html", page=page, status=status, q=q or "")
+    figure = (args.get("figure") or "").strip() or None
+    if figure:  # a dashboard figure's cases, under the dashboard's filters
+        page = drilldown.case_list(current_actor(), figure=figure, args=args, status=status, q=q, page=page_no,
+                                   per_page=PER_PAGE, now=now(), lang=current_language())
+    else:
+        page = queries.case_list(current_actor(), status=status, q=q, page=page_no, per_page=PER_PAGE)
+    figure_args = drilldown.link_params(args) if figure else {}
+    return render_template("cases.html", page=page, status=status, q=q or "", figure=figure, figure_args=figure_args,
+                           pager_args={"q": q, "status": status, **figure_args})
 
 
 @bp.get("/<int:instance_id>")

@@ -47,6 +47,7 @@ def figures(filters: Filters, *, now: dt.datetime, lang: str = "zh") -> dict[str
     days = setting("first_time_fix_days")
     found = [
         work.totals(filters, now, lang),
+        work.received_by_flow(filters, lang, names),
         work.open_by_flow(filters, lang, names),
         work.open_by_step(filters, now, lang, names),
         work.step_durations(filters, lang, names),

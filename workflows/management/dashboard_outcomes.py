@@ -44,13 +44,18 @@ def compensation(filters: Filters, lang: str) -> dict[str, Any]:
         sa.select(sa.func.count(), sa.func.sum(CaseFact.compensation_amount),
                   sa.func.sum(CaseFact.compensation_cost)).where(*where)).one()
     quarters = sorted({_quarter(month) for month in months_between(filters.start, filters.end)})
+    matrix = [{"party": party, "band": band, "cases": n, "amount": money(total)} for party, band, n, total in
+              db.session.execute(sa.select(CaseFact.compensation_party, CaseFact.compensation_band, sa.func.count(),
+                                           sa.func.sum(CaseFact.compensation_amount)).where(*where)
+                                 .group_by(CaseFact.compensation_party, CaseFact.compensation_band)).all()]
     return {"key": "compensation", "title": t(lang, "零部件赔偿（已批准）", "Parts compensation (approved)"),
             "unit": "yuan",
             "summary": item(t(lang, "赔偿金额合计", "Total approved"), money(amount), count, "compensation", filters,
                             amount=money(amount), cost=money(cost)),
             "by_party": split(CaseFact.compensation_party, "party", PARTIES),
             "by_band": split(CaseFact.compensation_band, "band", BANDS),
-            "by_quarter": split(CaseFact.compensation_quarter, "quarter", None, keys=quarters)}
+            "by_quarter": split(CaseFact.compensation_quarter, "quarter", None, keys=quarters),
+            "by_party_and_band": matrix}
 
 
 def _quarter(month: str) -> str:

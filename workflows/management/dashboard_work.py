@@ -48,6 +48,18 @@ def totals(filters: Filters, now: dt.datetime, lang: str) -> dict[str, Any]:
     ]}
 
 
+def received_by_flow(filters: Filters, lang: str, names: Mapping[str, str]) -> dict[str, Any]:
+    rows = db.session.execute(
+        sa.select(CaseFact.process_id, sa.func.count(), count_if(CaseFact.status == "completed"),
+                  count_if(CaseFact.is_open.is_(True))).where(*conditions(CaseFact, filters))
+        .group_by(CaseFact.process_id).order_by(sa.func.count().desc(), CaseFact.process_id)).all()
+    return {"key": "received_by_flow", "title": t(lang, "期间受理（按流程）", "Received by flow"), "items": [
+        item(flow_name(process_id, lang, names), count, count, "received", filters.replace(process_id=process_id),
+             process_id=process_id, completed=item(t(lang, "已完成", "Completed"), int(done), int(done), "completed",
+                                                   filters.replace(process_id=process_id)),
+             still_open=int(still_open)) for process_id, count, done, still_open in rows]}
+
+
 def open_by_flow(filters: Filters, lang: str, names: Mapping[str, str]) -> dict[str, Any]:
     rows = db.session.execute(
         sa.select(CaseFact.process_id, sa.func.count()).where(CaseFact.is_open.is_(True),

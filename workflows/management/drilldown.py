@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from engine import hooks, queries
 from engine.db import db
 from engine.errors import ValidationFailed
+from engine.identity import Actor
 from engine.models import Instance
 from workflows.management import facts_sources as sources
-from workflows.management.dashboard_filters import Filters, conditions, link
+from workflows.management.dashboard_filters import Filters, conditions, link, parse
 from workflows.management.facts import CaseFact, SlaFact, StepFact
 from workflows.management.facts_update import setting
 
@@ -246,7 +249,9 @@ def _arrival(args: list[str], filters: Filters, now: dt.datetime) -> Selection:
     return selection
 
 
-UNDATED = frozenset({"open", "overdue", "open_step", "backlog", "revisit_due", "revisit_done", "engineer_open"})
+# figures of what is open now (no period), and figures of the period counted by another day than receipt
+NOW = frozenset({"open", "overdue", "open_step", "backlog", "engineer_open"})
+UNDATED = NOW | {"revisit_due", "revisit_done"}
 FIGURES: dict[str, Callable[[list[str], Filters, dt.datetime], Selection]] = {
     "open": _open, "overdue": _overdue, "open_step": _open_step, "step": _step_done, "backlog": _backlog,
     "received": _received, "completed": _completed, "sla": _sla, "satisfaction": _satisfaction,
@@ -279,7 +284,7 @@ def _number(value: str) -> int:
 # ---------------------------------------------------------------- answering
 def drill(figure: str, filters: Filters) -> dict[str, Any]:
     """What a figure item carries to reach its cases: its key, the case list's filter, the link."""
-    params = {**filters.params(dated=figure.split(":")[0] not in UNDATED), "figure": figure}
+    params = {**filters.params(dated=figure.split(":")[0] not in NOW), "figure": figure}
     return {"figure": figure, "filter": params, "link": link(params)}
 
 
@@ -318,6 +323,22 @@ def case_ids_for(figure: str, filters: Filters, *, now: dt.datetime, lang: str =
 def restrict(query: Any, figure: str, filters: Filters, now: dt.datetime, *, lang: str = "zh") -> Any:
     """A select of `Instance` narrowed to the cases behind a figure (for the case list)."""
     return query.where(Instance.id.in_(case_ids_query(figure, filters, now, lang=lang)))
+
+
+def link_params(args: Mapping[str, Any]) -> dict[str, str]:
+    """The dashboard parameters of a case-list request, to keep them from page to page."""
+    return {name: str(args[name])[:100] for name in ("figure", "from", "to", "region", "process_id", "customer_class")
+            if args.get(name)}
+
+
+def case_list(actor: Actor, *, figure: str, args: Mapping[str, Any], status: str | None, q: str | None, page: int,
+              per_page: int, now: dt.datetime, lang: str = "zh") -> queries.Page:
+    """The case list narrowed to a figure's cases, under the dashboard filters in `args`."""
+    filters = parse(args, today=now.astimezone(ZoneInfo(hooks.get().timezone)).date(), lang=lang)
+    query = queries.instance_query(status=status, q=q)
+    if not actor.has_role(*queries.CASE_READERS):
+        query = queries.restrict_instances_to(query, actor)
+    return queries.paginate(restrict(query, figure, filters, now, lang=lang), page, per_page)
 
 
 def item(label: str, value: Any, cases: int, figure: str, filters: Filters, **extra: Any) -> dict[str, Any]:
