@@ -16,6 +16,7 @@ from engine.db import db
 from engine.timers.outbox import Notification
 from tests.workflows.management.test_dashboard_figures import REPORT_DAY, SHANGHAI, build_april
 from workflows.management import reports_schedule
+from workflows.management.facts import CaseFact
 from workflows.management.reports import KeptReport
 
 APRIL = "from=2026-04-01&to=2026-04-30"
@@ -190,3 +191,29 @@ def test_pages_for_managers(april, as_user):
     assert as_user("sales1").get("/dashboard").status_code == 403
     assert "data-nav=\"dashboard\"" in manager.get("/inbox").get_data(as_text=True)
     assert "data-nav=\"dashboard\"" not in as_user("sales1").get("/inbox").get_data(as_text=True)
+
+
+def test_the_command_line_rebuilds_facts_changes_the_window_and_produces_a_report(april, app, api):
+    from web.cli import main as cli
+
+    def run(*args):
+        return app.test_cli_runner().invoke(cli, list(args))
+
+    db.session.execute(sa.delete(CaseFact))  # a database whose cases predate the facts
+    db.session.commit()
+    assert api("manager1").get(f"/dashboard?{APRIL}").get_json()["figures"]["totals"]["items"][0]["value"] == 0
+    rebuilt = run("facts", "rebuild")
+    assert rebuilt.exit_code == 0 and "facts rebuilt for 12 cases" in rebuilt.output
+    assert api("manager1").get(f"/dashboard?{APRIL}").get_json()["figures"]["totals"]["items"][0]["value"] == 12
+    assert run("facts", "setting", "first_time_fix_days").output.strip() == "first_time_fix_days = 30"
+    changed = run("facts", "setting", "first_time_fix_days", "7")  # F3 came 9.75 days after F2: now F2 counts
+    assert changed.exit_code == 0, changed.output
+    ftf = api("manager1").get(f"/dashboard?{APRIL}").get_json()["figures"]["first_time_fix"]
+    assert (ftf["days"], ftf["summary"]["value"], ftf["summary"]["fixed"]) == (7, 100.0, 2)
+    for bad in (("first_time_fix_days", "0"), ("first_time_fix_days", "many"), ("nothing", "3")):
+        refused = run("facts", "setting", *bad)
+        assert refused.exit_code == 2 and "error:" in refused.output
+    produced = run("reports", "produce", "--month", "2026-04")
+    assert produced.exit_code == 0 and "monthly report 2026-04 produced" in produced.output
+    assert run("reports", "produce").exit_code == 2
+    assert run("reports", "produce", "--quarter", "2026Q9").exit_code == 2

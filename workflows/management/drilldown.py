@@ -8,10 +8,12 @@ backlog at a week's end) ignore the period; every other figure counts cases rece
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -284,8 +286,17 @@ def _number(value: str) -> int:
 # ---------------------------------------------------------------- answering
 def drill(figure: str, filters: Filters) -> dict[str, Any]:
     """What a figure item carries to reach its cases: its key, the case list's filter, the link."""
-    params = {**filters.params(dated=figure.split(":")[0] not in NOW), "figure": figure}
-    return {"figure": figure, "filter": params, "link": link(params)}
+    dated = figure.split(":")[0] not in NOW
+    params = {**filters.params(dated=dated), "figure": figure}
+    target = f"{_base_link(filters, dated)}figure={quote(figure, safe=':.')}"
+    return {"figure": figure, "filter": params, "link": target}
+
+
+@functools.lru_cache(maxsize=256)
+def _base_link(filters: Filters, dated: bool) -> str:
+    """The case list's link up to the figure (the same for every figure of one request)."""
+    params = filters.params(dated=dated)
+    return link(params) + "&" if params else link({})
 
 
 def selection(figure: str, filters: Filters, now: dt.datetime, *, lang: str = "zh") -> Selection:
