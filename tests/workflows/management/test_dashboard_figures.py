@@ -214,6 +214,12 @@ def test_every_case_of_the_month_has_its_facts(april):
     assert (str(f1.compensation_amount), f1.compensation_band, f1.compensation_party, str(f1.compensation_cost)) == (
         "219.00", "service_manager", "supplier", "465.50")
     assert facts[april.f2.id].next_fault_gap_days == pytest.approx(9.75)
+    # the breach timers of 6 May refreshed the SLA facts of the cases nobody touched since
+    late = db.session.execute(sa.select(SlaFact.instance_id, SlaFact.rule, SlaFact.outcome).where(
+        SlaFact.instance_id.in_([april.f3.id, april.c3.id, april.r3.id]))).all()
+    assert sorted((i, r, o) for i, r, o in late) == sorted([
+        (april.f3.id, "service_request_response", "breached"), (april.c3.id, "complaint_ordinary_response", "breached"),
+        (april.c3.id, "complaint_ordinary_resolution", "breached"), (april.r3.id, "revisit", "breached")])
 
 
 def test_the_month_at_a_glance(april):
