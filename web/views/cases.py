@@ -33,7 +33,8 @@ def index():
         page = queries.case_list(current_actor(), status=status, q=q, page=page_no, per_page=PER_PAGE)
     figure_args = drilldown.link_params(args) if figure else {}
     return render_template("cases.html", page=page, status=status, q=q or "", figure=figure, figure_args=figure_args,
-                           pager_args={"q": q, "status": status, **figure_args})
+                           pager_args={"q": q, "status": status, **figure_args},
+                           figure_text=drilldown.describe(args, current_language()) if figure else "")
 
 
 @bp.get("/<int:instance_id>")

@@ -36,6 +36,21 @@ PARTIES = {
     "engineer": ("服务工程师", "Service engineer"), None: ("尚未认定", "Not yet assigned"),
 }
 TEAMS = {**TEAM_NAMES, None: ("未分组", "No team")}
+# the dashboard figures by their drill-down key (workflows/management/drilldown.py)
+FIGURE_NAMES = {
+    "open": ("当前未结", "Open now"), "overdue": ("当前超期", "Overdue now"),
+    "open_step": ("停在该步骤的未结案件", "Open, waiting at the step"),
+    "step": ("经过该步骤的案件", "Through the step"),
+    "backlog": ("周末未结", "Open at the week's end"), "received": ("期间受理", "Received"),
+    "completed": ("期间受理并已完成", "Received and completed"), "sla": ("时限", "Deadline"),
+    "satisfaction": ("满意度评价", "Satisfaction scores"), "complaints": ("投诉", "Complaints"),
+    "repeat_complaints": ("重复投诉", "Repeat complaints"), "fault_done": ("已完成的故障处理", "Faults closed"),
+    "first_time_fix": ("一次修复", "Fixed first time"), "repeat_visit": ("返修", "Repeat visits"),
+    "compensation": ("已批准的赔偿", "Approved compensation"), "revisit_due": ("应回访", "Revisits due"),
+    "revisit_done": ("已回访", "Revisits done"), "engineer_open": ("工程师在办", "Engineer's open cases"),
+    "dispatched": ("派工", "Dispatched"), "overridden": ("改派建议人选", "Suggestion overridden"),
+    "arrival": ("有到场记录的派工", "Dispatches with an arrival"),
+}
 
 
 def pick(pairs: Mapping, key, lang: str, fallback: str | None = None) -> str:

@@ -25,6 +25,7 @@ from engine.identity import Actor
 from engine.models import Instance
 from workflows.management import facts_sources as sources
 from workflows.management.dashboard_filters import Filters, conditions, link, parse
+from workflows.management.dashboard_labels import CLASSES, FIGURE_NAMES, TEAMS, flow_name, pick
 from workflows.management.facts import CaseFact, SlaFact, StepFact
 from workflows.management.facts_update import setting
 
@@ -334,6 +335,21 @@ def case_ids_for(figure: str, filters: Filters, *, now: dt.datetime, lang: str =
 def restrict(query: Any, figure: str, filters: Filters, now: dt.datetime, *, lang: str = "zh") -> Any:
     """A select of `Instance` narrowed to the cases behind a figure (for the case list)."""
     return query.where(Instance.id.in_(case_ids_query(figure, filters, now, lang=lang)))
+
+
+def describe(args: Mapping[str, Any], lang: str = "zh") -> str:
+    """What a drill-down list shows, in words: the figure, its detail, the team, flow, class and period."""
+    name, *detail = str(args.get("figure") or "").split(":")
+    words = [pick(FIGURE_NAMES, name, lang, name)] + [d for d in detail if d]
+    if args.get("region"):
+        words.append(pick(TEAMS, args["region"], lang, str(args["region"])))
+    if args.get("process_id"):
+        words.append(flow_name(str(args["process_id"]), lang))
+    if args.get("customer_class"):
+        words.append(pick(CLASSES, args["customer_class"], lang, str(args["customer_class"])))
+    if name not in NOW and args.get("from") and args.get("to"):
+        words.append(f"{args['from']} – {args['to']}")
+    return " · ".join(str(word)[:100] for word in words)
 
 
 def link_params(args: Mapping[str, Any]) -> dict[str, str]:
