@@ -1,4 +1,7 @@
-"""Create the schema. On PostgreSQL the audit table refuses UPDATE and DELETE at the database level."""
+"""Create the schema, and bring an existing database up to the code's tables: a newer release adds
+tables, columns and indexes (additively — never a drop or a type change), so `aftercare init` on an
+older database upgrades it in place. On PostgreSQL the audit table refuses UPDATE and DELETE at the
+database level."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -21,6 +24,7 @@ CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
 
 def create_all() -> None:
     db.create_all()
+    upgrade_additively()
     if is_postgres():
         with db.engine.begin() as conn:
             conn.execute(sa.text(AUDIT_GUARD))
@@ -30,3 +34,35 @@ def create_all() -> None:
 
 def is_initialised() -> bool:
     return sa.inspect(db.engine).has_table("model_version")
+
+
+def upgrade_additively() -> list[str]:
+    """Add the columns and indexes the code declares that an existing table lacks. A new column is
+    added nullable (or with its server default), since rows already there have no value for it."""
+    inspector = sa.inspect(db.engine)
+    existing_tables = set(inspector.get_table_names())
+    statements: list[str] = []
+    preparer = db.engine.dialect.identifier_preparer
+    for table in db.metadata.sorted_tables:
+        if table.name not in existing_tables:
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=db.engine.dialect)
+            default = ""
+            if column.server_default is not None and hasattr(column.server_default, "arg"):
+                arg = column.server_default.arg
+                default = f" DEFAULT {arg.text if hasattr(arg, 'text') else repr(str(arg))}"
+            statements.append(f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN "
+                              f"{preparer.quote(column.name)} {kind}{default}")
+        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+        missing = [index for index in table.indexes if index.name and index.name not in indexes]
+        statements.extend(str(sa.schema.CreateIndex(index).compile(dialect=db.engine.dialect))
+                          for index in missing)
+    if statements:
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+    return statements
