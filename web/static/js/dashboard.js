@@ -58,6 +58,21 @@
   bars('sla_compliance', figures.sla_compliance.items, '%');
   bars('overdue_by_region', figures.overdue_by_region.items);
 
+  var rules = figures.sla_compliance.items;
+  if (rules.length) {
+    draw('sla_by_month', {
+      legend: { top: 0, type: 'scroll' },
+      tooltip: { trigger: 'axis', confine: true },
+      xAxis: { type: 'category', data: rules[0].by_month.map(function (m) { return m.month.slice(2); }),
+               axisLabel: { fontSize: 11, hideOverlap: true } },
+      yAxis: { type: 'value', max: 100, name: '%' },
+      series: rules.map(function (rule) {
+        return { type: 'line', name: rule.label, connectNulls: true,
+                 data: rule.by_month.map(function (m) { return point(m, num(m.value)); }) };
+      })
+    });
+  }
+
   var weeks = figures.backlog.items;
   draw('backlog', {
     tooltip: { trigger: 'axis', confine: true },
