@@ -36,6 +36,7 @@ from engine.models import Instance, ModelVersion, Task  # noqa: E402
 from web import create_app  # noqa: E402
 from workflows.management.facts import CaseFact, SlaFact, StepFact  # noqa: E402
 from workflows.management.facts_sources import quarter_of, week_of  # noqa: E402
+from workflows.management.facts_update import sum_steps  # noqa: E402
 from workflows.records.tables import Customer, Engineer  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)  # Monday 10:00 in Shanghai
@@ -140,13 +141,15 @@ def case_rows(number: int, rng: random.Random, engineers: dict[str, list[str]], 
     age_days = (NOW.replace(tzinfo=None) - opened).days
     is_open = rng.random() < (0.45 if age_days < 20 else 0.015)
     done_steps = rng.randint(0, len(steps) - 1) if is_open else len(steps)
-    clock, step_rows = opened, []
+    clock, step_rows, seen = opened, [], set()
     for element, name, role, hours in steps[:done_steps]:
         seconds = int(rng.expovariate(1 / (hours * 3600)))
         step_rows.append({"task_id": str(uuid.UUID(int=rng.getrandbits(128))), "instance_id": number,
                           "process_id": process_id, "element_id": element, "name": name, "role": role,
                           "completed_by": engineer if role == "engineer" else f"{role}1", "created_at": clock,
-                          "completed_at": clock + dt.timedelta(seconds=seconds), "seconds": seconds})
+                          "completed_at": clock + dt.timedelta(seconds=seconds), "seconds": seconds,
+                          "first_in_case": element not in seen})
+        seen.add(element)
         clock += dt.timedelta(seconds=seconds)
     ended = None if is_open else clock + dt.timedelta(minutes=rng.randint(1, 120))
     if ended and ended > NOW.replace(tzinfo=None):
@@ -172,7 +175,8 @@ def case_rows(number: int, rng: random.Random, engineers: dict[str, list[str]], 
     _outcomes(fact, process_id, rng, steps, step_rows)
     slas = [_sla(number * 10 + n, fact, rule, rng) for n, rule in enumerate(rules)]
     for row in step_rows:
-        row.update(opened_on=opened_on, region_team=team, customer_class=customer.customer_class)
+        row.update(opened_on=opened_on, opened_month=fact["opened_month"], region_team=team,
+                   customer_class=customer.customer_class)
     return fact, step_rows, slas
 
 
@@ -248,6 +252,7 @@ def seed_cases(count: int, rng: random.Random, engineers: dict[str, list[str]]) 
                 if batch[key]:
                     db.session.execute(sa.insert(table), batch[key])
                 batch[key] = []
+    sum_steps()  # the monthly step sums the commands keep as they go
     db.session.commit()
 
 
@@ -336,7 +341,7 @@ def main() -> int:
                 seed_audit(args.events, args.cases)
                 analyze()
                 counts = {name: db.session.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar() for name in
-                          ("instance", "case_fact", "step_fact", "sla_fact", "audit_event", "engineer")}
+                          ("instance", "case_fact", "step_fact", "step_month", "sla_fact", "audit_event", "engineer")}
                 print(f"{db.engine.dialect.name}: seeded {counts} in {time.perf_counter() - started:.1f} s")
                 print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
                 results = time_api(app, args.repeats)

@@ -41,24 +41,24 @@ def dashboard(*, actor: Actor, args: Mapping[str, Any], now: dt.datetime, lang: 
 
 
 def figures(filters: Filters, *, now: dt.datetime, lang: str = "zh") -> dict[str, Any]:
-    names = labels.diagram_names()
-    teams = labels.engineers()
-    people = labels.people(teams)
+    names = labels.DiagramNames()
+    teams, people = labels.engineers()
     days = setting("first_time_fix_days")
+    shared = work.counts(filters, now)
     found = [
-        work.totals(filters, now, lang),
-        work.received_by_flow(filters, lang, names),
-        work.open_by_flow(filters, lang, names),
+        work.totals(filters, lang, shared),
+        work.received_by_flow(filters, lang, names, shared),
+        work.open_by_flow(filters, lang, names, shared),
         work.open_by_step(filters, now, lang, names),
         work.step_durations(filters, lang, names),
         work.backlog(filters, lang),
         quality.sla_compliance(filters, now, lang, labels.sla_names(lang)),
-        quality.overdue_by_region(filters, now, lang),
+        quality.overdue_by_region(filters, lang, shared),
         quality.satisfaction(filters, lang, people),
         quality.complaints(filters, lang),
         quality.first_time_fix(filters, now, lang, days),
         outcomes.compensation(filters, lang),
         outcomes.revisit_plan(filters, lang),
-        outcomes.dispatch(filters, lang, people, teams, days),
+        outcomes.dispatch(filters, lang, people, teams, days, shared),
     ]
     return {"filter": filters.to_dict(), "generated_at": isoformat(now), "figures": {f["key"]: f for f in found}}

@@ -2,7 +2,7 @@
 parties) in both languages, and people's display names: figures speak in names, ids stay in links."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 
@@ -60,11 +60,23 @@ def pick(pairs: Mapping, key, lang: str, fallback: str | None = None) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def flow_name(process_id: str, lang: str, names: Mapping[str, str] | None = None) -> str:
+def flow_name(process_id: str, lang: str, names: Mapping[str, str] | DiagramNames | None = None) -> str:
     """A flow's name; a flow deployed later that has no entry here shows its diagram's name."""
     if process_id in FLOWS:
         return pick(FLOWS, process_id, lang)
     return (names or {}).get(process_id) or process_id
+
+
+class DiagramNames:
+    """The diagrams' names, read only if a flow without a name of its own shows up."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] | None = None
+
+    def get(self, process_id: str, default: str | None = None) -> str | None:
+        if self._names is None:
+            self._names = diagram_names()
+        return self._names.get(process_id, default)
 
 
 def diagram_names() -> dict[str, str]:
@@ -77,16 +89,8 @@ def sla_names(lang: str) -> dict[str, str]:
     return {rule.key: rule.name(lang) for rule in sla.rules()}
 
 
-def people(usernames: Iterable[str | None]) -> dict[str, str]:
-    wanted = sorted({u for u in usernames if u})
-    if not wanted:
-        return {}
-    rows = db.session.execute(sa.select(User.username, User.display_name).where(User.username.in_(wanted)))
-    return {username: name or username for username, name in rows}
-
-
-def engineers() -> dict[str, str | None]:
-    """Every engineer's username and region team."""
-    rows = db.session.execute(sa.select(User.username, Engineer.region_team)
-                              .join(Engineer, Engineer.user_id == User.id))
-    return dict(rows.all())
+def engineers() -> tuple[dict[str, str | None], dict[str, str]]:
+    """Every engineer's region team and display name, by username (one read)."""
+    rows = db.session.execute(sa.select(User.username, Engineer.region_team, User.display_name)
+                              .join(Engineer, Engineer.user_id == User.id)).all()
+    return {u: team for u, team, _name in rows}, {u: name or u for u, _team, name in rows}

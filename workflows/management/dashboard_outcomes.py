@@ -13,7 +13,7 @@ from workflows.management import facts_sources as sources
 from workflows.management.dashboard_filters import Filters, conditions, months_between
 from workflows.management.dashboard_labels import BANDS, CLASSES, PARTIES, TEAMS, pick
 from workflows.management.dashboard_quality import percent
-from workflows.management.dashboard_work import count_if, hours, t
+from workflows.management.dashboard_work import Counts, by_team, count_if, hours, t
 from workflows.management.drilldown import approved_compensation, item, repeat_visit
 from workflows.management.facts import CaseFact
 
@@ -26,36 +26,47 @@ def money(value: Any) -> str:
 
 # ---------------------------------------------------------------- compensation
 def compensation(filters: Filters, lang: str) -> dict[str, Any]:
-    """Approved claims received in the period: how many, the amount approved and the cost recorded."""
-    where = [approved_compensation(), *conditions(CaseFact, filters)]
+    """Approved claims received in the period: how many, the amount approved and the cost recorded,
+    by responsible party, approval band, quarter, and party and band together (one read)."""
+    rows = db.session.execute(
+        sa.select(CaseFact.compensation_party, CaseFact.compensation_band, CaseFact.compensation_quarter,
+                  sa.func.count(), sa.func.sum(CaseFact.compensation_amount), sa.func.sum(CaseFact.compensation_cost))
+        .where(approved_compensation(), *conditions(CaseFact, filters))
+        .group_by(CaseFact.compensation_party, CaseFact.compensation_band, CaseFact.compensation_quarter)).all()
 
-    def split(column: Any, figure: str, labels: Mapping | None, keys: list | None = None) -> list[dict[str, Any]]:
-        rows = {key: (count, amount, cost) for key, count, amount, cost in db.session.execute(
-            sa.select(column, sa.func.count(), sa.func.sum(CaseFact.compensation_amount),
-                      sa.func.sum(CaseFact.compensation_cost)).where(*where).group_by(column)).all()}
-        wanted = keys if keys is not None else [k for k in (labels or {}) if k in rows] + sorted(
-            (k for k in rows if k not in (labels or {})), key=str)
-        return [item(pick(labels, key, lang) if labels else str(key), money(rows.get(key, (0, 0))[1]),
-                     rows.get(key, (0,))[0], f"compensation:{figure}:{key or 'none'}", filters, key=key,
-                     amount=money(rows.get(key, (0, 0))[1]), cost=money(rows.get(key, (0, 0, 0))[2]))
+    def summed(position: int | None) -> dict[Any, list[Any]]:
+        totals: dict[Any, list[Any]] = {}
+        for row in rows:
+            entry = totals.setdefault(row[position] if position is not None else None, [0, Decimal(0), Decimal(0)])
+            entry[0] += row[3]
+            entry[1] += Decimal(str(row[4] or 0))
+            entry[2] += Decimal(str(row[5] or 0))
+        return totals
+
+    def split(position: int, figure: str, labels: Mapping | None, keys: list | None = None) -> list[dict[str, Any]]:
+        totals = summed(position)
+        wanted = keys if keys is not None else [k for k in (labels or {}) if k in totals] + sorted(
+            (k for k in totals if k not in (labels or {})), key=str)
+        return [item(pick(labels, key, lang) if labels else str(key), money(totals.get(key, [0, 0])[1]),
+                     totals.get(key, [0])[0], f"compensation:{figure}:{key or 'none'}", filters, key=key,
+                     amount=money(totals.get(key, [0, 0])[1]), cost=money(totals.get(key, [0, 0, 0])[2]))
                 for key in wanted]
 
-    count, amount, cost = db.session.execute(
-        sa.select(sa.func.count(), sa.func.sum(CaseFact.compensation_amount),
-                  sa.func.sum(CaseFact.compensation_cost)).where(*where)).one()
+    count, amount, cost = summed(None).get(None, [0, 0, 0])
+    matrix: dict[tuple[Any, Any], list[Any]] = {}
+    for party, band, _quarter_key, n, total, _cost in rows:
+        entry = matrix.setdefault((party, band), [0, Decimal(0)])
+        entry[0] += n
+        entry[1] += Decimal(str(total or 0))
     quarters = sorted({_quarter(month) for month in months_between(filters.start, filters.end)})
-    matrix = [{"party": party, "band": band, "cases": n, "amount": money(total)} for party, band, n, total in
-              db.session.execute(sa.select(CaseFact.compensation_party, CaseFact.compensation_band, sa.func.count(),
-                                           sa.func.sum(CaseFact.compensation_amount)).where(*where)
-                                 .group_by(CaseFact.compensation_party, CaseFact.compensation_band)).all()]
     return {"key": "compensation", "title": t(lang, "零部件赔偿（已批准）", "Parts compensation (approved)"),
             "unit": "yuan",
             "summary": item(t(lang, "赔偿金额合计", "Total approved"), money(amount), count, "compensation", filters,
                             amount=money(amount), cost=money(cost)),
-            "by_party": split(CaseFact.compensation_party, "party", PARTIES),
-            "by_band": split(CaseFact.compensation_band, "band", BANDS),
-            "by_quarter": split(CaseFact.compensation_quarter, "quarter", None, keys=quarters),
-            "by_party_and_band": matrix}
+            "by_party": split(0, "party", PARTIES), "by_band": split(1, "band", BANDS),
+            "by_quarter": split(2, "quarter", None, keys=quarters),
+            "by_party_and_band": [{"party": party, "band": band, "cases": n, "amount": money(total)}
+                                  for (party, band), (n, total) in matrix.items()]}
 
 
 def _quarter(month: str) -> str:
@@ -95,19 +106,23 @@ def revisit_plan(filters: Filters, lang: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- dispatch
 def dispatch(filters: Filters, lang: str, people: Mapping[str, str], teams: Mapping[str, str | None],
-             days: int) -> dict[str, Any]:
-    undated = conditions(CaseFact, filters, dated=False)
-    dated = conditions(CaseFact, filters)
+             days: int, shared: Counts) -> dict[str, Any]:
     open_by = dict(db.session.execute(sa.select(CaseFact.engineer, sa.func.count()).where(
-        CaseFact.is_open.is_(True), CaseFact.engineer.is_not(None), *undated).group_by(CaseFact.engineer)).all())
-    sent = {row[0]: row[1:] for row in db.session.execute(
-        sa.select(CaseFact.engineer, sa.func.count(), count_if(CaseFact.dispatch_overridden.is_(True)),
-                  sa.func.count(CaseFact.arrival_seconds), sa.func.avg(CaseFact.arrival_seconds))
-        .where(CaseFact.dispatched_at.is_not(None), *dated).group_by(CaseFact.engineer)).all()}
-    repeats = dict(db.session.execute(sa.select(CaseFact.engineer, sa.func.count()).where(
-        repeat_visit(days), *dated).group_by(CaseFact.engineer)).all())
-    team_open = dict(db.session.execute(sa.select(CaseFact.region_team, sa.func.count()).where(
-        CaseFact.is_open.is_(True), *undated).group_by(CaseFact.region_team)).all())
+        CaseFact.is_open.is_(True), CaseFact.engineer.is_not(None), *conditions(CaseFact, filters, dated=False))
+        .group_by(CaseFact.engineer)).all())
+    was_dispatched = CaseFact.dispatched_at.is_not(None)
+    sent, repeats = {}, {}
+    for engineer, count, overridden, arrivals, arrival, repeat in db.session.execute(
+            sa.select(CaseFact.engineer, count_if(was_dispatched), count_if(CaseFact.dispatch_overridden.is_(True)),
+                      sa.func.count(CaseFact.arrival_seconds), sa.func.avg(CaseFact.arrival_seconds),
+                      count_if(repeat_visit(days)))
+            .where(sa.or_(was_dispatched, repeat_visit(days)), *conditions(CaseFact, filters))
+            .group_by(CaseFact.engineer)):
+        if count:
+            sent[engineer] = (int(count), int(overridden), arrivals, arrival)
+        if repeat:
+            repeats[engineer] = int(repeat)
+    team_open = by_team(shared, 2)
     names = sorted({*open_by, *sent, *repeats} - {None} | {u for u, team in teams.items()
                                                            if filters.region in (None, team)},
                    key=lambda u: (str(teams.get(u) or "~"), u))

@@ -13,8 +13,8 @@ from engine.db import db
 from workflows.management import facts_sources as sources
 from workflows.management.dashboard_filters import Filters, conditions, months_between
 from workflows.management.dashboard_labels import GRADES, TEAMS, pick
-from workflows.management.dashboard_work import count_if, hours, t
-from workflows.management.drilldown import drill, fault_done, first_time_fixed, item, overdue, sla_category
+from workflows.management.dashboard_work import Counts, by_team, count_if, hours, t
+from workflows.management.drilldown import drill, fault_done, first_time_fixed, item, sla_category
 from workflows.management.facts import CaseFact, SlaFact
 
 LOW_SCORES_SHOWN = 20
@@ -78,11 +78,8 @@ def _region_cell(rule: str, team: str, tally: dict[str, int], filters: Filters, 
                 filters.replace(region=team), region=team, **tally)
 
 
-def overdue_by_region(filters: Filters, now: dt.datetime, lang: str) -> dict[str, Any]:
-    rows = dict(db.session.execute(
-        sa.select(CaseFact.region_team, sa.func.count()).where(overdue(now), *conditions(CaseFact, filters,
-                                                                                          dated=False))
-        .group_by(CaseFact.region_team)).all())
+def overdue_by_region(filters: Filters, lang: str, shared: Counts) -> dict[str, Any]:
+    rows = by_team(shared, 3)
     return {"key": "overdue_by_region", "title": t(lang, "当前超期（按区域组）", "Overdue now by region team"),
             "items": [item(pick(TEAMS, team, lang), rows.get(team, 0), rows.get(team, 0), "overdue",
                            filters.replace(region=team), region=team)
@@ -92,11 +89,14 @@ def overdue_by_region(filters: Filters, now: dt.datetime, lang: str) -> dict[str
 # ---------------------------------------------------------------- satisfaction
 def satisfaction(filters: Filters, lang: str, people: Mapping[str, str]) -> dict[str, Any]:
     where = [CaseFact.satisfaction.is_not(None), *conditions(CaseFact, filters)]
-    by_score = dict(db.session.execute(sa.select(CaseFact.satisfaction, sa.func.count()).where(*where)
-                                       .group_by(CaseFact.satisfaction)).all())
-    by_month = {month: (count, avg) for month, count, avg in db.session.execute(
-        sa.select(CaseFact.opened_month, sa.func.count(), sa.func.avg(CaseFact.satisfaction)).where(*where)
-        .group_by(CaseFact.opened_month)).all()}
+    by_score: dict[int, int] = {}
+    by_month: dict[str, list[int]] = {}  # month -> [count, sum]
+    for month, score, count in db.session.execute(
+            sa.select(CaseFact.opened_month, CaseFact.satisfaction, sa.func.count()).where(*where)
+            .group_by(CaseFact.opened_month, CaseFact.satisfaction)):
+        by_score[score] = by_score.get(score, 0) + count
+        tally = by_month.setdefault(month, [0, 0])
+        tally[0], tally[1] = tally[0] + count, tally[1] + score * count
     low = db.session.execute(
         sa.select(CaseFact).where(*where, CaseFact.satisfaction <= 2)
         .order_by(CaseFact.opened_at.desc(), CaseFact.instance_id.desc()).limit(LOW_SCORES_SHOWN)).scalars()
@@ -109,8 +109,8 @@ def satisfaction(filters: Filters, lang: str, people: Mapping[str, str]) -> dict
             "distribution": [item(f"{score} " + t(lang, "分", "points" if score > 1 else "point"),
                                   by_score.get(score, 0), by_score.get(score, 0), f"satisfaction:{score}", filters,
                                   score=score) for score in range(1, 6)],
-            "by_month": [item(month, round(float(by_month[month][1]), 2) if month in by_month else None,
-                              by_month.get(month, (0, None))[0], f"satisfaction::{month}", filters, month=month)
+            "by_month": [item(month, round(by_month[month][1] / by_month[month][0], 2) if month in by_month else None,
+                              by_month.get(month, [0])[0], f"satisfaction::{month}", filters, month=month)
                          for month in months_between(filters.start, filters.end)],
             "low_scores": [{"instance_id": row.instance_id, "case_number": row.case_number,
                             "customer_name": row.customer_name, "score": row.satisfaction,

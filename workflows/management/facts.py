@@ -105,9 +105,27 @@ class StepFact(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     completed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     seconds: Mapped[int] = mapped_column()
+    first_in_case: Mapped[bool] = mapped_column(default=True)  # the case's first completion of this step
     opened_on: Mapped[dt.date] = mapped_column(sa.Date)
+    opened_month: Mapped[str] = mapped_column(sa.String(7))
     region_team: Mapped[str] = mapped_column(sa.String(20))
     customer_class: Mapped[str | None] = mapped_column(sa.String(20))
+
+
+class StepMonth(db.Model):
+    """`step_fact` summed per month of receipt, step and filter (kept with it): the dashboard reads whole
+    months here and only the days of a partly covered month from `step_fact`."""
+
+    __tablename__ = "step_month"
+    opened_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    process_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    element_id: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # '' when unknown
+    name: Mapped[str] = mapped_column(sa.String(200))
+    steps: Mapped[int] = mapped_column(default=0)
+    cases: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class SlaFact(db.Model):

@@ -202,13 +202,20 @@ def case_values(instance: Any, tasks: Sequence[Any], records: Sequence[Any], *, 
     return values
 
 
-def step_values(task: Any, case: Mapping[str, Any]) -> dict[str, Any]:
+def step_values(task: Any, case: Mapping[str, Any], *, first: bool) -> dict[str, Any]:
     """The `step_fact` row of a completed task of a case whose fact values are `case`."""
     return {"task_id": task.id, "instance_id": task.instance_id, "process_id": task.process_id,
             "element_id": task.element_id, "name": task.name, "role": task.role, "completed_by": task.completed_by,
             "created_at": task.created_at, "completed_at": task.completed_at,
-            "seconds": _seconds(task.created_at, task.completed_at) or 0, "opened_on": case["opened_on"],
-            "region_team": case["region_team"], "customer_class": case["customer_class"]}
+            "seconds": _seconds(task.created_at, task.completed_at) or 0, "first_in_case": first,
+            "opened_on": case["opened_on"], "opened_month": case["opened_month"], "region_team": case["region_team"],
+            "customer_class": case["customer_class"]}
+
+
+def step_month_key(step: Mapping[str, Any]) -> dict[str, Any]:
+    """The `step_month` row a step fact is summed into."""
+    return {"opened_month": step["opened_month"], "process_id": step["process_id"], "element_id": step["element_id"],
+            "region_team": step["region_team"], "customer_class": step["customer_class"] or ""}
 
 
 def sla_values(record: Any, case: Mapping[str, Any]) -> dict[str, Any]:

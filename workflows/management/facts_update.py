@@ -12,25 +12,28 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer
 
 from engine import hooks
 from engine.audit import chain as audit
 from engine.clock import utc_naive
-from engine.db import db
+from engine.db import db, is_postgres
 from engine.errors import Forbidden, ValidationFailed
 from engine.hooks import CommandContext, TimerContext
 from engine.identity import Actor
 from engine.models import Instance, Task
 from workflows.deadlines.sla import SlaRecord
 from workflows.management import facts_sources as sources
-from workflows.management.facts import CaseFact, ManagementSetting, SlaFact, StepFact
+from workflows.management.facts import CaseFact, ManagementSetting, SlaFact, StepFact, StepMonth
 
 # Bookkeeping cases of the department itself (an SLA escalation) are not customer work: no facts.
 INTERNAL_PROCESSES = frozenset({"sla_escalation"})
 SILENT_EVENTS = frozenset({"task_claimed", "task_unclaimed", "task_reassigned"})
 CUSTOMER_COLUMNS = ("customer_id", "customer_name", "customer_class", "region", "region_team")
 FILTER_COLUMNS = ("opened_on", "region_team", "customer_class")
+STEP_COLUMNS = ("process_id", "element_id", "name", "seconds", "first_in_case")
 EDITORS = ("process_owner", "admin")
 SETTINGS = {"first_time_fix_days": (30, 1, 365)}  # default, lowest, highest
 
@@ -69,11 +72,12 @@ def refresh(instance: Instance, *, now: dt.datetime) -> CaseFact:
     if created:
         fact = CaseFact(instance_id=instance.id)
         db.session.add(fact)
-    moved = not created and any(getattr(fact, name) != values[name] for name in FILTER_COLUMNS)
+    before = None if created else {name: getattr(fact, name) for name in (*FILTER_COLUMNS, "opened_month")}
+    moved = before is not None and any(before[name] != values[name] for name in FILTER_COLUMNS)
     for name, value in values.items():
         setattr(fact, name, value)
     fact.updated_at = utc_naive(now)
-    _sync_steps(instance.id, tasks, values, moved=moved)
+    _sync_steps(instance.id, tasks, values, moved=moved, before=before)
     _sync_slas(instance.id, records, values)
     if created and instance.process_id == sources.FAULT_PROCESS:
         _link_previous_fault(fact)
@@ -88,14 +92,38 @@ def _parent_of(instance: Instance) -> dict[str, Any] | None:
     return {name: getattr(parent, name) for name in CUSTOMER_COLUMNS} if parent is not None else None
 
 
-def _sync_steps(instance_id: int, tasks: Sequence[Task], case: Mapping[str, Any], *, moved: bool) -> None:
-    known = set(db.session.execute(sa.select(StepFact.task_id).where(StepFact.instance_id == instance_id)).scalars())
+def _sync_steps(instance_id: int, tasks: Sequence[Task], case: Mapping[str, Any], *, moved: bool,
+                before: Mapping[str, Any] | None) -> None:
+    """New step facts for newly completed tasks, summed into `step_month`; a case whose filter
+    columns changed moves its steps' sums to the new month, team or class."""
+    known = {row.task_id: row for row in db.session.execute(
+        sa.select(StepFact).where(StepFact.instance_id == instance_id)).scalars()}
+    seen = {row.element_id for row in known.values()}
     for task in sources.completed(tasks):
-        if task.id not in known:
-            db.session.add(StepFact(**sources.step_values(task, case)))
-    if moved and known:
+        if task.id in known:
+            continue
+        values = sources.step_values(task, case, first=task.element_id not in seen)
+        seen.add(task.element_id)
+        db.session.add(StepFact(**values))
+        _bump(values, +1)
+    if moved and known and before is not None:
+        for row in sorted(known.values(), key=lambda r: r.task_id):
+            old = {column: getattr(row, column) for column in STEP_COLUMNS}
+            _bump({**old, **{name: before[name] for name in (*FILTER_COLUMNS, "opened_month")}}, -1)
+            _bump({**old, **{name: case[name] for name in (*FILTER_COLUMNS, "opened_month")}}, +1)
         db.session.execute(sa.update(StepFact).where(StepFact.instance_id == instance_id)
-                           .values({name: case[name] for name in FILTER_COLUMNS}))
+                           .values({name: case[name] for name in (*FILTER_COLUMNS, "opened_month")}))
+
+
+def _bump(step: Mapping[str, Any], sign: int) -> None:
+    """Add (or take away) one step fact to its month's sums: an insert that does nothing when the row
+    exists, then an update that adds in place (two commands adding to one row serialize on it)."""
+    key = sources.step_month_key(step)
+    insert = (pg_insert if is_postgres() else sqlite_insert)(StepMonth)
+    db.session.execute(insert.values(**key, name=step["name"], steps=0, cases=0, seconds=0).on_conflict_do_nothing())
+    db.session.execute(sa.update(StepMonth).where(*(getattr(StepMonth, k) == v for k, v in key.items())).values(
+        steps=StepMonth.steps + sign, cases=StepMonth.cases + (sign if step["first_in_case"] else 0),
+        seconds=StepMonth.seconds + sign * int(step["seconds"])))
 
 
 def _sync_slas(instance_id: int, records: Sequence[SlaRecord], case: Mapping[str, Any]) -> None:
@@ -128,7 +156,7 @@ def _link_previous_fault(fact: CaseFact) -> None:
 def rebuild(*, now: dt.datetime, batch: int = 500) -> int:
     """Recompute every fact from the case rows, inbox rows and SLA records (in the caller's
     transaction). Returns the number of cases."""
-    for table in (StepFact, SlaFact, CaseFact):
+    for table in (StepMonth, StepFact, SlaFact, CaseFact):
         db.session.execute(sa.delete(table))
     zone, customers, last_id, count = _zone(), {}, 0, 0
     while True:
@@ -142,6 +170,7 @@ def rebuild(*, now: dt.datetime, batch: int = 500) -> int:
         last_id, count = instances[-1].id, count + len(instances)
         db.session.expunge_all()
     _link_all_faults()
+    sum_steps()
     return count
 
 
@@ -157,11 +186,30 @@ def _rebuild_batch(instances: Sequence[Instance], zone: ZoneInfo, customers: dic
                                      parent=parent)
         customers[instance.id] = {name: values[name] for name in CUSTOMER_COLUMNS}
         cases.append({"instance_id": instance.id, **values, "updated_at": stamp})
-        steps += [sources.step_values(task, values) for task in sources.completed(tasks.get(instance.id, []))]
+        steps += _step_rows(tasks.get(instance.id, []), values)
         slas += [sources.sla_values(record, values) for record in records.get(instance.id, [])]
     for table, rows in ((CaseFact, cases), (StepFact, steps), (SlaFact, slas)):
         if rows:
             db.session.execute(sa.insert(table), rows)
+
+
+def _step_rows(tasks: Sequence[Task], case: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows, seen = [], set()
+    for task in sources.completed(tasks):
+        rows.append(sources.step_values(task, case, first=task.element_id not in seen))
+        seen.add(task.element_id)
+    return rows
+
+
+def sum_steps() -> None:
+    key = (StepFact.opened_month, StepFact.process_id, StepFact.element_id, StepFact.region_team,
+           sa.func.coalesce(StepFact.customer_class, ""))
+    summed = sa.select(*key, sa.func.max(StepFact.name), sa.func.count(),
+                       sa.func.sum(sa.case((StepFact.first_in_case.is_(True), 1), else_=0)),
+                       sa.func.sum(StepFact.seconds)).group_by(*key)
+    db.session.execute(sa.insert(StepMonth).from_select(
+        ["opened_month", "process_id", "element_id", "region_team", "customer_class", "name", "steps", "cases",
+         "seconds"], summed))
 
 
 def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
