@@ -138,3 +138,29 @@ def months_between(start: dt.date, end: dt.date) -> list[str]:
         months.append(f"{year}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def month_first(month: str) -> dt.date:
+    return dt.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def month_last(month: str) -> dt.date:
+    return (month_first(month).replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def whole_months(filters: Filters) -> list[str]:
+    """The months the period covers entirely (read from the monthly sums)."""
+    return [m for m in months_between(filters.start, filters.end)
+            if month_first(m) >= filters.start and month_last(m) <= filters.end]
+
+
+def partial_spans(filters: Filters, whole: list[str]) -> list[tuple[dt.date, dt.date]]:
+    """The day spans of the period outside its whole months (at most one at each end; read from the facts)."""
+    if not whole:
+        return [(filters.start, filters.end)]
+    spans = []
+    if filters.start < month_first(whole[0]):
+        spans.append((filters.start, month_first(whole[0]) - dt.timedelta(days=1)))
+    if filters.end > month_last(whole[-1]):
+        spans.append((month_last(whole[-1]) + dt.timedelta(days=1), filters.end))
+    return spans

@@ -110,18 +110,14 @@ def dispatch(filters: Filters, lang: str, people: Mapping[str, str], teams: Mapp
     open_by = dict(db.session.execute(sa.select(CaseFact.engineer, sa.func.count()).where(
         CaseFact.is_open.is_(True), CaseFact.engineer.is_not(None), *conditions(CaseFact, filters, dated=False))
         .group_by(CaseFact.engineer)).all())
-    was_dispatched = CaseFact.dispatched_at.is_not(None)
-    sent, repeats = {}, {}
-    for engineer, count, overridden, arrivals, arrival, repeat in db.session.execute(
-            sa.select(CaseFact.engineer, count_if(was_dispatched), count_if(CaseFact.dispatch_overridden.is_(True)),
-                      sa.func.count(CaseFact.arrival_seconds), sa.func.avg(CaseFact.arrival_seconds),
-                      count_if(repeat_visit(days)))
-            .where(sa.or_(was_dispatched, repeat_visit(days)), *conditions(CaseFact, filters))
-            .group_by(CaseFact.engineer)):
-        if count:
-            sent[engineer] = (int(count), int(overridden), arrivals, arrival)
-        if repeat:
-            repeats[engineer] = int(repeat)
+    sent = {engineer: (count, int(overridden), arrivals, arrival) for engineer, count, overridden, arrivals, arrival
+            in db.session.execute(
+                sa.select(CaseFact.engineer, sa.func.count(), count_if(CaseFact.dispatch_overridden.is_(True)),
+                          sa.func.count(CaseFact.arrival_seconds), sa.func.avg(CaseFact.arrival_seconds))
+                .where(CaseFact.dispatched_at.is_not(None), *conditions(CaseFact, filters))
+                .group_by(CaseFact.engineer))}
+    repeats = dict(db.session.execute(sa.select(CaseFact.engineer, sa.func.count()).where(
+        repeat_visit(days), *conditions(CaseFact, filters)).group_by(CaseFact.engineer)).all())
     team_open = by_team(shared, 2)
     names = sorted({*open_by, *sent, *repeats} - {None} | {u for u, team in teams.items()
                                                            if filters.region in (None, team)},

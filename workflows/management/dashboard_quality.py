@@ -11,11 +11,17 @@ import sqlalchemy as sa
 from engine.clock import isoformat
 from engine.db import db
 from workflows.management import facts_sources as sources
-from workflows.management.dashboard_filters import Filters, conditions, months_between
+from workflows.management.dashboard_filters import (
+    Filters,
+    conditions,
+    months_between,
+    partial_spans,
+    whole_months,
+)
 from workflows.management.dashboard_labels import GRADES, TEAMS, pick
 from workflows.management.dashboard_work import Counts, by_team, count_if, hours, t
 from workflows.management.drilldown import drill, fault_done, first_time_fixed, item, sla_category
-from workflows.management.facts import CaseFact, SlaFact
+from workflows.management.facts import CaseFact, SlaFact, SlaMonth
 
 LOW_SCORES_SHOWN = 20
 REPEATERS_SHOWN = 20
@@ -33,11 +39,7 @@ def _tally() -> dict[str, int]:
 def sla_compliance(filters: Filters, now: dt.datetime, lang: str, rule_names: Mapping[str, str]) -> dict[str, Any]:
     """Per SLA kind: met, breached (or open past due), pending, and the % met of those decided; and
     the same per month and per region team."""
-    category = sla_category(now)
-    rows = db.session.execute(
-        sa.select(SlaFact.rule, SlaFact.opened_month, SlaFact.region_team, category, sa.func.count())
-        .where(*conditions(SlaFact, filters)).group_by(SlaFact.rule, SlaFact.opened_month, SlaFact.region_team,
-                                                         category)).all()
+    rows = _sla_rows(filters, now)
     totals: dict[str, dict[str, int]] = {}
     months: dict[tuple[str, str], dict[str, int]] = {}
     teams: dict[tuple[str, str], dict[str, int]] = {}
@@ -59,6 +61,32 @@ def sla_compliance(filters: Filters, now: dt.datetime, lang: str, rule_names: Ma
                                      for team in TEAMS if team and (rule, team) in teams]))
     return {"key": "sla_compliance", "title": t(lang, "时限达成率（%）", "Deadlines met (%)"), "unit": "percent",
             "items": items}
+
+
+def _sla_rows(filters: Filters, now: dt.datetime) -> list[tuple[str, str, str, str, int]]:
+    """(kind, month, team, met|breached|pending|other, count): the recorded outcomes of whole months
+    from `sla_month`, the open ones (met or late depends on now) and the partly covered months'
+    days from `sla_fact`."""
+    category = sla_category(now)
+    columns = (SlaFact.rule, SlaFact.opened_month, SlaFact.region_team, category)
+    whole, rows = whole_months(filters), []
+    if whole:
+        rows += db.session.execute(
+            sa.select(SlaMonth.rule, SlaMonth.opened_month, SlaMonth.region_team, SlaMonth.outcome,
+                      sa.func.sum(SlaMonth.count))
+            .where(SlaMonth.opened_month.in_(whole), SlaMonth.outcome.in_(("met", "breached")),
+                   *conditions(SlaMonth, filters, dated=False))
+            .group_by(SlaMonth.rule, SlaMonth.opened_month, SlaMonth.region_team, SlaMonth.outcome)).all()
+        rows += db.session.execute(
+            sa.select(*columns, sa.func.count())
+            .where(SlaFact.opened_month.in_(whole), SlaFact.outcome == "open",
+                   *conditions(SlaFact, filters, dated=False)).group_by(*columns)).all()
+    for first, last in partial_spans(filters, whole):
+        rows += db.session.execute(
+            sa.select(*columns, sa.func.count())
+            .where(SlaFact.opened_on >= first, SlaFact.opened_on <= last, *conditions(SlaFact, filters, dated=False))
+            .group_by(*columns)).all()
+    return [(rule, month, team, outcome, int(count or 0)) for rule, month, team, outcome, count in rows]
 
 
 def _link(figure: str, filters: Filters) -> str:

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from engine.clock import isoformat
 from engine.db import db
-from workflows.management.dashboard_filters import Filters, conditions, months_between
+from workflows.management.dashboard_filters import Filters, conditions, partial_spans, whole_months
 from workflows.management.dashboard_labels import flow_name
 from workflows.management.drilldown import item, overdue
-from workflows.management.facts import CaseFact, StepFact, StepMonth
+from workflows.management.facts import CaseFact, CaseMonth, CaseWeek, StepFact, StepMonth
 from workflows.management.facts_sources import week_of
 
 TOP_STEPS = 20
@@ -41,16 +41,33 @@ class Counts:
 
 
 def counts(filters: Filters, now: dt.datetime) -> Counts:
-    flows = db.session.execute(
-        sa.select(CaseFact.process_id, sa.func.count(), count_if(CaseFact.status == "completed"),
-                  count_if(CaseFact.is_open.is_(True))).where(*conditions(CaseFact, filters))
-        .group_by(CaseFact.process_id)).all()
+    whole, sums = whole_months(filters), {}
+    if whole:
+        _add_counts(sums, db.session.execute(
+            sa.select(CaseMonth.process_id, sa.func.sum(CaseMonth.received), sa.func.sum(CaseMonth.completed),
+                      sa.func.sum(CaseMonth.still_open))
+            .where(CaseMonth.opened_month.in_(whole), *conditions(CaseMonth, filters, dated=False))
+            .group_by(CaseMonth.process_id)))
+    for first, last in partial_spans(filters, whole):
+        _add_counts(sums, db.session.execute(
+            sa.select(CaseFact.process_id, sa.func.count(), count_if(CaseFact.status == "completed"),
+                      count_if(CaseFact.is_open.is_(True)))
+            .where(CaseFact.opened_on >= first, CaseFact.opened_on <= last,
+                   *conditions(CaseFact, filters, dated=False)).group_by(CaseFact.process_id)))
+    flows = [(process_id, *totals) for process_id, totals in sums.items() if totals[0]]
     opened = db.session.execute(
         sa.select(CaseFact.process_id, CaseFact.region_team, sa.func.count(), count_if(overdue(now)))
         .where(CaseFact.is_open.is_(True), *conditions(CaseFact, filters, dated=False))
         .group_by(CaseFact.process_id, CaseFact.region_team)).all()
-    return Counts([(p, n, int(done), int(still)) for p, n, done, still in flows],
-                  [(p, team, n, int(late)) for p, team, n, late in opened])
+    return Counts(flows, [(p, team, n, int(late)) for p, team, n, late in opened])
+
+
+def _add_counts(sums: dict[str, list[int]], rows: Any) -> None:
+    for process_id, received, completed, still_open in rows:
+        entry = sums.setdefault(process_id, [0, 0, 0])
+        entry[0] += int(received or 0)
+        entry[1] += int(completed or 0)
+        entry[2] += int(still_open or 0)
 
 
 def totals(filters: Filters, lang: str, shared: Counts) -> dict[str, Any]:
@@ -114,8 +131,7 @@ def open_by_step(filters: Filters, now: dt.datetime, lang: str, names: Any) -> d
 def step_durations(filters: Filters, lang: str, names: Any) -> dict[str, Any]:
     """Average time per step of the cases received in the period: whole months from `step_month`,
     the days of a partly covered month from `step_fact`."""
-    months = months_between(filters.start, filters.end)
-    whole = [m for m in months if _month_first(m) >= filters.start and _month_last(m) <= filters.end]
+    whole = whole_months(filters)
     sums: dict[tuple[str, str], list[Any]] = {}
     if whole:
         rows = db.session.execute(
@@ -124,7 +140,7 @@ def step_durations(filters: Filters, lang: str, names: Any) -> dict[str, Any]:
             .where(StepMonth.opened_month.in_(whole), *conditions(StepMonth, filters, dated=False))
             .group_by(StepMonth.process_id, StepMonth.element_id))
         _add_sums(sums, rows)
-    for first, last in _partial_spans(filters, whole):
+    for first, last in partial_spans(filters, whole):
         rows = db.session.execute(
             sa.select(StepFact.process_id, StepFact.element_id, sa.func.max(StepFact.name), sa.func.count(),
                       count_if(StepFact.first_in_case.is_(True)), sa.func.sum(StepFact.seconds))
@@ -149,43 +165,20 @@ def _add_sums(sums: dict[tuple[str, str], list[Any]], rows: Any) -> None:
         entry[3] += int(seconds or 0)
 
 
-def _month_first(month: str) -> dt.date:
-    return dt.date(int(month[:4]), int(month[5:7]), 1)
-
-
-def _month_last(month: str) -> dt.date:
-    first = _month_first(month)
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
-def _partial_spans(filters: Filters, whole: list[str]) -> list[tuple[dt.date, dt.date]]:
-    """The day spans of the period outside its whole months (at most one at each end)."""
-    if not whole:
-        return [(filters.start, filters.end)]
-    spans = []
-    if filters.start < _month_first(whole[0]):
-        spans.append((filters.start, _month_first(whole[0]) - dt.timedelta(days=1)))
-    if filters.end > _month_last(whole[-1]):
-        spans.append((_month_last(whole[-1]) + dt.timedelta(days=1), filters.end))
-    return spans
-
-
 def backlog(filters: Filters, lang: str) -> dict[str, Any]:
-    """Cases open at the end of each week of the period: those open before it, plus received, less closed."""
+    """Cases open at the end of each week of the period: everything received less everything closed
+    up to that week (one read of the weekly sums)."""
     first, last = week_of(filters.start), week_of(filters.end)
     if (last - first).days // 7 >= MAX_WEEKS:
         first = last - dt.timedelta(weeks=MAX_WEEKS - 1)
-    end = last + dt.timedelta(days=6)
-    where = conditions(CaseFact, filters, dated=False)
-    before = db.session.execute(sa.select(sa.func.count()).where(
-        CaseFact.opened_on < first, sa.or_(CaseFact.ended_on.is_(None), CaseFact.ended_on >= first), *where)).scalar()
-    opened = dict(db.session.execute(sa.select(CaseFact.opened_week, sa.func.count()).where(
-        CaseFact.opened_on >= first, CaseFact.opened_on <= end, *where).group_by(CaseFact.opened_week)).all())
-    closed = dict(db.session.execute(sa.select(CaseFact.ended_week, sa.func.count()).where(
-        CaseFact.ended_on >= first, CaseFact.ended_on <= end, *where).group_by(CaseFact.ended_week)).all())
-    items, open_count, week = [], before or 0, first
+    rows = db.session.execute(
+        sa.select(CaseWeek.week, sa.func.sum(CaseWeek.opened), sa.func.sum(CaseWeek.closed))
+        .where(CaseWeek.week <= last, *conditions(CaseWeek, filters, dated=False)).group_by(CaseWeek.week)).all()
+    weeks = {week: (int(opened or 0), int(closed or 0)) for week, opened, closed in rows}
+    open_count = sum(opened - closed for week, (opened, closed) in weeks.items() if week < first)
+    items, week = [], first
     while week <= last:
-        received, done = opened.get(week, 0), closed.get(week, 0)
+        received, done = weeks.get(week, (0, 0))
         open_count += received - done
         items.append(item(week.isoformat(), open_count, open_count, f"backlog:{week.isoformat()}", filters,
                           week=week.isoformat(), received=received, closed=done))

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db import db
 
 OPEN_STATUSES = ("running", "waiting", "error")
+SCORED, DISPATCHED = sa.text("satisfaction IS NOT NULL"), sa.text("dispatched_at IS NOT NULL")  # partial indexes
+OPEN_SLA = sa.text("outcome = 'open'")
 
 
 class CaseFact(db.Model):
@@ -32,6 +34,11 @@ class CaseFact(db.Model):
         sa.Index("ix_case_fact_equipment", "equipment_serial", "opened_at"),
         sa.Index("ix_case_fact_revisit_due", "revisit_due_on"),
         sa.Index("ix_case_fact_engineer", "engineer", "is_open"),
+        sa.Index("ix_case_fact_flow_opened", "process_id", "opened_on"),
+        sa.Index("ix_case_fact_scored", "opened_on", "satisfaction", postgresql_where=SCORED, sqlite_where=SCORED),
+        sa.Index("ix_case_fact_compensation", "compensation_result", "opened_on"),
+        sa.Index("ix_case_fact_dispatched", "opened_on", "engineer", postgresql_where=DISPATCHED,
+                 sqlite_where=DISPATCHED),
     )
     instance_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     case_number: Mapped[str | None] = mapped_column(sa.String(40))
@@ -132,7 +139,9 @@ class SlaFact(db.Model):
     """One SLA of one case (a copy of its `sla_record` outcome) with the case's filter columns."""
 
     __tablename__ = "sla_fact"
-    __table_args__ = (sa.Index("ix_sla_fact_opened", "opened_on", "rule"),)
+    __table_args__ = (sa.Index("ix_sla_fact_opened", "opened_on", "rule"),
+                      sa.Index("ix_sla_fact_pending", "opened_month", postgresql_where=OPEN_SLA,
+                               sqlite_where=OPEN_SLA))
     record_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     instance_id: Mapped[int] = mapped_column(index=True)
     rule: Mapped[str] = mapped_column(sa.String(40))
@@ -155,3 +164,41 @@ class ManagementSetting(db.Model):
     value: Mapped[str] = mapped_column(sa.String(200))
     updated_by: Mapped[str] = mapped_column(sa.String(80))
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+
+
+class CaseMonth(db.Model):
+    """Cases per month of receipt, flow and filter: received, completed, still open (kept with the facts)."""
+
+    __tablename__ = "case_month"
+    opened_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    process_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # '' when unknown
+    received: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    still_open: Mapped[int] = mapped_column(default=0)
+
+
+class CaseWeek(db.Model):
+    """Cases received and closed per week (its Monday), flow and filter: the backlog's weeks."""
+
+    __tablename__ = "case_week"
+    week: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    process_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    opened: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+
+
+class SlaMonth(db.Model):
+    """SLAs per month of the case's receipt, kind, flow, filter and recorded outcome."""
+
+    __tablename__ = "sla_month"
+    opened_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    rule: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    process_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    outcome: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -25,6 +25,7 @@ from engine.hooks import CommandContext, TimerContext
 from engine.identity import Actor
 from engine.models import Instance, Task
 from workflows.deadlines.sla import SlaRecord
+from workflows.management import facts_cubes as cubes
 from workflows.management import facts_sources as sources
 from workflows.management.facts import CaseFact, ManagementSetting, SlaFact, StepFact, StepMonth
 
@@ -34,6 +35,7 @@ SILENT_EVENTS = frozenset({"task_claimed", "task_unclaimed", "task_reassigned"})
 CUSTOMER_COLUMNS = ("customer_id", "customer_name", "customer_class", "region", "region_team")
 FILTER_COLUMNS = ("opened_on", "region_team", "customer_class")
 STEP_COLUMNS = ("process_id", "element_id", "name", "seconds", "first_in_case")
+CUBE_COLUMNS = (*FILTER_COLUMNS, "opened_month", "opened_week", "ended_week", "process_id", "status", "is_open")
 EDITORS = ("process_owner", "admin")
 SETTINGS = {"first_time_fix_days": (30, 1, 365)}  # default, lowest, highest
 
@@ -72,11 +74,12 @@ def refresh(instance: Instance, *, now: dt.datetime) -> CaseFact:
     if created:
         fact = CaseFact(instance_id=instance.id)
         db.session.add(fact)
-    before = None if created else {name: getattr(fact, name) for name in (*FILTER_COLUMNS, "opened_month")}
+    before = None if created else {name: getattr(fact, name) for name in CUBE_COLUMNS}
     moved = before is not None and any(before[name] != values[name] for name in FILTER_COLUMNS)
     for name, value in values.items():
         setattr(fact, name, value)
     fact.updated_at = utc_naive(now)
+    cubes.apply(cubes.case_contributions(before), cubes.case_contributions(values))
     _sync_steps(instance.id, tasks, values, moved=moved, before=before)
     _sync_slas(instance.id, records, values)
     if created and instance.process_id == sources.FAULT_PROCESS:
@@ -129,14 +132,18 @@ def _bump(step: Mapping[str, Any], sign: int) -> None:
 def _sync_slas(instance_id: int, records: Sequence[SlaRecord], case: Mapping[str, Any]) -> None:
     rows = {row.record_id: row for row in db.session.execute(
         sa.select(SlaFact).where(SlaFact.instance_id == instance_id)).scalars()}
+    before, after = [], []
     for record in records:
         values = sources.sla_values(record, case)
         row = rows.get(record.id)
+        after += cubes.sla_contributions(values)
         if row is None:
             db.session.add(SlaFact(**values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
+            continue
+        before += cubes.sla_contributions({name: getattr(row, name) for name in values})
+        for name, value in values.items():
+            setattr(row, name, value)
+    cubes.apply(before, after)
 
 
 def _link_previous_fault(fact: CaseFact) -> None:
@@ -157,7 +164,7 @@ def rebuild(*, now: dt.datetime, batch: int = 500) -> int:
     """Recompute every fact from the case rows, inbox rows and SLA records (in the caller's
     transaction). Returns the number of cases."""
     for table in (StepMonth, StepFact, SlaFact, CaseFact):
-        db.session.execute(sa.delete(table))
+        db.session.execute(sa.delete(table))  # the month and week sums are summed afresh at the end
     zone, customers, last_id, count = _zone(), {}, 0, 0
     while True:
         instances = list(db.session.execute(
@@ -171,6 +178,7 @@ def rebuild(*, now: dt.datetime, batch: int = 500) -> int:
         db.session.expunge_all()
     _link_all_faults()
     sum_steps()
+    cubes.rebuild()
     return count
 
 

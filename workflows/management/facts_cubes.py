@@ -1,0 +1,113 @@
+"""Sums of the facts per month (or week) and filter, kept in step with them: each fact row
+contributes to a few sum rows; when a command changes a fact, the difference between what the
+row contributed before and what it contributes now is added in place (an insert that does nothing
+when the sum row exists, then `UPDATE … SET n = n + d`, so two commands adding to one row serialize
+on it). The dashboard reads whole months and weeks here and only the days of a partly covered
+month from the fact rows; `rebuild` sums them afresh from the facts."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from engine.db import db, is_postgres
+from workflows.management.facts import CaseFact, CaseMonth, CaseWeek, SlaFact, SlaMonth
+
+Contribution = tuple[Any, tuple[tuple[str, Any], ...], dict[str, int]]  # model, key, measures
+
+
+def _filters(values: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return (("process_id", values["process_id"]), ("region_team", values["region_team"]),
+            ("customer_class", values["customer_class"] or ""))
+
+
+def case_contributions(values: Mapping[str, Any] | None) -> list[Contribution]:
+    """What one case fact adds to the month and week sums."""
+    if values is None:
+        return []
+    found: list[Contribution] = [
+        (CaseMonth, (("opened_month", values["opened_month"]), *_filters(values)),
+         {"received": 1, "completed": int(values["status"] == "completed"),
+          "still_open": int(bool(values["is_open"]))}),
+        (CaseWeek, (("week", values["opened_week"]), *_filters(values)), {"opened": 1, "closed": 0})]
+    if values.get("ended_week") is not None:
+        found.append((CaseWeek, (("week", values["ended_week"]), *_filters(values)), {"opened": 0, "closed": 1}))
+    return found
+
+
+def sla_contributions(values: Mapping[str, Any] | None) -> list[Contribution]:
+    if values is None:
+        return []
+    return [(SlaMonth, (("opened_month", values["opened_month"]), ("rule", values["rule"]), *_filters(values),
+                        ("outcome", values["outcome"])), {"count": 1})]
+
+
+def apply(before: Iterable[Contribution], after: Iterable[Contribution]) -> None:
+    """Add what changed between two sets of contributions (in a fixed order, so that two commands
+    touching the same rows lock them in the same order)."""
+    delta: dict[tuple[Any, tuple], dict[str, int]] = {}
+    for sign, contributions in ((-1, before), (+1, after)):
+        for model, key, measures in contributions:
+            entry = delta.setdefault((model, key), dict.fromkeys(measures, 0))
+            for name, value in measures.items():
+                entry[name] = entry.get(name, 0) + sign * value
+    for (model, key), measures in sorted(delta.items(), key=lambda item: (item[0][0].__tablename__, repr(item[0][1]))):
+        if any(measures.values()):
+            add(model, dict(key), measures)
+
+
+def add(model: Any, key: Mapping[str, Any], measures: Mapping[str, int]) -> None:
+    insert = (pg_insert if is_postgres() else sqlite_insert)(model)
+    zeros = {name: 0 for name in _measures(model)}
+    db.session.execute(insert.values(**key, **zeros).on_conflict_do_nothing())
+    db.session.execute(sa.update(model).where(*(getattr(model, k) == v for k, v in key.items())).values(
+        {name: getattr(model, name) + value for name, value in measures.items() if value}))
+
+
+def _measures(model: Any) -> list[str]:
+    return [column.name for column in model.__table__.columns if not column.primary_key]
+
+
+# ---------------------------------------------------------------- summing afresh
+def rebuild() -> None:
+    """Fill the sums from the facts (after the facts were rebuilt or bulk-loaded)."""
+    for model in (CaseMonth, CaseWeek, SlaMonth):
+        db.session.execute(sa.delete(model))
+    klass = sa.func.coalesce(CaseFact.customer_class, "")
+    group = (CaseFact.opened_month, CaseFact.process_id, CaseFact.region_team, klass)
+    db.session.execute(sa.insert(CaseMonth).from_select(
+        ["opened_month", "process_id", "region_team", "customer_class", "received", "completed", "still_open"],
+        sa.select(*group, sa.func.count(), _sum(CaseFact.status == "completed"), _sum(CaseFact.is_open.is_(True)))
+        .group_by(*group)))
+    weekly: dict[tuple, list[int]] = {}
+    for week, process_id, team, klass_value, opened, closed in _weeks():
+        entry = weekly.setdefault((week, process_id, team, klass_value), [0, 0])
+        entry[0] += opened
+        entry[1] += closed
+    if weekly:
+        db.session.execute(sa.insert(CaseWeek), [
+            {"week": k[0], "process_id": k[1], "region_team": k[2], "customer_class": k[3], "opened": v[0],
+             "closed": v[1]} for k, v in weekly.items()])
+    sla_group = (SlaFact.opened_month, SlaFact.rule, SlaFact.process_id, SlaFact.region_team,
+                 sa.func.coalesce(SlaFact.customer_class, ""), SlaFact.outcome)
+    db.session.execute(sa.insert(SlaMonth).from_select(
+        ["opened_month", "rule", "process_id", "region_team", "customer_class", "outcome", "count"],
+        sa.select(*sla_group, sa.func.count()).group_by(*sla_group)))
+
+
+def _weeks() -> list[tuple]:
+    klass = sa.func.coalesce(CaseFact.customer_class, "")
+    opened = db.session.execute(sa.select(CaseFact.opened_week, CaseFact.process_id, CaseFact.region_team, klass,
+                                          sa.func.count(), sa.literal(0))
+                                .group_by(CaseFact.opened_week, CaseFact.process_id, CaseFact.region_team, klass)).all()
+    closed = db.session.execute(sa.select(CaseFact.ended_week, CaseFact.process_id, CaseFact.region_team, klass,
+                                          sa.literal(0), sa.func.count()).where(CaseFact.ended_week.is_not(None))
+                                .group_by(CaseFact.ended_week, CaseFact.process_id, CaseFact.region_team, klass)).all()
+    return [tuple(row) for row in (*opened, *closed)]
+
+
+def _sum(condition: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
