@@ -34,6 +34,7 @@ from engine.db import db  # noqa: E402
 from engine.identity import create_user, get_user, issue_token  # noqa: E402
 from engine.models import Instance, ModelVersion, Task  # noqa: E402
 from web import create_app  # noqa: E402
+from workflows.management import facts_cubes as cubes  # noqa: E402
 from workflows.management.facts import CaseFact, SlaFact, StepFact  # noqa: E402
 from workflows.management.facts_sources import quarter_of, week_of  # noqa: E402
 from workflows.management.facts_update import sum_steps  # noqa: E402
@@ -252,7 +253,8 @@ def seed_cases(count: int, rng: random.Random, engineers: dict[str, list[str]]) 
                 if batch[key]:
                     db.session.execute(sa.insert(table), batch[key])
                 batch[key] = []
-    sum_steps()  # the monthly step sums the commands keep as they go
+    sum_steps()  # the month and week sums the commands keep as they go
+    cubes.rebuild()
     db.session.commit()
 
 
@@ -341,7 +343,8 @@ def main() -> int:
                 seed_audit(args.events, args.cases)
                 analyze()
                 counts = {name: db.session.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar() for name in
-                          ("instance", "case_fact", "step_fact", "step_month", "sla_fact", "audit_event", "engineer")}
+                          ("instance", "case_fact", "step_fact", "step_month", "sla_fact", "case_month", "case_week",
+                           "sla_month", "audit_event", "engineer")}
                 print(f"{db.engine.dialect.name}: seeded {counts} in {time.perf_counter() - started:.1f} s")
                 print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
                 results = time_api(app, args.repeats)
