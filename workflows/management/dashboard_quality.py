@@ -21,7 +21,7 @@ from workflows.management.dashboard_filters import (
 from workflows.management.dashboard_labels import GRADES, TEAMS, pick
 from workflows.management.dashboard_work import Counts, by_team, count_if, hours, t
 from workflows.management.drilldown import drill, fault_done, first_time_fixed, item, sla_category
-from workflows.management.facts import CaseFact, SlaFact, SlaMonth
+from workflows.management.facts import CaseFact, ComplaintMonth, ScoreMonth, SlaFact, SlaMonth
 
 LOW_SCORES_SHOWN = 20
 REPEATERS_SHOWN = 20
@@ -119,9 +119,7 @@ def satisfaction(filters: Filters, lang: str, people: Mapping[str, str]) -> dict
     where = [CaseFact.satisfaction.is_not(None), *conditions(CaseFact, filters)]
     by_score: dict[int, int] = {}
     by_month: dict[str, list[int]] = {}  # month -> [count, sum]
-    for month, score, count in db.session.execute(
-            sa.select(CaseFact.opened_month, CaseFact.satisfaction, sa.func.count()).where(*where)
-            .group_by(CaseFact.opened_month, CaseFact.satisfaction)):
+    for month, score, count in _scores(filters):
         by_score[score] = by_score.get(score, 0) + count
         tally = by_month.setdefault(month, [0, 0])
         tally[0], tally[1] = tally[0] + count, tally[1] + score * count
@@ -147,14 +145,54 @@ def satisfaction(filters: Filters, lang: str, people: Mapping[str, str]) -> dict
                             "link": f"/cases/{row.instance_id}"} for row in low]}
 
 
+def _scores(filters: Filters) -> list[tuple[str, int, int]]:
+    """(month, score, count): whole months from `score_month`, the cut months' days from the facts."""
+    whole, rows = whole_months(filters), []
+    if whole:
+        rows += db.session.execute(
+            sa.select(ScoreMonth.opened_month, ScoreMonth.score, sa.func.sum(ScoreMonth.count))
+            .where(ScoreMonth.opened_month.in_(whole), *conditions(ScoreMonth, filters, dated=False))
+            .group_by(ScoreMonth.opened_month, ScoreMonth.score)).all()
+    for first, last in partial_spans(filters, whole):
+        rows += db.session.execute(
+            sa.select(CaseFact.opened_month, CaseFact.satisfaction, sa.func.count())
+            .where(CaseFact.satisfaction.is_not(None), CaseFact.opened_on >= first, CaseFact.opened_on <= last,
+                   *conditions(CaseFact, filters, dated=False))
+            .group_by(CaseFact.opened_month, CaseFact.satisfaction)).all()
+    return [(month, int(score), int(count or 0)) for month, score, count in rows]
+
+
 # ---------------------------------------------------------------- complaints
+def _grades(filters: Filters) -> dict[str, tuple[int, int, float | None, int, float | None]]:
+    """grade -> (complaints, answered, mean seconds to answer, resolved, mean seconds to resolve)."""
+    whole, sums = whole_months(filters), {}
+    measures = (ComplaintMonth.count, ComplaintMonth.responded, ComplaintMonth.response_seconds,
+                ComplaintMonth.resolved, ComplaintMonth.resolution_seconds)
+    rows = []
+    if whole:
+        rows += db.session.execute(
+            sa.select(ComplaintMonth.grade, *(sa.func.sum(m) for m in measures))
+            .where(ComplaintMonth.opened_month.in_(whole), *conditions(ComplaintMonth, filters, dated=False))
+            .group_by(ComplaintMonth.grade)).all()
+    for first, last in partial_spans(filters, whole):
+        rows += db.session.execute(
+            sa.select(CaseFact.complaint_grade, sa.func.count(), sa.func.count(CaseFact.first_response_seconds),
+                      sa.func.sum(CaseFact.first_response_seconds), sa.func.count(CaseFact.resolution_seconds),
+                      sa.func.sum(CaseFact.resolution_seconds))
+            .where(CaseFact.complaint_grade.is_not(None), CaseFact.opened_on >= first, CaseFact.opened_on <= last,
+                   *conditions(CaseFact, filters, dated=False)).group_by(CaseFact.complaint_grade)).all()
+    for grade, *values in rows:
+        entry = sums.setdefault(grade, [0, 0, 0, 0, 0])
+        for index, value in enumerate(values):
+            entry[index] += int(value or 0)
+    return {grade: (n, answered, answer / answered if answered else None, resolved,
+                    resolve / resolved if resolved else None)
+            for grade, (n, answered, answer, resolved, resolve) in sums.items()}
+
+
 def complaints(filters: Filters, lang: str) -> dict[str, Any]:
     where = [CaseFact.process_id == sources.COMPLAINT_PROCESS, *conditions(CaseFact, filters)]
-    rows = db.session.execute(
-        sa.select(CaseFact.complaint_grade, sa.func.count(), sa.func.count(CaseFact.first_response_seconds),
-                  sa.func.avg(CaseFact.first_response_seconds), sa.func.count(CaseFact.resolution_seconds),
-                  sa.func.avg(CaseFact.resolution_seconds)).where(*where).group_by(CaseFact.complaint_grade)).all()
-    grades = {grade: rest for grade, *rest in rows}
+    grades = _grades(filters)
     repeaters = db.session.execute(
         sa.select(CaseFact.customer_id, sa.func.max(CaseFact.customer_name), sa.func.count())
         .where(*where, CaseFact.customer_id.is_not(None)).group_by(CaseFact.customer_id)

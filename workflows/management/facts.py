@@ -202,3 +202,31 @@ class SlaMonth(db.Model):
     customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     outcome: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class ScoreMonth(db.Model):
+    """Satisfaction scores per month of receipt, flow, filter and score."""
+
+    __tablename__ = "score_month"
+    opened_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    process_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    score: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class ComplaintMonth(db.Model):
+    """Complaints per month of receipt, filter and grade, with their response and resolution times."""
+
+    __tablename__ = "complaint_month"
+    opened_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    process_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    grade: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    responded: Mapped[int] = mapped_column(default=0)
+    response_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    resolution_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)

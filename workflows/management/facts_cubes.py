@@ -14,7 +14,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.db import db, is_postgres
-from workflows.management.facts import CaseFact, CaseMonth, CaseWeek, SlaFact, SlaMonth
+from workflows.management.facts import (
+    CaseFact,
+    CaseMonth,
+    CaseWeek,
+    ComplaintMonth,
+    ScoreMonth,
+    SlaFact,
+    SlaMonth,
+)
 
 Contribution = tuple[Any, tuple[tuple[str, Any], ...], dict[str, int]]  # model, key, measures
 
@@ -35,6 +43,14 @@ def case_contributions(values: Mapping[str, Any] | None) -> list[Contribution]:
         (CaseWeek, (("week", values["opened_week"]), *_filters(values)), {"opened": 1, "closed": 0})]
     if values.get("ended_week") is not None:
         found.append((CaseWeek, (("week", values["ended_week"]), *_filters(values)), {"opened": 0, "closed": 1}))
+    month = (("opened_month", values["opened_month"]), *_filters(values))
+    if values.get("satisfaction") is not None:
+        found.append((ScoreMonth, (*month, ("score", values["satisfaction"])), {"count": 1}))
+    if values.get("complaint_grade") is not None:
+        response, resolution = values.get("first_response_seconds"), values.get("resolution_seconds")
+        found.append((ComplaintMonth, (*month, ("grade", values["complaint_grade"])), {
+            "count": 1, "responded": int(response is not None), "response_seconds": int(response or 0),
+            "resolved": int(resolution is not None), "resolution_seconds": int(resolution or 0)}))
     return found
 
 
@@ -74,7 +90,7 @@ def _measures(model: Any) -> list[str]:
 # ---------------------------------------------------------------- summing afresh
 def rebuild() -> None:
     """Fill the sums from the facts (after the facts were rebuilt or bulk-loaded)."""
-    for model in (CaseMonth, CaseWeek, SlaMonth):
+    for model in (CaseMonth, CaseWeek, SlaMonth, ScoreMonth, ComplaintMonth):
         db.session.execute(sa.delete(model))
     klass = sa.func.coalesce(CaseFact.customer_class, "")
     group = (CaseFact.opened_month, CaseFact.process_id, CaseFact.region_team, klass)
@@ -91,6 +107,19 @@ def rebuild() -> None:
         db.session.execute(sa.insert(CaseWeek), [
             {"week": k[0], "process_id": k[1], "region_team": k[2], "customer_class": k[3], "opened": v[0],
              "closed": v[1]} for k, v in weekly.items()])
+    scored = (CaseFact.opened_month, CaseFact.process_id, CaseFact.region_team, klass, CaseFact.satisfaction)
+    db.session.execute(sa.insert(ScoreMonth).from_select(
+        ["opened_month", "process_id", "region_team", "customer_class", "score", "count"],
+        sa.select(*scored, sa.func.count()).where(CaseFact.satisfaction.is_not(None)).group_by(*scored)))
+    graded = (CaseFact.opened_month, CaseFact.process_id, CaseFact.region_team, klass, CaseFact.complaint_grade)
+    db.session.execute(sa.insert(ComplaintMonth).from_select(
+        ["opened_month", "process_id", "region_team", "customer_class", "grade", "count", "responded",
+         "response_seconds", "resolved", "resolution_seconds"],
+        sa.select(*graded, sa.func.count(), sa.func.count(CaseFact.first_response_seconds),
+                  sa.func.coalesce(sa.func.sum(CaseFact.first_response_seconds), 0),
+                  sa.func.count(CaseFact.resolution_seconds),
+                  sa.func.coalesce(sa.func.sum(CaseFact.resolution_seconds), 0))
+        .where(CaseFact.complaint_grade.is_not(None)).group_by(*graded)))
     sla_group = (SlaFact.opened_month, SlaFact.rule, SlaFact.process_id, SlaFact.region_team,
                  sa.func.coalesce(SlaFact.customer_class, ""), SlaFact.outcome)
     db.session.execute(sa.insert(SlaMonth).from_select(

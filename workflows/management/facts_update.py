@@ -35,7 +35,8 @@ SILENT_EVENTS = frozenset({"task_claimed", "task_unclaimed", "task_reassigned"})
 CUSTOMER_COLUMNS = ("customer_id", "customer_name", "customer_class", "region", "region_team")
 FILTER_COLUMNS = ("opened_on", "region_team", "customer_class")
 STEP_COLUMNS = ("process_id", "element_id", "name", "seconds", "first_in_case")
-CUBE_COLUMNS = (*FILTER_COLUMNS, "opened_month", "opened_week", "ended_week", "process_id", "status", "is_open")
+CUBE_COLUMNS = (*FILTER_COLUMNS, "opened_month", "opened_week", "ended_week", "process_id", "status", "is_open",
+                "satisfaction", "complaint_grade", "first_response_seconds", "resolution_seconds")
 EDITORS = ("process_owner", "admin")
 SETTINGS = {"first_time_fix_days": (30, 1, 365)}  # default, lowest, highest
 

@@ -33,7 +33,17 @@ from engine.timers import firing as timers
 from tests.workflows.flowkit import attachment, complete
 from workflows.management import dashboard, drilldown
 from workflows.management.dashboard_filters import Filters
-from workflows.management.facts import CaseFact, CaseMonth, CaseWeek, SlaFact, SlaMonth, StepFact, StepMonth
+from workflows.management.facts import (
+    CaseFact,
+    CaseMonth,
+    CaseWeek,
+    ComplaintMonth,
+    ScoreMonth,
+    SlaFact,
+    SlaMonth,
+    StepFact,
+    StepMonth,
+)
 from workflows.management.facts_update import rebuild
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -325,11 +335,12 @@ def _snapshot(table):
     columns = [c.key for c in sa.inspect(table).mapper.column_attrs if c.key != "updated_at"]
     rows = {tuple(getattr(row, c) for c in columns) for row in db.session.execute(sa.select(table)).scalars()}
     measures = [i for i, c in enumerate(columns) if c in ("received", "completed", "still_open", "opened", "closed",
-                                                          "count", "steps", "cases", "seconds")]
+                                                          "count", "steps", "cases", "seconds", "responded",
+                                                          "response_seconds", "resolved", "resolution_seconds")]
     return {row for row in rows if not measures or any(row[i] for i in measures)}  # sums worn down to zero
 
 
-CUBES = (CaseFact, StepFact, StepMonth, SlaFact, CaseMonth, CaseWeek, SlaMonth)
+CUBES = (CaseFact, StepFact, StepMonth, SlaFact, CaseMonth, CaseWeek, SlaMonth, ScoreMonth, ComplaintMonth)
 
 
 def test_rebuilding_from_history_gives_the_same_facts(april):
