@@ -9,13 +9,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.db import db
-from workflows.management import facts_sources as sources
-from workflows.management.dashboard_filters import Filters, conditions, months_between
+from workflows.management.dashboard_filters import (
+    Filters,
+    conditions,
+    months_between,
+    partial_spans,
+    whole_months,
+)
 from workflows.management.dashboard_labels import BANDS, CLASSES, PARTIES, TEAMS, pick
 from workflows.management.dashboard_quality import percent
 from workflows.management.dashboard_work import Counts, by_team, count_if, hours, t
 from workflows.management.drilldown import approved_compensation, item, repeat_visit
-from workflows.management.facts import CaseFact
+from workflows.management.facts import CaseFact, DispatchMonth, RevisitMonth
 
 CENT = Decimal("0.01")
 
@@ -77,13 +82,7 @@ def _quarter(month: str) -> str:
 # ---------------------------------------------------------------- the revisit plan
 def revisit_plan(filters: Filters, lang: str) -> dict[str, Any]:
     """Revisits due in the period, per customer class and month: how many were due, how many done."""
-    where = [CaseFact.process_id == sources.REVISIT_PROCESS, CaseFact.revisit_due_on >= filters.start,
-             CaseFact.revisit_due_on <= filters.end, *conditions(CaseFact, filters, dated=False)]
-    rows = db.session.execute(
-        sa.select(CaseFact.customer_class, CaseFact.revisit_due_month, sa.func.count(),
-                  count_if(CaseFact.revisit_done.is_(True))).where(*where)
-        .group_by(CaseFact.customer_class, CaseFact.revisit_due_month)).all()
-    cells = {(klass, month): (due, int(done)) for klass, month, due, done in rows}
+    cells = _revisit_cells(filters)
     months = months_between(filters.start, filters.end)
     classes = [k for k in CLASSES if k is not None] + ([None] if any(k is None for k, _m in cells) else [])
     result = []
@@ -104,18 +103,37 @@ def revisit_plan(filters: Filters, lang: str) -> dict[str, Any]:
             "classes": result}
 
 
+def _revisit_cells(filters: Filters) -> dict[tuple[str | None, str], tuple[int, int]]:
+    """(class, month due) -> (due, done): whole months from `revisit_month`, the cut months' days from the facts."""
+    whole, rows = whole_months(filters), []
+    if whole:
+        rows += db.session.execute(
+            sa.select(RevisitMonth.customer_class, RevisitMonth.due_month, sa.func.sum(RevisitMonth.due),
+                      sa.func.sum(RevisitMonth.done))
+            .where(RevisitMonth.due_month.in_(whole), *conditions(RevisitMonth, filters, dated=False))
+            .group_by(RevisitMonth.customer_class, RevisitMonth.due_month)).all()
+    for first, last in partial_spans(filters, whole):
+        rows += db.session.execute(
+            sa.select(sa.func.coalesce(CaseFact.customer_class, ""), CaseFact.revisit_due_month, sa.func.count(),
+                      count_if(CaseFact.revisit_done.is_(True)))
+            .where(CaseFact.revisit_due_on >= first, CaseFact.revisit_due_on <= last,
+                   *conditions(CaseFact, filters, dated=False))
+            .group_by(sa.func.coalesce(CaseFact.customer_class, ""), CaseFact.revisit_due_month)).all()
+    cells: dict[tuple[str | None, str], tuple[int, int]] = {}
+    for klass, month, due, done in rows:
+        key = (klass or None, month)
+        before = cells.get(key, (0, 0))
+        cells[key] = (before[0] + int(due or 0), before[1] + int(done or 0))
+    return cells
+
+
 # ---------------------------------------------------------------- dispatch
 def dispatch(filters: Filters, lang: str, people: Mapping[str, str], teams: Mapping[str, str | None],
              days: int, shared: Counts) -> dict[str, Any]:
     open_by = dict(db.session.execute(sa.select(CaseFact.engineer, sa.func.count()).where(
         CaseFact.is_open.is_(True), CaseFact.engineer.is_not(None), *conditions(CaseFact, filters, dated=False))
         .group_by(CaseFact.engineer)).all())
-    sent = {engineer: (count, int(overridden), arrivals, arrival) for engineer, count, overridden, arrivals, arrival
-            in db.session.execute(
-                sa.select(CaseFact.engineer, sa.func.count(), count_if(CaseFact.dispatch_overridden.is_(True)),
-                          sa.func.count(CaseFact.arrival_seconds), sa.func.avg(CaseFact.arrival_seconds))
-                .where(CaseFact.dispatched_at.is_not(None), *conditions(CaseFact, filters))
-                .group_by(CaseFact.engineer))}
+    sent = _dispatches(filters)
     repeats = dict(db.session.execute(sa.select(CaseFact.engineer, sa.func.count()).where(
         repeat_visit(days), *conditions(CaseFact, filters)).group_by(CaseFact.engineer)).all())
     team_open = by_team(shared, 2)
@@ -138,6 +156,33 @@ def dispatch(filters: Filters, lang: str, people: Mapping[str, str], teams: Mapp
                                filters.replace(region=team), region=team)
                           for team in TEAMS if team and filters.region in (None, team)],
             "engineers": rows}
+
+
+def _dispatches(filters: Filters) -> dict[str | None, tuple[int, int, int, float | None]]:
+    """engineer -> (dispatched, overridden, arrivals, mean seconds to arrive)."""
+    whole, rows = whole_months(filters), []
+    measures = (DispatchMonth.dispatched, DispatchMonth.overridden, DispatchMonth.arrivals,
+                DispatchMonth.arrival_seconds)
+    if whole:
+        rows += db.session.execute(
+            sa.select(DispatchMonth.engineer, *(sa.func.sum(m) for m in measures))
+            .where(DispatchMonth.opened_month.in_(whole), *conditions(DispatchMonth, filters, dated=False))
+            .group_by(DispatchMonth.engineer)).all()
+    for first, last in partial_spans(filters, whole):
+        rows += db.session.execute(
+            sa.select(sa.func.coalesce(CaseFact.engineer, ""), sa.func.count(),
+                      count_if(CaseFact.dispatch_overridden.is_(True)), sa.func.count(CaseFact.arrival_seconds),
+                      sa.func.coalesce(sa.func.sum(CaseFact.arrival_seconds), 0))
+            .where(CaseFact.dispatched_at.is_not(None), CaseFact.opened_on >= first, CaseFact.opened_on <= last,
+                   *conditions(CaseFact, filters, dated=False))
+            .group_by(sa.func.coalesce(CaseFact.engineer, ""))).all()
+    sums: dict[str | None, list[int]] = {}
+    for engineer, *values in rows:
+        entry = sums.setdefault(engineer or None, [0, 0, 0, 0])
+        for index, value in enumerate(values):
+            entry[index] += int(value or 0)
+    return {engineer: (n, overridden, arrivals, seconds / arrivals if arrivals else None)
+            for engineer, (n, overridden, arrivals, seconds) in sums.items() if n}
 
 
 def _engineer_row(username: str, filters: Filters, lang: str, people: Mapping[str, str],

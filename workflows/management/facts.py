@@ -230,3 +230,30 @@ class ComplaintMonth(db.Model):
     response_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     resolved: Mapped[int] = mapped_column(default=0)
     resolution_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class DispatchMonth(db.Model):
+    """Dispatches per month of receipt, filter and engineer ('' when none was named)."""
+
+    __tablename__ = "dispatch_month"
+    opened_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    process_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    engineer: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    dispatched: Mapped[int] = mapped_column(default=0)
+    overridden: Mapped[int] = mapped_column(default=0)
+    arrivals: Mapped[int] = mapped_column(default=0)
+    arrival_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class RevisitMonth(db.Model):
+    """Revisits per month they are due, flow and filter: due and done."""
+
+    __tablename__ = "revisit_month"
+    due_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    process_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    region_team: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customer_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    due: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)

@@ -19,6 +19,8 @@ from workflows.management.facts import (
     CaseMonth,
     CaseWeek,
     ComplaintMonth,
+    DispatchMonth,
+    RevisitMonth,
     ScoreMonth,
     SlaFact,
     SlaMonth,
@@ -51,6 +53,14 @@ def case_contributions(values: Mapping[str, Any] | None) -> list[Contribution]:
         found.append((ComplaintMonth, (*month, ("grade", values["complaint_grade"])), {
             "count": 1, "responded": int(response is not None), "response_seconds": int(response or 0),
             "resolved": int(resolution is not None), "resolution_seconds": int(resolution or 0)}))
+    if values.get("dispatched_at") is not None:
+        arrival = values.get("arrival_seconds")
+        found.append((DispatchMonth, (*month, ("engineer", values.get("engineer") or "")), {
+            "dispatched": 1, "overridden": int(values.get("dispatch_overridden") is True),
+            "arrivals": int(arrival is not None), "arrival_seconds": int(arrival or 0)}))
+    if values.get("revisit_due_month") is not None:
+        found.append((RevisitMonth, (("due_month", values["revisit_due_month"]), *_filters(values)),
+                      {"due": 1, "done": int(values.get("revisit_done") is True)}))
     return found
 
 
@@ -90,7 +100,7 @@ def _measures(model: Any) -> list[str]:
 # ---------------------------------------------------------------- summing afresh
 def rebuild() -> None:
     """Fill the sums from the facts (after the facts were rebuilt or bulk-loaded)."""
-    for model in (CaseMonth, CaseWeek, SlaMonth, ScoreMonth, ComplaintMonth):
+    for model in (CaseMonth, CaseWeek, SlaMonth, ScoreMonth, ComplaintMonth, DispatchMonth, RevisitMonth):
         db.session.execute(sa.delete(model))
     klass = sa.func.coalesce(CaseFact.customer_class, "")
     group = (CaseFact.opened_month, CaseFact.process_id, CaseFact.region_team, klass)
@@ -120,6 +130,19 @@ def rebuild() -> None:
                   sa.func.count(CaseFact.resolution_seconds),
                   sa.func.coalesce(sa.func.sum(CaseFact.resolution_seconds), 0))
         .where(CaseFact.complaint_grade.is_not(None)).group_by(*graded)))
+    engineer = sa.func.coalesce(CaseFact.engineer, "")
+    sent = (CaseFact.opened_month, CaseFact.process_id, CaseFact.region_team, klass, engineer)
+    db.session.execute(sa.insert(DispatchMonth).from_select(
+        ["opened_month", "process_id", "region_team", "customer_class", "engineer", "dispatched", "overridden",
+         "arrivals", "arrival_seconds"],
+        sa.select(*sent, sa.func.count(), _sum(CaseFact.dispatch_overridden.is_(True)),
+                  sa.func.count(CaseFact.arrival_seconds), sa.func.coalesce(sa.func.sum(CaseFact.arrival_seconds), 0))
+        .where(CaseFact.dispatched_at.is_not(None)).group_by(*sent)))
+    due = (CaseFact.revisit_due_month, CaseFact.process_id, CaseFact.region_team, klass)
+    db.session.execute(sa.insert(RevisitMonth).from_select(
+        ["due_month", "process_id", "region_team", "customer_class", "due", "done"],
+        sa.select(*due, sa.func.count(), _sum(CaseFact.revisit_done.is_(True)))
+        .where(CaseFact.revisit_due_month.is_not(None)).group_by(*due)))
     sla_group = (SlaFact.opened_month, SlaFact.rule, SlaFact.process_id, SlaFact.region_team,
                  sa.func.coalesce(SlaFact.customer_class, ""), SlaFact.outcome)
     db.session.execute(sa.insert(SlaMonth).from_select(

@@ -36,7 +36,8 @@ CUSTOMER_COLUMNS = ("customer_id", "customer_name", "customer_class", "region", 
 FILTER_COLUMNS = ("opened_on", "region_team", "customer_class")
 STEP_COLUMNS = ("process_id", "element_id", "name", "seconds", "first_in_case")
 CUBE_COLUMNS = (*FILTER_COLUMNS, "opened_month", "opened_week", "ended_week", "process_id", "status", "is_open",
-                "satisfaction", "complaint_grade", "first_response_seconds", "resolution_seconds")
+                "satisfaction", "complaint_grade", "first_response_seconds", "resolution_seconds", "dispatched_at",
+                "engineer", "dispatch_overridden", "arrival_seconds", "revisit_due_month", "revisit_done")
 EDITORS = ("process_owner", "admin")
 SETTINGS = {"first_time_fix_days": (30, 1, 365)}  # default, lowest, highest
 

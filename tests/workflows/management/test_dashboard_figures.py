@@ -38,6 +38,8 @@ from workflows.management.facts import (
     CaseMonth,
     CaseWeek,
     ComplaintMonth,
+    DispatchMonth,
+    RevisitMonth,
     ScoreMonth,
     SlaFact,
     SlaMonth,
@@ -336,11 +338,14 @@ def _snapshot(table):
     rows = {tuple(getattr(row, c) for c in columns) for row in db.session.execute(sa.select(table)).scalars()}
     measures = [i for i, c in enumerate(columns) if c in ("received", "completed", "still_open", "opened", "closed",
                                                           "count", "steps", "cases", "seconds", "responded",
-                                                          "response_seconds", "resolved", "resolution_seconds")]
+                                                          "response_seconds", "resolved", "resolution_seconds",
+                                                          "dispatched", "overridden", "arrivals", "arrival_seconds",
+                                                          "due", "done")]
     return {row for row in rows if not measures or any(row[i] for i in measures)}  # sums worn down to zero
 
 
-CUBES = (CaseFact, StepFact, StepMonth, SlaFact, CaseMonth, CaseWeek, SlaMonth, ScoreMonth, ComplaintMonth)
+CUBES = (CaseFact, StepFact, StepMonth, SlaFact, CaseMonth, CaseWeek, SlaMonth, ScoreMonth, ComplaintMonth,
+         DispatchMonth, RevisitMonth)
 
 
 def test_rebuilding_from_history_gives_the_same_facts(april):
