@@ -114,11 +114,11 @@ def _revisit_cells(filters: Filters) -> dict[tuple[str | None, str], tuple[int, 
             .group_by(RevisitMonth.customer_class, RevisitMonth.due_month)).all()
     for first, last in partial_spans(filters, whole):
         rows += db.session.execute(
-            sa.select(sa.func.coalesce(CaseFact.customer_class, ""), CaseFact.revisit_due_month, sa.func.count(),
+            sa.select(CaseFact.customer_class, CaseFact.revisit_due_month, sa.func.count(),
                       count_if(CaseFact.revisit_done.is_(True)))
             .where(CaseFact.revisit_due_on >= first, CaseFact.revisit_due_on <= last,
                    *conditions(CaseFact, filters, dated=False))
-            .group_by(sa.func.coalesce(CaseFact.customer_class, ""), CaseFact.revisit_due_month)).all()
+            .group_by(CaseFact.customer_class, CaseFact.revisit_due_month)).all()
     cells: dict[tuple[str | None, str], tuple[int, int]] = {}
     for klass, month, due, done in rows:
         key = (klass or None, month)
@@ -170,12 +170,11 @@ def _dispatches(filters: Filters) -> dict[str | None, tuple[int, int, int, float
             .group_by(DispatchMonth.engineer)).all()
     for first, last in partial_spans(filters, whole):
         rows += db.session.execute(
-            sa.select(sa.func.coalesce(CaseFact.engineer, ""), sa.func.count(),
-                      count_if(CaseFact.dispatch_overridden.is_(True)), sa.func.count(CaseFact.arrival_seconds),
-                      sa.func.coalesce(sa.func.sum(CaseFact.arrival_seconds), 0))
+            sa.select(CaseFact.engineer, sa.func.count(), count_if(CaseFact.dispatch_overridden.is_(True)),
+                      sa.func.count(CaseFact.arrival_seconds), sa.func.sum(CaseFact.arrival_seconds))
             .where(CaseFact.dispatched_at.is_not(None), CaseFact.opened_on >= first, CaseFact.opened_on <= last,
                    *conditions(CaseFact, filters, dated=False))
-            .group_by(sa.func.coalesce(CaseFact.engineer, ""))).all()
+            .group_by(CaseFact.engineer)).all()
     sums: dict[str | None, list[int]] = {}
     for engineer, *values in rows:
         entry = sums.setdefault(engineer or None, [0, 0, 0, 0])
