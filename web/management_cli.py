@@ -2,28 +2,14 @@
 figures, and produce a period's report now (the scheduler does it on the first working day)."""
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 from flask.cli import AppGroup
 
 from engine import clock
 from engine.commands import transaction
 from engine.errors import AftercareError, ValidationFailed
-from engine.identity import Actor
+from web.schedule_cli import _fail, _operator  # the operator and the error output of the other commands
 from workflows.management import facts_update, reports, reports_schedule
-
-
-def _operator() -> Actor:
-    return Actor(os.environ.get("USER") or "cli", frozenset({"admin", "process_owner"}), system=True)
-
-
-def _fail(error: AftercareError) -> None:
-    click.echo(f"error: {error.message}", err=True)
-    for field, messages in getattr(error, "errors", {}).items():
-        click.echo(f"  {field}: {'; '.join(messages)}", err=True)
-    sys.exit(2)
 
 
 @click.group("facts", cls=AppGroup)

@@ -14,9 +14,8 @@ from openpyxl import load_workbook
 from engine.clock import FakeClock
 from engine.db import db
 from engine.timers.outbox import Notification
-from tests.workflows.management.test_dashboard_figures import REPORT_DAY, SHANGHAI, build_april
+from tests.workflows.management.test_dashboard_figures import CUBES, REPORT_DAY, SHANGHAI, build_april
 from workflows.management import reports_schedule
-from workflows.management.facts import CaseFact
 from workflows.management.reports import KeptReport
 
 APRIL = "from=2026-04-01&to=2026-04-30"
@@ -199,7 +198,8 @@ def test_the_command_line_rebuilds_facts_changes_the_window_and_produces_a_repor
     def run(*args):
         return app.test_cli_runner().invoke(cli, list(args))
 
-    db.session.execute(sa.delete(CaseFact))  # a database whose cases predate the facts
+    for table in CUBES:  # a database whose cases predate the facts and their sums
+        db.session.execute(sa.delete(table))
     db.session.commit()
     assert api("manager1").get(f"/dashboard?{APRIL}").get_json()["figures"]["totals"]["items"][0]["value"] == 0
     rebuilt = run("facts", "rebuild")

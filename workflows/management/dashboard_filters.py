@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -164,3 +164,13 @@ def partial_spans(filters: Filters, whole: list[str]) -> list[tuple[dt.date, dt.
     if filters.end > month_last(whole[-1]):
         spans.append((month_last(whole[-1]) + dt.timedelta(days=1), filters.end))
     return spans
+
+
+def sum_by_key(rows: Iterable[Sequence[Any]], width: int) -> dict[Any, list[int]]:
+    """Rows of (key, numbers…) read from the sums and from the facts, added up per key."""
+    sums: dict[Any, list[int]] = {}
+    for key, *numbers in rows:
+        entry = sums.setdefault(key, [0] * width)
+        for index, value in enumerate(numbers):
+            entry[index] += int(value or 0)
+    return sums

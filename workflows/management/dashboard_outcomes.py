@@ -14,6 +14,7 @@ from workflows.management.dashboard_filters import (
     conditions,
     months_between,
     partial_spans,
+    sum_by_key,
     whole_months,
 )
 from workflows.management.dashboard_labels import BANDS, CLASSES, PARTIES, TEAMS, pick
@@ -175,13 +176,9 @@ def _dispatches(filters: Filters) -> dict[str | None, tuple[int, int, int, float
             .where(CaseFact.dispatched_at.is_not(None), CaseFact.opened_on >= first, CaseFact.opened_on <= last,
                    *conditions(CaseFact, filters, dated=False))
             .group_by(CaseFact.engineer)).all()
-    sums: dict[str | None, list[int]] = {}
-    for engineer, *values in rows:
-        entry = sums.setdefault(engineer or None, [0, 0, 0, 0])
-        for index, value in enumerate(values):
-            entry[index] += int(value or 0)
+    summed = sum_by_key(((engineer or None, *numbers) for engineer, *numbers in rows), 4)
     return {engineer: (n, overridden, arrivals, seconds / arrivals if arrivals else None)
-            for engineer, (n, overridden, arrivals, seconds) in sums.items() if n}
+            for engineer, (n, overridden, arrivals, seconds) in summed.items() if n}
 
 
 def _engineer_row(username: str, filters: Filters, lang: str, people: Mapping[str, str],

@@ -16,6 +16,7 @@ from workflows.management.dashboard_filters import (
     conditions,
     months_between,
     partial_spans,
+    sum_by_key,
     whole_months,
 )
 from workflows.management.dashboard_labels import GRADES, TEAMS, pick
@@ -165,7 +166,7 @@ def _scores(filters: Filters) -> list[tuple[str, int, int]]:
 # ---------------------------------------------------------------- complaints
 def _grades(filters: Filters) -> dict[str, tuple[int, int, float | None, int, float | None]]:
     """grade -> (complaints, answered, mean seconds to answer, resolved, mean seconds to resolve)."""
-    whole, sums = whole_months(filters), {}
+    whole = whole_months(filters)
     measures = (ComplaintMonth.count, ComplaintMonth.responded, ComplaintMonth.response_seconds,
                 ComplaintMonth.resolved, ComplaintMonth.resolution_seconds)
     rows = []
@@ -181,13 +182,9 @@ def _grades(filters: Filters) -> dict[str, tuple[int, int, float | None, int, fl
                       sa.func.sum(CaseFact.resolution_seconds))
             .where(CaseFact.complaint_grade.is_not(None), CaseFact.opened_on >= first, CaseFact.opened_on <= last,
                    *conditions(CaseFact, filters, dated=False)).group_by(CaseFact.complaint_grade)).all()
-    for grade, *values in rows:
-        entry = sums.setdefault(grade, [0, 0, 0, 0, 0])
-        for index, value in enumerate(values):
-            entry[index] += int(value or 0)
     return {grade: (n, answered, answer / answered if answered else None, resolved,
                     resolve / resolved if resolved else None)
-            for grade, (n, answered, answer, resolved, resolve) in sums.items()}
+            for grade, (n, answered, answer, resolved, resolve) in sum_by_key(rows, 5).items()}
 
 
 def complaints(filters: Filters, lang: str) -> dict[str, Any]:

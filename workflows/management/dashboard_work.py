@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from engine.clock import isoformat
 from engine.db import db
-from workflows.management.dashboard_filters import Filters, conditions, partial_spans, whole_months
+from workflows.management.dashboard_filters import Filters, conditions, partial_spans, sum_by_key, whole_months
 from workflows.management.dashboard_labels import flow_name
 from workflows.management.drilldown import item, overdue
 from workflows.management.facts import CaseFact, CaseMonth, CaseWeek, StepFact, StepMonth
@@ -41,33 +41,25 @@ class Counts:
 
 
 def counts(filters: Filters, now: dt.datetime) -> Counts:
-    whole, sums = whole_months(filters), {}
+    whole, rows = whole_months(filters), []
     if whole:
-        _add_counts(sums, db.session.execute(
+        rows += db.session.execute(
             sa.select(CaseMonth.process_id, sa.func.sum(CaseMonth.received), sa.func.sum(CaseMonth.completed),
                       sa.func.sum(CaseMonth.still_open))
             .where(CaseMonth.opened_month.in_(whole), *conditions(CaseMonth, filters, dated=False))
-            .group_by(CaseMonth.process_id)))
+            .group_by(CaseMonth.process_id)).all()
     for first, last in partial_spans(filters, whole):
-        _add_counts(sums, db.session.execute(
+        rows += db.session.execute(
             sa.select(CaseFact.process_id, sa.func.count(), count_if(CaseFact.status == "completed"),
                       count_if(CaseFact.is_open.is_(True)))
             .where(CaseFact.opened_on >= first, CaseFact.opened_on <= last,
-                   *conditions(CaseFact, filters, dated=False)).group_by(CaseFact.process_id)))
-    flows = [(process_id, *totals) for process_id, totals in sums.items() if totals[0]]
+                   *conditions(CaseFact, filters, dated=False)).group_by(CaseFact.process_id)).all()
+    flows = [(process_id, *totals) for process_id, totals in sum_by_key(rows, 3).items() if totals[0]]
     opened = db.session.execute(
         sa.select(CaseFact.process_id, CaseFact.region_team, sa.func.count(), count_if(overdue(now)))
         .where(CaseFact.is_open.is_(True), *conditions(CaseFact, filters, dated=False))
         .group_by(CaseFact.process_id, CaseFact.region_team)).all()
     return Counts(flows, [(p, team, n, int(late)) for p, team, n, late in opened])
-
-
-def _add_counts(sums: dict[str, list[int]], rows: Any) -> None:
-    for process_id, received, completed, still_open in rows:
-        entry = sums.setdefault(process_id, [0, 0, 0])
-        entry[0] += int(received or 0)
-        entry[1] += int(completed or 0)
-        entry[2] += int(still_open or 0)
 
 
 def totals(filters: Filters, lang: str, shared: Counts) -> dict[str, Any]:
