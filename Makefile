@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# demo mode (the login page lists the demo accounts) on the local demo database, not on PostgreSQL
+DEMO   ?= $(if $(AFTERCARE_DATABASE_URL),false,true)
 
 .PHONY: run test install frontend db lint bench clean
 
@@ -30,7 +32,7 @@ db: install
 	fi
 
 run: db
-	$(BIN)/aftercare serve --host $(HOST) --port $(PORT)
+	AFTERCARE_DEMO=$${AFTERCARE_DEMO:-$(DEMO)} $(BIN)/aftercare serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

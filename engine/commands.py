@@ -3,38 +3,30 @@ audit, commit — all in one transaction, so nothing is ever visible half-done."
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from engine import hooks, loader, store
 from engine import spiff as sw
-from engine.audit import chain as audit
-from engine.audit import history
 from engine.clock import now as clock_now
-from engine.context import CommandInfo, working_on
+from engine.context import working_on
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.forms import text, validate_data
 from engine.identity import SYSTEM, Actor, get_user
 from engine.jsonutil import dumps, plain
 from engine.models import Instance, Task
-from engine.scripts import ScriptRejected
+from engine.pipeline import advance as _advance
+from engine.pipeline import annotate as _log
+from engine.pipeline import command_info as _info
+from engine.pipeline import cycle_events as _cycle_events
+from engine.pipeline import finish as _finish
+from engine.pipeline import run_due_timers as _run_due_timers
+from engine.pipeline import transaction
+from engine.pipeline import waiting_timers as _waiting_timers
 
-log = logging.getLogger(__name__)
 SUPERVISORS = ("service_manager", "admin")
 MAX_DRAFT_BYTES = 256_000
-
-
-@contextmanager
-def transaction() -> Iterator[None]:
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 # ---------------------------------------------------------------- authorization
@@ -83,114 +75,6 @@ def _start_property(model, name: str) -> str | None:
         if info["kind"] == "StartEvent" and info["process"] == model.process_id:
             return info["properties"].get(name)
     return None
-
-
-# ---------------------------------------------------------------- the shared pipeline
-def _advance(wf) -> dict[str, Any] | None:
-    """Run the engine; a failing script or expression becomes a recorded error, never a crash."""
-    try:
-        sw.advance(wf)
-        return None
-    except (sw.EngineError, ScriptRejected, Exception) as exc:  # noqa: BLE001
-        task = getattr(exc, "task", None)
-        element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-        message = str(exc).split("\n")[0] or type(exc).__name__
-        cause = exc.__cause__ or exc.__context__  # the library wraps the reason in a generic message
-        if isinstance(exc, sw.EngineError) and cause is not None and str(cause) and str(cause) not in message:
-            message = f"{message.rstrip('. ')}: {str(cause).splitlines()[0]}"
-        if not isinstance(exc, sw.EngineError | ScriptRejected):
-            log.exception("engine failure")
-        return {"element_id": element, "message": message, "type": type(exc).__name__}
-
-
-def _finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], *, actor: Actor,
-            now: dt.datetime, failure: dict[str, Any] | None = None,
-            closed_by: Mapping[str, tuple[str, dict[str, Any]]] | None = None) -> None:
-    closed_by = closed_by or {}
-    after = sw.snapshot(wf)
-    events = list(action_events)
-    events += history.engine_events(before, after, at=now, actor=actor.username, skip=set(closed_by),
-                                    gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
-    was = instance.status
-    store.save(instance, wf, now=now, expected_version=instance.version)
-    if failure:
-        instance.error = failure
-        events.append({"type": "instance_error", "at": now, "actor": actor.username,
-                       "element_id": failure.get("element_id"), "data": failure})
-    elif instance.error and instance.status != "error":
-        instance.error = None
-    if instance.status == "completed" and was != "completed":
-        events.append({"type": "instance_completed", "at": now, "actor": actor.username})
-    created, closed = store.sync_inbox(instance, wf, after, now=now, closed_by=closed_by)
-    store.sync_timers(instance, wf, now=now,
-                      fired={e["task_id"] for e in events if e["type"] == "timer_fired"})
-    _describe_ready(events, created)
-    _record(instance, events, after, sw.case_data(wf))
-    context = hooks.CommandContext(instance=instance, now=now, actor=actor.username, events=events,
-                                   ready_tasks=created, closed_tasks=closed)
-    for hook in hooks.get().after_command:
-        hook(context)
-
-
-def _describe_ready(events: list[dict[str, Any]], created: list[Task]) -> None:
-    rows = {row.id: row for row in created}
-    for event in events:
-        row = rows.get(event.get("task_id"))
-        if event["type"] == "task_ready" and row is not None:
-            event["data"] = {**event.get("data", {}), "role": row.role, "assignee": row.assignee,
-                             "due_at": row.due_at, "form": row.form_name}
-
-
-def _record(instance: Instance, events: list[dict[str, Any]], after, case_data: dict[str, Any]) -> None:
-    """Append the events, each carrying the element sets right after it; the last one carries
-    the engine's exact sets and the case data, so replay and re-execution can compare."""
-    if not events:
-        return
-    stream = audit.instance_stream(instance.id)
-    sets = {k: v for k, v in audit.last_state(stream).items() if k != "case_data"}
-    for event in events[:-1]:
-        sets = history.apply(sets, event)
-        event["state"] = sets
-    events[-1]["state"] = {**history.element_sets(after), "case_data": case_data}
-    audit.append(stream, events, instance_id=instance.id)
-
-
-def _run_due_timers(instance: Instance, wf, actor: Actor, now: dt.datetime) -> list[dict[str, Any]]:
-    """Fire timers already due before a user's action is applied, as the scheduler would have."""
-    before, waiting = sw.snapshot(wf), _waiting_timers(wf)
-    if not any(info.is_timer and info.state == "WAITING" for info in before.values()):
-        return []
-    try:
-        sw.fire_due_timers(wf)
-    except Exception as exc:  # noqa: BLE001 - the scheduler will fire it and record the failure
-        raise Conflict("a deadline of this case is being processed; try again in a moment",
-                       instance_id=instance.id) from exc
-    after = sw.snapshot(wf)
-    return _cycle_events(waiting, wf, after, now) + history.engine_events(
-        before, after, at=now, actor=SYSTEM.username, skip=set(),
-        gateway_targets=lambda task_id: sw.chosen_flows(wf, task_id))
-
-
-def _waiting_timers(wf) -> dict[str, str]:
-    return {task_id: due for task_id, _element, due in sw.pending_timers(wf)}
-
-
-def _cycle_events(waiting: Mapping[str, str], wf, after, now: dt.datetime) -> list[dict[str, Any]]:
-    """A cycle timer fires and waits again, so it never completes: record each firing explicitly
-    (its due time moved on)."""
-    events = []
-    for task_id, element, due in sw.pending_timers(wf):
-        previous = waiting.get(task_id)
-        if previous is not None and previous != due:
-            name = after[task_id].name if task_id in after else element
-            events.append({"type": "timer_fired", "at": now, "actor": SYSTEM.username, "element_id": element,
-                           "task_id": task_id, "data": {"name": name, "cycle": True, "due": previous,
-                                                        "next": due}})
-    return events
-
-
-def _info(instance: Instance, actor: Actor, now: dt.datetime) -> CommandInfo:
-    return CommandInfo(instance.id, instance.case_number, instance.process_id, actor.username, now)
 
 
 # ---------------------------------------------------------------- commands
@@ -272,7 +156,7 @@ def fire_timers(*, instance_id: int, actor: Actor = SYSTEM) -> int:
     """The scheduler's command: fire whatever timers of this case are due. Returns how many fired."""
     with transaction():
         instance = store.lock(instance_id)
-        if instance.status in ("completed", "cancelled"):
+        if instance.status in ("completed", "cancelled", "suspended"):  # a suspended case's timers wait
             return 0
         now = clock_now()
         wf = store.load(instance)
@@ -370,15 +254,3 @@ def cancel_instance(*, instance_id: int, actor: Actor, reason: str) -> Instance:
         event = {"type": "instance_cancelled", "at": now, "actor": actor.username, "data": {"reason": reason}}
         _finish(instance, wf, before, [event], actor=actor, now=now)
     return instance
-
-
-def _log(instance: Instance, kind: str, actor: Actor, now: dt.datetime, row: Task, data: dict[str, Any]) -> None:
-    stream = audit.instance_stream(instance.id)
-    state = {k: v for k, v in audit.last_state(stream).items() if k != "case_data"}
-    audit.append(stream, [{"type": kind, "at": now, "actor": actor.username, "element_id": row.element_id,
-                           "task_id": row.id, "data": {"name": row.name, **data}, "state": state}],
-                 instance_id=instance.id)
-    for hook in hooks.get().after_command:
-        hook(hooks.CommandContext(instance=instance, now=now, actor=actor.username,
-                                  events=[{"type": kind, "task_id": row.id, "data": data}],
-                                  ready_tasks=[], closed_tasks=[]))

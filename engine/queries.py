@@ -229,7 +229,7 @@ def case_list(actor: Actor, *, status: str | None, q: str | None, page: int, per
 
 
 # ---------------------------------------------------------------- process owners and administrators
-OPEN_STATUSES = ("running", "waiting", "error")
+OPEN_STATUSES = ("running", "waiting", "error", "suspended")
 
 
 def open_cases_by_version(process_id: str | None = None) -> dict[tuple[str, int], int]:

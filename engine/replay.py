@@ -4,9 +4,12 @@ explains the state.
 
 What is re-run, command by command, with the clock set to the command's recorded time (which also
 drives SpiffWorkflow's timers): the start data, each submitted form (matched to its task by element
-id and order, since task ids differ on re-execution), timer firings in their recorded order, and
-cancellations. A cycle timer fires without completing, so each of its firings is recorded as
-`timer_fired` with `data.cycle`; the re-run produces one wherever a waiting timer's due time moved on.
+id and order, since task ids differ on re-execution), timer firings in their recorded order,
+cancellations, and the managers' operations — suspend and resume (timers moved by the recorded
+pause), corrections, send-backs, moves to a newer version (the re-run starts on the version the case
+started on), retried and resolved failed steps (engine/replay_operations.py). A cycle timer fires
+without completing, so each of its firings is recorded as `timer_fired` with `data.cycle`; the
+re-run produces one wherever a waiting timer's due time moved on.
 The record is plain JSON, so inputs are typed again as the original run had them: money fields of
 the pinned forms become Decimal, and what a flow's prepare_start added to the start data takes the
 type (Decimal, datetime) the stored workflow holds at that path.
@@ -46,6 +49,9 @@ from engine.db import db
 from engine.errors import NotFound
 from engine.jsonutil import dumps, plain
 from engine.models import AuditEvent, Instance, ModelVersion
+from engine.replay_operations import OperationsRerun, start_model
+from engine.replay_operations import Stop as _Stop
+from engine.replay_operations import run_engine as _advance
 from engine.replay_record import (
     ABSENT,
     COMMAND_TYPES,
@@ -83,16 +89,6 @@ class _RecordedServiceEngine(sw.AftercareScriptEngine):
                 f"the result of service '{operation_name}' ({variable}) is not in the recorded case data",
                 task=task)
         return dumps(self.recorded[variable])
-
-
-def _advance(wf) -> tuple[bool, str | None]:
-    """Like a command: a failing script becomes an error state, reported as (failed, element)."""
-    try:
-        sw.advance(wf)
-        return False, None
-    except Exception as exc:  # noqa: BLE001 - the original command recorded any failure
-        task = getattr(exc, "task", None)
-        return True, getattr(getattr(task, "task_spec", None), "bpmn_id", None)
 
 
 # ---------------------------------------------------------------- typing the recorded inputs
@@ -147,7 +143,7 @@ def _retype(value: Any, converters: Converters, path: tuple = ()) -> Any:
     return value
 
 
-class _Rerun:
+class _Rerun(OperationsRerun):
     """One case re-run in memory. Each method runs one recorded command and returns the event keys
     it produced."""
 
@@ -285,15 +281,8 @@ class _Rerun:
         return plain(sw.case_data(self.wf))
 
     def status(self) -> str:
-        return store.status_of(self.wf, SimpleNamespace(status="cancelled" if self.cancelled else "running"))
-
-
-class _Stop(Exception):
-    """The re-run cannot go on: one difference, at one step."""
-
-    def __init__(self, step: int, what: str, message: str, recorded: Any = None, replayed: Any = None):
-        super().__init__(message)
-        self.difference = Difference(step, what, message, recorded, replayed)
+        held = "cancelled" if self.cancelled else "suspended" if self.suspended else "running"
+        return store.status_of(self.wf, SimpleNamespace(status=held))
 
 
 def _expected_status(rerun: _Rerun, events: list[AuditEvent]) -> tuple[str, str]:
@@ -329,14 +318,19 @@ def _compare_final(instance: Instance, rerun: _Rerun, events: list[AuditEvent]) 
 # ---------------------------------------------------------------- the check
 def check(instance_id: int) -> ReplayReport:
     """Re-execute one case and compare; read-only."""
-    instance = db.session.get(Instance, instance_id)
+    instance = db.session.get(Instance, instance_id, populate_existing=True)  # what is stored, not a stale copy
     if instance is None:
         raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
-    model = loader.model(instance.model_version_id)
+    pinned = loader.model(instance.model_version_id)
     events = audit.events_of(instance_id)
-    report = ReplayReport(instance.id, instance.case_number, instance.process_id, model.version, len(events))
+    report = ReplayReport(instance.id, instance.case_number, instance.process_id, pinned.version, len(events))
     if not events:
         report.differences.append(Difference(1, "events", "the case has no history"))
+        return report
+    try:
+        model = start_model(pinned, events)  # a case moved to a newer version re-runs from the one it started on
+    except NotFound as exc:
+        report.differences.append(Difference(1, "input", exc.message))
         return report
     rerun = _Rerun(instance, model)
     previous = {name: [] for name in SET_NAMES}

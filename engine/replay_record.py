@@ -21,7 +21,17 @@ COMMAND_TYPES = frozenset({
     "instance_started", "task_ready", "task_completed", "task_cancelled", "gateway_taken", "timer_fired",
     "element_completed", "element_started", "element_failed", "instance_error", "instance_completed",
     "instance_cancelled",
+    # the managers' operations (engine/operations.py, recovery.py, migration.py)
+    "instance_suspended", "instance_resumed", "task_corrected", "instance_sent_back", "instance_migrated",
+    "incident_retried", "incident_resolved",
 })
+# event type that marks a command -> the kind of command (the re-run's method), first match wins
+COMMAND_MARKERS = (
+    ("instance_started", "start"), ("task_completed", "complete"), ("instance_cancelled", "cancel"),
+    ("instance_suspended", "suspend"), ("instance_resumed", "resume"), ("task_corrected", "correct"),
+    ("instance_sent_back", "send_back"), ("instance_migrated", "migrate"), ("incident_retried", "retry"),
+    ("incident_resolved", "resolve"),
+)
 SET_NAMES = ("completed", "active", "waiting", "error")
 ABSENT = "<absent>"
 
@@ -76,8 +86,7 @@ class Command:
         types = {e.type for e in self.events}
         if not types <= COMMAND_TYPES:
             return "unknown"
-        for marker, kind in (("instance_started", "start"), ("task_completed", "complete"),
-                             ("instance_cancelled", "cancel")):
+        for marker, kind in COMMAND_MARKERS:
             if marker in types:
                 return kind
         return "timers"
@@ -214,15 +223,17 @@ def compare_annotation(event: AuditEvent, previous: dict[str, list[str]]) -> lis
 
 def open_timer_incident(events: list[AuditEvent]) -> AuditEvent | None:
     """The timer failure the case still shows, if any. A timer that failed its last try puts the case
-    in `error` outside any command (`timer_failed`); a retry of that timer (`timer_retried`) or the
-    next command, which derives the status from the engine again, ends it."""
+    in `error` outside any command (`timer_failed`); a retry of that timer (`timer_retried`), its
+    dismissal (`timer_resolved`) or the next command, which derives the status from the engine
+    again, ends it."""
     incident = None
     for event in events:
         if "case_data" in (event.state or {}):
             incident = None
         elif event.type == "timer_failed":
             incident = event
-        elif event.type == "timer_retried" and incident is not None and _same_timer(event, incident):
+        elif event.type in ("timer_retried", "timer_resolved") and incident is not None \
+                and _same_timer(event, incident):
             incident = None
     return incident
 
@@ -233,14 +244,21 @@ def _same_timer(one: AuditEvent, other: AuditEvent) -> bool:
 
 
 def compare_inbox(instance_id: int, events: list[AuditEvent]) -> list[Difference]:
-    """The inbox rows are a projection: their submitted data must agree with the history."""
+    """The inbox rows are a projection: their submitted data must agree with the history (what was
+    submitted, with the corrections made to it since)."""
     rows = {row.id: row for row in db.session.execute(
         sa.select(Task).where(Task.instance_id == instance_id)).scalars()}
+    corrected: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event.type == "task_corrected" and event.task_id:
+            corrected.setdefault(event.task_id, {}).update((event.data or {}).get("after") or {})
     diffs = []
     for event in events:
         row = rows.get(event.task_id or "")
-        if event.type == "task_completed" and row is not None and plain(row.data or {}) != plain(
-                (event.data or {}).get("submitted") or {}):
+        if event.type != "task_completed" or row is None:
+            continue
+        expected = {**((event.data or {}).get("submitted") or {}), **corrected.get(row.id, {})}
+        if plain(row.data or {}) != plain(expected):
             diffs.append(Difference(event.seq, "inbox", f"the task row of '{event.element_id}' shows other data "
-                                    "than the history", (event.data or {}).get("submitted"), row.data))
+                                    "than the history", expected, row.data))
     return diffs

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engine import attachments, identity  # noqa: F401 - attachments, outbox: their tables must exist
+from engine import attachments, identity, incidents  # noqa: F401 - attachments, incidents, outbox: their tables
 from engine.db import db, is_postgres
 from engine.timers import outbox  # noqa: F401 - attachments, outbox: their tables must exist
 

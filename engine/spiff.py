@@ -339,3 +339,4 @@ def error_tasks(wf: BpmnWorkflow) -> list[TaskInfo]:
 
 def cancel(wf: BpmnWorkflow) -> None:
     wf.cancel()
+

@@ -99,8 +99,8 @@ def _case_value(name: str, value: Any) -> Any:
 
 
 def status_of(wf, instance: Instance) -> str:
-    if instance.status == "cancelled":
-        return "cancelled"
+    if instance.status in ("cancelled", "suspended"):  # set by the command, not by the workflow
+        return instance.status
     if sw.is_completed(wf):
         return "completed"
     if sw.error_tasks(wf):

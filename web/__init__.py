@@ -10,12 +10,16 @@ from flask_wtf.csrf import CSRFProtect
 from engine import hooks
 from engine.db import db, engine_options
 from engine.timers import firing as timers
+from engine.timers import outbox
 from web import auth, config, errors, i18n, vendor
 from web.api import bp as api_bp
 from web.views import (
     admin,
     auth_pages,
+    bulk_pages,
+    case_actions,
     cases,
+    comments,
     dashboard,
     files,
     history,
@@ -24,6 +28,7 @@ from web.views import (
     messages,
     modeler,
     notifications,
+    operations,
     start,
     tasks,
     ui,
@@ -52,6 +57,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _configure_engine(app: Flask) -> None:
     hooks.configure(build_hooks(timezone=app.config["TIMEZONE"]))
+    outbox.forward_to_webhook(bool(app.config.get("WEBHOOK_URL")))
     timers.install_wake()  # commits that make a timer due earlier wake the scheduler, wherever it runs
 
 
@@ -59,7 +65,8 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API checks CSRF itself when a call rides on the session cookie
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
-                    notifications.bp, history.bp, modeler.bp, admin.bp, dashboard.bp):
+                    notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp, comments.bp,
+                    case_actions.bp, dashboard.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
 

@@ -20,7 +20,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PORT": 25,
     "SMTP_FROM": "aftercare@localhost",
     "INTEGRITY_CHECK_AT": "02:00",  # the nightly audit integrity check, company time (or an hour: 3)
-    "DEMO": False,
+    "DEMO": False,  # the login page lists the demo accounts (`make run` on its demo database)
+    "WEBHOOK_URL": None,  # outgoing webhook for a chat tool: every notification is POSTed there as JSON
+    "BASE_URL": "",  # the site's address, for absolute links in webhook messages
+    "DIGEST_AT": "08:00",  # company time of the daily digest of role-queue tasks
 }
 
 

@@ -103,6 +103,10 @@ class TaskItem(Schema):
     created_at = fields.String()
     completed_at = fields.String(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    role_name = fields.String(allow_none=True)
+    assignee_name = fields.String(allow_none=True)
+    completed_by_name = fields.String(allow_none=True)
+    process_name = fields.String(allow_none=True)
     data = fields.Dict(allow_none=True)
     draft = fields.Dict(allow_none=True)
 
@@ -112,13 +116,18 @@ class Instance(Schema):
     process_id = fields.String(required=True)
     version = fields.Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf(
-        ["running", "waiting", "completed", "cancelled", "error"]))
+        ["running", "waiting", "completed", "cancelled", "error", "suspended"]))
     case_number = fields.String()
     data = fields.Dict()
     tasks = fields.List(fields.Nested(TaskItem))
     completed_tasks = fields.List(fields.Nested(TaskItem))
     started_at = fields.String()
     started_by = fields.String()
+    started_by_name = fields.String()
+    process_name = fields.String()
+    customer_id = fields.Integer(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    equipment_serial = fields.String(allow_none=True)
     ended_at = fields.String(allow_none=True)
     error = fields.Dict(allow_none=True)
     next_task_id = fields.String(allow_none=True)
@@ -126,7 +135,8 @@ class Instance(Schema):
 
 class InstancesQuery(PageQuery):
     process_id = fields.String()
-    status = fields.String(validate=validate.OneOf(["running", "waiting", "completed", "cancelled", "error"]))
+    status = fields.String(validate=validate.OneOf(["running", "waiting", "completed", "cancelled", "error",
+                                                    "suspended"]))
     q = fields.String()
 
 
@@ -159,6 +169,7 @@ class Event(Schema):
     type = fields.String(required=True)
     at = fields.String(required=True)
     actor = fields.String(required=True)
+    actor_name = fields.String()
     element_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
     data = fields.Dict(required=True)

@@ -16,11 +16,12 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from engine import integrity
-from engine.timers import outbox
+from engine import clock, integrity
+from engine.timers import outbox, webhook
 from engine.timers.scheduler import SchedulerHost, TimerScheduler
 from web import create_app
 from web.views.history import integrity_link
+from workflows.collaboration import digest
 from workflows.deadlines import revisit_plan
 from workflows.management import reports_schedule
 
@@ -28,6 +29,7 @@ HOST_KEY = "aftercare_scheduler_host"
 MAIL_EVERY_SECONDS = 30
 PLAN_EVERY_SECONDS = 3600
 INTEGRITY_POLL_SECONDS = 300  # the nightly check starts within five minutes of its time
+DIGEST_POLL_SECONDS = 300  # the daily digest goes out within five minutes of its time
 REPORTS_POLL_SECONDS = 900  # the monthly and quarterly reports appear within a quarter hour of the working day
 
 
@@ -40,13 +42,23 @@ def smtp_settings(config: dict[str, Any]) -> outbox.SmtpSettings | None:
         password=config.get("SMTP_PASSWORD"), starttls=bool(config.get("SMTP_STARTTLS")))
 
 
-def integrity_check_time(config: dict[str, Any]) -> dt.time:
-    """AFTERCARE_INTEGRITY_CHECK_AT: "02:00", or an hour (3); company time."""
-    value = config.get("INTEGRITY_CHECK_AT")
+def _time_of_day(config: dict[str, Any], key: str, default: str) -> dt.time:
+    """AFTERCARE_<key>: "02:00", or an hour (3); company time."""
+    value = config.get(key)
     try:
-        return dt.time(value) if isinstance(value, int) else dt.time.fromisoformat(str(value or "02:00"))
+        return dt.time(value) if isinstance(value, int) else dt.time.fromisoformat(str(value or default))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"AFTERCARE_INTEGRITY_CHECK_AT must be a time of day such as 02:00, not {value!r}") from exc
+        raise ValueError(f"AFTERCARE_{key} must be a time of day such as {default}, not {value!r}") from exc
+
+
+def integrity_check_time(config: dict[str, Any]) -> dt.time:
+    return _time_of_day(config, "INTEGRITY_CHECK_AT", "02:00")
+
+
+def webhook_settings(config: dict[str, Any]) -> webhook.WebhookSettings | None:
+    if not config.get("WEBHOOK_URL"):
+        return None
+    return webhook.WebhookSettings(url=str(config["WEBHOOK_URL"]), base_url=str(config.get("BASE_URL") or ""))
 
 
 def build_scheduler(app: Flask) -> TimerScheduler:
@@ -56,6 +68,12 @@ def build_scheduler(app: Flask) -> TimerScheduler:
     smtp = smtp_settings(app.config)
     if smtp is not None:
         scheduler.add_periodic("outbox.deliver", lambda: outbox.deliver(smtp), MAIL_EVERY_SECONDS)
+    hook = webhook_settings(app.config)
+    if hook is not None:
+        scheduler.add_periodic("webhook.deliver", lambda: webhook.deliver(hook), MAIL_EVERY_SECONDS)
+    digest_at = _time_of_day(app.config, "DIGEST_AT", "08:00")
+    scheduler.add_periodic("collaboration.digest", lambda: digest.run(now=clock.now(), at=digest_at),
+                           DIGEST_POLL_SECONDS)
     scheduler.add_periodic("revisit_plan.generate", revisit_plan.run, PLAN_EVERY_SECONDS)
     nightly = integrity.nightly_job(integrity.staff_notifier(link=integrity_link),
                                     at=integrity_check_time(app.config))
@@ -98,8 +116,19 @@ class AftercareServer(BaseApplication):
         return create_app({"SCHEDULER": self.scheduler})
 
 
+def ready_banner(config: dict[str, Any], host: str, port: int) -> str:
+    """What the console says once the server listens: the address, and in demo mode how to log in."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    lines = [f"Aftercare 售后 is running at http://{shown}:{port}/"]
+    if config.get("DEMO"):
+        lines.append("Demo login: manager1 / demo  (every demo user's password is demo; sales1, desk1, eng_sw1, "
+                     "auditor1, admin …)")
+    return "\n".join(lines)
+
+
 def serve(*, host: str, port: int, workers: int | None, scheduler: bool = True) -> None:
     probe = create_app()
+    banner = ready_banner(probe.config, host, port)
     sqlite = probe.config["DATABASE_URL"].startswith("sqlite")
     if workers is None:
         workers = 1 if sqlite else min(2 * multiprocessing.cpu_count() + 1, 8)
@@ -115,5 +144,6 @@ def serve(*, host: str, port: int, workers: int | None, scheduler: bool = True) 
         "preload_app": False,
         "post_worker_init": _post_worker_init,
         "worker_exit": _worker_exit,
+        "when_ready": lambda _server: print(banner, flush=True),
     }
     AftercareServer(options, scheduler).run()

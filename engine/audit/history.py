@@ -9,6 +9,10 @@ from typing import Any
 from engine.spiff import TaskInfo
 
 ElementSets = dict[str, list[str]]
+SET_NAMES = ("completed", "active", "waiting", "error")
+# Operations that undo or re-plan steps (a send-back, a move to a newer version): the event carries
+# the element sets right after it in `data.sets`, since they do not follow from the sets before it.
+REWINDS = ("instance_sent_back", "instance_migrated")
 
 
 def element_sets(snap: Mapping[str, TaskInfo]) -> ElementSets:
@@ -82,5 +86,10 @@ def apply(sets: ElementSets, event: Mapping[str, Any]) -> ElementSets:
     elif kind == "element_failed":
         active.discard(element)
         error.add(element)
+    elif kind in REWINDS and isinstance((event.get("data") or {}).get("sets"), Mapping):
+        return {name: sorted(event["data"]["sets"].get(name) or []) for name in SET_NAMES}
+    elif kind in ("incident_retried", "incident_resolved"):  # the failed element runs again or is done
+        error.discard(element)
+        (completed if (event.get("data") or {}).get("mode") == "completed" else active).add(element)
     return {"completed": sorted(completed), "active": sorted(active), "waiting": sorted(waiting),
             "error": sorted(error)}

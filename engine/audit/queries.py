@@ -26,6 +26,10 @@ CATEGORY_OF_TYPE = {
     "timer_fired": ("timer",), "timer_failed": ("timer", "error"), "timer_retried": ("timer", "admin"),
     "gateway_taken": ("engine",), "element_completed": ("engine",), "element_started": ("engine",),
     "instance_completed": ("engine",), "element_failed": ("error",), "instance_error": ("error",),
+    "instance_suspended": ("admin",), "instance_resumed": ("admin",), "task_corrected": ("admin", "input"),
+    "instance_sent_back": ("admin",), "instance_migrated": ("admin",), "incident_retried": ("admin", "error"),
+    "incident_resolved": ("admin", "error", "input"), "timer_resolved": ("timer", "admin"),
+    "notification_retried": ("admin",), "notification_resolved": ("admin",),
 }
 CATEGORIES = ("input", "approval", "task", "timer", "sla", "admin", "engine", "error", "other")
 # Form fields that make a completed task an approval, and the fields holding the approver's words.

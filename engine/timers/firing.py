@@ -6,7 +6,9 @@ on SQLite) and re-reads the row under that lock: a row another process fired mea
 pending and is skipped. 'bpmn' rows run the `fire_timers` command (SpiffWorkflow fires, the case
 runs on, the row is marked fired with the `timer_fired` audit event); other kinds go to the
 registry's `timer_handlers`. A firing that raises is rolled back and retried with back-off; after
-the last try the row is `failed` and the case shows the incident.
+the last try the row is `failed`, the case is in error and an incident is open (engine/incidents.py)
+until someone retries the timer or, for a deadline notice, dismisses it. A suspended case's rows are
+held (status `suspended`): they are not due until the case resumes.
 
 Commits that create or move a pending row wake the scheduler: in this process through
 `on_wake` listeners, in other processes through PostgreSQL NOTIFY (sent with the commit).
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from engine import commands, hooks, store
+from engine import commands, hooks, incidents, store
 from engine.audit import chain as audit
 from engine.clock import as_aware, isoformat, utc_naive
 from engine.clock import now as clock_now
@@ -34,6 +36,7 @@ from engine.models import Instance, Timer
 
 log = logging.getLogger(__name__)
 WAKE_CHANNEL = "aftercare_timers"
+OPERATORS = ("admin", "service_manager")
 BPMN = "bpmn"
 
 
@@ -189,6 +192,8 @@ def _open_incident(instance: Instance, row: Timer, now: dt.datetime) -> None:
     instance.error, instance.status = problem, "error"
     _audit(instance, "timer_failed", now, row, {"kind": row.kind, "attempts": row.attempts,
                                                  "error": row.last_error})
+    incidents.open_incident(kind="timer", message=row.last_error or "", now=now, instance=instance,
+                            element_id=row.element_id, timer_id=row.id)
 
 
 def _audit(instance: Instance, kind: str, now: dt.datetime, row: Timer, data: dict, actor: str = "system") -> None:
@@ -213,25 +218,54 @@ def failed_timers(instance_id: int | None = None) -> list[Timer]:
     return list(db.session.execute(query).scalars())
 
 
-def retry_failed(timer_id: int, *, actor: Actor) -> Timer:
+def _failed_row(timer_id: int, actor: Actor, action: str) -> tuple[Timer, Instance]:
+    if not actor.system and not actor.has_role(*OPERATORS):
+        raise Forbidden(f"only an administrator or a service manager can {action} a timer", timer_id=timer_id)
+    row = db.session.get(Timer, timer_id)
+    if row is None:
+        raise NotFound(f"no timer {timer_id}", timer_id=timer_id)
+    instance = store.lock(row.instance_id)
+    db.session.refresh(row)
+    if row.status != "failed":
+        raise TimerError(f"timer {timer_id} is {row.status}, not failed", timer_id=timer_id)
+    return row, instance
+
+
+def _end_incident(instance: Instance, row: Timer, *, resolution: str, actor: Actor, now: dt.datetime,
+                  reason: str = "", data: dict | None = None) -> None:
+    """The case no longer shows the failed timer; its incident is closed."""
+    if (instance.error or {}).get("timer_id") == row.id:
+        instance.error = None
+        instance.status = store.status_of(store.load(instance), instance)
+    for incident in incidents.open_of(instance.id):
+        if incident.kind == "timer" and incident.timer_id == row.id:
+            incidents.close(incident, resolution=resolution, actor=actor.username, now=now, reason=reason, data=data)
+
+
+def retry_failed(timer_id: int, *, actor: Actor, reason: str = "") -> Timer:
     """Put a failed timer back in the queue (due now) and clear the case's incident."""
-    if not actor.system and not actor.has_role("admin", "service_manager"):
-        raise Forbidden("only an administrator or a service manager can retry a timer", timer_id=timer_id)
     with commands.transaction():
-        row = db.session.get(Timer, timer_id)
-        if row is None:
-            raise NotFound(f"no timer {timer_id}", timer_id=timer_id)
-        instance = store.lock(row.instance_id)
-        db.session.refresh(row)
-        if row.status != "failed":
-            raise TimerError(f"timer {timer_id} is {row.status}, not failed", timer_id=timer_id)
+        row, instance = _failed_row(timer_id, actor, "retry")
         now = clock_now()
         row.status, row.attempts, row.due_at = "pending", 0, utc_naive(now)
-        if (instance.error or {}).get("timer_id") == row.id:
-            instance.error = None
-            instance.status = store.status_of(store.load(instance), instance)
-        _audit(instance, "timer_retried", now, row, {"kind": row.kind, "last_error": row.last_error},
-               actor=actor.username)
+        _end_incident(instance, row, resolution="retried", actor=actor, now=now, reason=reason)
+        _audit(instance, "timer_retried", now, row, {"kind": row.kind, "last_error": row.last_error,
+                                                     **({"reason": reason} if reason else {})}, actor=actor.username)
+    return row
+
+
+def resolve_failed(timer_id: int, *, actor: Actor, reason: str = "", data: dict | None = None) -> Timer:
+    """Dismiss a failed deadline timer (a warning or breach notice handled by hand): it will not fire.
+    A diagram's own timer cannot be dismissed — the case waits on it — it can only be retried."""
+    with commands.transaction():
+        row, instance = _failed_row(timer_id, actor, "resolve")
+        if row.kind == BPMN:
+            raise TimerError("the case waits on this diagram timer: retry it instead", timer_id=timer_id)
+        now = clock_now()
+        row.status = "resolved"
+        _end_incident(instance, row, resolution="resolved", actor=actor, now=now, reason=reason, data=data)
+        _audit(instance, "timer_resolved", now, row, {"kind": row.kind, "last_error": row.last_error,
+                                                      "reason": reason, "data": data or {}}, actor=actor.username)
     return row
 
 

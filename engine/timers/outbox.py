@@ -4,6 +4,10 @@ scheduler process when SMTP is configured. A failing mail server only delays the
 keeps its place, is retried with back-off, and the in-app notification is there all along.
 
 The query API for the inbox pages: `unread_count`, `list_for`, `get_for`, `mark_read`.
+
+When an outgoing webhook (a chat tool) is configured, every notification also queues one delivery
+row in `notification_webhook`, posted later by the scheduler process (engine/timers/webhook.py)
+with the same retries: a slow or failing chat tool never holds up a command.
 """
 from __future__ import annotations
 
@@ -18,11 +22,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine import incidents
 from engine.clock import now as clock_now
 from engine.clock import utc_naive
 from engine.db import db
 from engine.identity import users_with_role
-from engine.models import JSON, User
+from engine.models import JSON, Instance, User
 from engine.queries import Page, paginate
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,28 @@ class Notification(db.Model):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
 
 
+class WebhookDelivery(db.Model):
+    """One notification waiting to be posted to the outgoing webhook (or posted, or given up)."""
+
+    __tablename__ = "notification_webhook"
+    __table_args__ = (sa.Index("ix_notification_webhook_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(sa.ForeignKey("notification.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+
+
+_channels = {"webhook": False}
+
+
+def forward_to_webhook(enabled: bool) -> None:
+    """Set at start-up (create_app) from the webhook setting: queue a webhook delivery per notification."""
+    _channels["webhook"] = bool(enabled)
+
+
 # ---------------------------------------------------------------- writing
 def notify(username: str, kind: str, payload: Mapping[str, Any], *, instance_id: int | None = None,
            now: dt.datetime | None = None) -> Notification:
@@ -61,6 +88,8 @@ def notify(username: str, kind: str, payload: Mapping[str, Any], *, instance_id:
                        created_at=when, mail_status="pending", mail_attempts=0, next_attempt_at=when)
     db.session.add(row)
     db.session.flush()
+    if _channels["webhook"]:
+        db.session.add(WebhookDelivery(notification_id=row.id, status="pending", attempts=0, next_attempt_at=when))
     return row
 
 
@@ -196,15 +225,22 @@ def deliver(settings: SmtpSettings, *, now: dt.datetime | None = None, limit: in
     return report
 
 
+def retry_delay(attempts: int) -> dt.timedelta:
+    """How long to wait after the `attempts`-th failed try (mail and webhook alike)."""
+    return dt.timedelta(seconds=MAIL_RETRY_DELAYS[min(attempts, len(MAIL_RETRY_DELAYS)) - 1])
+
+
 def _mail_failed(row: Notification, exc: Exception, now: dt.datetime, report: DeliveryReport) -> None:
     row.mail_attempts += 1
     row.mail_error = f"{type(exc).__name__}: {exc}"[:1000]
     if row.mail_attempts >= MAIL_MAX_ATTEMPTS:
         row.mail_status = "failed"
         report.failed += 1
+        instance = db.session.get(Instance, row.instance_id) if row.instance_id else None
+        incidents.open_incident(kind="notification", message=f"{row.username}: {row.mail_error}", now=now,
+                                instance=instance, notification_id=row.id)
         return
-    delay = MAIL_RETRY_DELAYS[min(row.mail_attempts, len(MAIL_RETRY_DELAYS)) - 1]
-    row.next_attempt_at = utc_naive(now + dt.timedelta(seconds=delay))
+    row.next_attempt_at = utc_naive(now + retry_delay(row.mail_attempts))
     report.retrying += 1
     log.warning("mail to %s failed (try %s): %s", row.username, row.mail_attempts, exc)
 

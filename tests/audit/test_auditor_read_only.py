@@ -31,6 +31,14 @@ def _request(rule, samples):
         "api.save_draft": {"json": {"data": {"comment": "审计"}}},
         "api.deploy_models": {"data": {"file": (io.BytesIO(b"<bpmn/>"), "x.bpmn")},
                               "content_type": "multipart/form-data"},
+        "api.suspend_instance": {"json": {"reason": "审计测试"}},
+        "api.resume_instance": {"json": {"reason": "审计测试"}},
+        "api.correct_value": {"json": {"task_id": samples["task_id"], "field": "comment", "value": "x",
+                                       "reason": "审计测试"}},
+        "api.send_back": {"json": {"element_id": "review", "reason": "审计测试"}},
+        "api.migrate_instance": {"json": {"to_version": 1, "reason": "审计测试"}},
+        "api.resolve_incident": {"json": {"data": {}}},
+        "api.bulk_action": {"json": {"ids": [samples["instance_id"]], "reason": "审计测试"}},
     }
     return path, bodies.get(rule.endpoint, {"json": {}})
 
@@ -40,7 +48,8 @@ def test_every_api_write_is_refused_to_the_auditor(app, cases, api):
     running = cases.pending()  # waits for the VP
     [task] = ready(running.id).values()
     samples = {"instance_id": running.id, "task_id": task.id, "process_id": "t_dmn", "version": 1,
-               "customer_id": 1, "equipment_id": 1, "engineer_id": 1, "code": "P-1"}
+               "customer_id": 1, "equipment_id": 1, "engineer_id": 1, "code": "P-1", "incident_id": 1,
+               "action": "cancel"}
     auditor = api("auditor1")
     before = _counts()
     tried = []

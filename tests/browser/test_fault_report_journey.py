@@ -44,6 +44,8 @@ def fill_one(page, name: str, value: Any) -> None:
         page.check(f"input[name='{name}'][value='{text}']")
     elif kind.startswith("SELECT"):
         page.select_option(f"select[name='{name}']", str(value))
+    elif kind == "INPUT:hidden" and target.get_attribute("data-lookup-value") is not None:
+        page.locator(f"[name='{name}'] + input.lookup-text").first.fill(str(value))  # a reference: typed
     else:
         target.fill(str(value))
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from engine import commands
+from engine import commands, incidents
 from engine.audit import chain as audit
 from engine.clock import utc_naive
 from engine.db import db
@@ -218,23 +218,36 @@ def failed_timer(deploy, users, clock):
     return case, row.id
 
 
-def test_failed_timers_are_listed_with_their_case_and_error_and_can_be_retried(as_user, failed_timer):
+def test_failed_timers_are_listed_as_incidents_with_their_case_and_error_and_can_be_retried(as_user, failed_timer):
     case, timer_id = failed_timer
     manager = as_user("manager1")
     page = page_text(manager.get("/admin/timers"))
-    assert f'data-timer="{timer_id}"' in page and case.case_number in page
+    assert f'data-timer="{timer_id}"' in page and 'data-kind="timer"' in page and case.case_number in page
     assert f'href="/cases/{case.id}"' in page and "no handler is registered for timers of kind" in page
-    assert f'data-case="{case.id}"' in page  # the case in error is listed too
+    [incident] = incidents.open_of(case.id)
 
-    response = manager.post(f"/admin/timers/{timer_id}/retry")
-    assert response.status_code == 302
-    assert f"案件 {case.case_number} 的故障已清除" in page_text(manager.get("/admin/timers"))
+    response = manager.post(f"/operations/incidents/{incident.id}/retry", {"reason": "已注册处理程序",
+                                                                           "next": "/admin/timers"})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/timers"
+    page = page_text(manager.get("/admin/timers"))
+    assert "故障已处理：已重试。" in page and "没有待处理的故障。" in page
     db.session.expire_all()
     row, instance = db.session.get(Timer, timer_id), db.session.get(Instance, case.id)
     assert (row.status, row.attempts) == ("pending", 0) and instance.error is None and instance.status == "running"
     [retried] = [e for e in audit.events_of(case.id) if e.type == "timer_retried"]
-    assert retried.actor == "manager1"
+    assert retried.actor == "manager1" and retried.data["reason"] == "已注册处理程序"
 
+    response = manager.post(f"/operations/incidents/{incident.id}/retry", {"reason": "x"})  # already handled
+    assert "这个故障已经处理过了。" in page_text(manager.get(response.headers["Location"]))
+
+
+def test_the_timer_retry_of_the_command_line_still_ends_the_incident(as_user, failed_timer):
+    case, timer_id = failed_timer
+    manager = as_user("manager1")
+    response = manager.post(f"/admin/timers/{timer_id}/retry")
+    assert response.status_code == 302
+    assert f"案件 {case.case_number} 的故障已清除" in page_text(manager.get("/admin/timers"))
+    assert incidents.open_of(case.id) == []
     response = manager.post(f"/admin/timers/{timer_id}/retry")  # already queued again
     assert "该定时器已不是失败状态" in page_text(manager.get(response.headers["Location"]))
     response = manager.post("/admin/timers/999999/retry")
@@ -243,7 +256,7 @@ def test_failed_timers_are_listed_with_their_case_and_error_and_can_be_retried(a
 
 def test_settings_overview_shows_the_failed_timers_and_the_header_links_follow_the_roles(as_user, failed_timer):
     page = page_text(as_user("admin").get("/admin/"))
-    assert "1 个失败的定时器" in page
+    assert "1 个待处理的故障" in page
     assert 'data-testid="settings-calendar"' in page and 'data-testid="settings-timers"' in page
     assert 'data-nav="admin"' in page and 'data-nav="models"' in page
     owner = page_text(as_user("owner1").get("/admin/"))

@@ -1,11 +1,13 @@
 """JSON API under /api/v1. Importing the endpoint modules registers their routes on `bp`."""
 from web.api import (  # noqa: F401
     audit_api,
+    comments,
     dashboard,
     history,
     instances,
     models,
     openapi,
+    operations,
     records,
     reports,
     tasks,

@@ -17,6 +17,7 @@ from engine.clock import isoformat, now
 from engine.jsonutil import canonical, dumps
 from engine.models import Instance
 from web.api.base import bp, doc, envelope, lang, parse_query
+from web.api.present import person_names
 from web.auth import current_actor, roles_required
 from web.schemas import PageQuery, Verify, page_of
 
@@ -46,6 +47,7 @@ class HistoryItem(Schema):
     categories = fields.List(fields.String(), required=True)
     at = fields.String(required=True)
     actor = fields.String(required=True)
+    actor_name = fields.String()
     element_id = fields.String(allow_none=True)
     element_name = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
@@ -156,10 +158,12 @@ def split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def entry_item(entry: audit_queries.HistoryEntry) -> dict[str, Any]:
+def entry_item(entry: audit_queries.HistoryEntry, names: dict[str, str] | None = None) -> dict[str, Any]:
     event = entry.event
+    names = names if names is not None else person_names({event.actor}, "zh")
     return {"seq": event.seq, "type": event.type, "categories": list(entry.categories), "at": isoformat(event.at),
-            "actor": event.actor, "element_id": event.element_id, "element_name": entry.element_name,
+            "actor": event.actor, "actor_name": names.get(event.actor, event.actor), "element_id": event.element_id,
+            "element_name": entry.element_name,
             "task_id": event.task_id, "data": event.data or {},
             "changes": [{"field": c.field, "before": c.before, "after": c.after, "changed": c.changed}
                         for c in entry.changes],
@@ -221,7 +225,8 @@ def check_report(instance: Instance) -> dict[str, Any]:
 def case_history(instance_id: int):
     instance = queries.readable_case(instance_id, current_actor())
     entries = history_of(instance, parse_query(HistoryQuery))
-    return {"items": [entry_item(e) for e in entries], "total": len(entries),
+    names = person_names({e.event.actor for e in entries}, lang())
+    return {"items": [entry_item(e, names) for e in entries], "total": len(entries),
             "actors": audit_queries.actors_of(instance.id), "types": audit_queries.types_of(instance.id),
             "chain": chain_of(instance).to_dict()}
 

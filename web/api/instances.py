@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from engine import commands, queries
 from web.api.base import bp, doc, envelope, lang, parse_body, parse_query
-from web.api.present import event_item, instance_item
+from web.api.present import event_item, instance_item, person_names
 from web.auth import current_actor
 from web.schemas import Event, EventsQuery, Instance, InstanceCancel, InstanceCreate, InstancesQuery, page_of
 
@@ -55,4 +55,5 @@ def list_events(instance_id: int):
     types = [t for t in (args.get("type") or "").split(",") if t]
     page = queries.paginate(queries.events_query(instance_id, types=types, actor=args.get("actor")),
                             args["page"], args["per_page"])
-    return envelope(page, event_item)
+    names = person_names({e.actor for e in page.items}, lang())
+    return envelope(page, lambda e: event_item(e, names))

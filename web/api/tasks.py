@@ -4,7 +4,7 @@ from engine import commands, queries
 from engine.clock import now
 from engine.errors import Forbidden, NotFound
 from web.api.base import bp, doc, envelope, lang, parse_body, parse_query
-from web.api.present import instance_item, task_item
+from web.api.present import instance_item, person_names, task_item
 from web.auth import current_actor
 from web.schemas import Instance, TaskComplete, TaskItem, TaskReassign, TasksQuery, page_of
 
@@ -29,7 +29,8 @@ def list_tasks():
     page = queries.paginate(queries.task_query(current_actor(), flt), page_no, per_page)
     models = queries.models_for({t.instance_id for t in page.items})
     language = lang()
-    return envelope(page, lambda t: task_item(t, language, model=models.get(t.instance_id)))
+    names = person_names({t.assignee for t in page.items} | {t.completed_by for t in page.items}, language)
+    return envelope(page, lambda t: task_item(t, language, model=models.get(t.instance_id), names=names))
 
 
 @bp.get("/tasks/<task_id>")

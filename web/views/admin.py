@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine import queries
+from engine import incidents, queries
 from engine.clock import now
 from engine.commands import transaction
 from engine.errors import NotFound, ValidationFailed
@@ -36,7 +36,6 @@ UNITS = {"working_days": N_("工作日"), "working_hours": N_("工作小时"), "
          "hours": N_("小时（自然时间）")}
 ANCHORS = {"received_at": N_("客户来电时起算"), "started_at": N_("案件发起时起算"),
            "parent_ended_at": N_("前一案件结束时起算")}
-TIMER_KINDS = {"bpmn": N_("流程定时器"), "sla_warn": N_("时限预警"), "sla_breach": N_("超出时限")}
 # The English messages of workflows.deadlines.calendar and workflows.deadlines.sla, in the page's words.
 MESSAGES = (
     (r"^'(?P<value>.*)' is not a date \(YYYY-MM-DD\)$", N_("“{value}”不是日期，请按 年-月-日 填写。")),
@@ -98,7 +97,7 @@ def amount_text(amount: Decimal) -> str:
 def index():
     access = settings_access()
     return render_template("admin/index.html", access=access,
-                           failed=len(timers.failed_timers()) if access["timers"] else 0)
+                           failed=incidents.open_count() if access["timers"] else 0)
 
 
 # ---------------------------------------------------------------- the business calendar
@@ -269,12 +268,11 @@ def update_sla(key: str):
 @bp.get("/timers")
 @roles_required(*TIMER_OPERATORS)
 def timers_page():
-    failed = timers.failed_timers()
-    incidents = queries.paginate(queries.instance_query(status="error"), 1, INCIDENTS_SHOWN)
-    return render_template(
-        "admin/timers.html", failed=failed, counts=queries.timer_counts(), next_due=timers.next_due(),
-        cases=queries.case_numbers({row.instance_id for row in failed}), incidents=incidents,
-        timer_kinds=TIMER_KINDS)
+    """The timers' state and the open incidents (failed timers among them, with the failed scripts,
+    service calls and mails: one list, engine/incidents.py), each with retry and resolve."""
+    page = queries.paginate(incidents.incident_query(incidents.IncidentFilter(status="open")), 1, INCIDENTS_SHOWN)
+    return render_template("admin/timers.html", counts=queries.timer_counts(), next_due=timers.next_due(),
+                           incidents=page)
 
 
 @bp.post("/timers/<int:timer_id>/retry")

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from engine import attachments, queries
 from engine.audit import chain as audit
+from engine.forms import text
 from engine.identity import SYSTEM, Actor
 from engine.models import Attachment, AuditEvent, Instance
-from web.i18n import translate
+from web.i18n import current_language, translate
 from web.views import labels
 from web.views.labels import N_
 from web.views.page_data import CaseSummary, case_summary, element_titles
@@ -69,8 +70,15 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
                 detail += f"（{data['reason']}）"
         elif event.type in ("instance_error", "element_failed"):
             detail = data.get("message", "")
-        elif event.type == "instance_cancelled":
+        elif event.type == "task_corrected":
+            label = text(data.get("label"), current_language()) or data.get("field")
+            detail = f"{label}: {_plain(data.get('before'), data.get('field'))} → " \
+                     f"{_plain(data.get('after'), data.get('field'))}（{data.get('reason', '')}）"
+        elif event.type in labels.REASONED_EVENTS:
             detail = data.get("reason", "")
+        elif event.type == "comment_added":
+            mentioned = " ".join(f"@{names.get(m, m)}" for m in data.get("mentions") or [])
+            detail = f"{mentioned} {data.get('body', '')}".strip()
         elif event.type == "instance_started":
             subject = data.get("case_number", "")
         elif event.type == "task_ready" and data.get("role"):
@@ -79,6 +87,11 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
         main = event.type in labels.MAIN_EVENTS and not (event.type == "gateway_taken" and unnamed)
         items.append(TimelineItem(event, labels.EVENTS.get(event.type, event.type), subject, detail, main))
     return items
+
+
+def _plain(values, field) -> str:
+    value = (values or {}).get(field)
+    return "—" if value in (None, "") else str(value)
 
 
 SLA_STATES = {"met": "met", "breached": "missed", "cancelled": "cancelled", "unscheduled": "unscheduled"}
@@ -119,7 +132,8 @@ def case_page(instance_id: int, actor: Actor, lang: str) -> CasePage:
     instance = queries.readable_case(instance_id, actor)
     summary = case_summary(instance, lang)
     events = audit.events_of(instance.id)
-    summary.names.update(queries.display_names({e.actor for e in events} - set(summary.names)))
+    mentioned = {m for e in events if e.type == "comment_added" for m in (e.data or {}).get("mentions") or []}
+    summary.names.update(queries.display_names(({e.actor for e in events} | mentioned) - set(summary.names)))
     summary.names.setdefault(SYSTEM.username, translate(N_("系统")))
     titles = element_titles(instance.model, lang)
     last = events[-1].state if events else {}

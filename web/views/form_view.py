@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from engine import attachments
 from engine.errors import ValidationFailed
 from engine.forms import text
+from web.views.references import reference_names
 from web.views.ui import local
 
 ROW_TOKEN = "__i__"  # stands for the row number in the template row JS clones
@@ -46,6 +47,7 @@ class FieldView:
     template: list[FieldView] = field(default_factory=list)
     max_rows: int | None = None
     files: list[Any] = field(default_factory=list)  # Attachment rows named by a file field
+    display: str = ""  # a reference field's value as people call it (the input keeps the id)
     @property
     def dom_id(self) -> str:
         return "f-" + self.name
@@ -103,6 +105,7 @@ def field_views(definition: Mapping[str, Any] | None, lang: str, values: Mapping
     """Inputs for a form. `fresh` fills in the definition's defaults (first showing of a form)."""
     views = _views(definition, lang, values, errors, readonly_values=readonly_values, fresh=fresh)
     _attach_files(views)
+    _attach_names(views)
     return views
 
 
@@ -117,6 +120,17 @@ def unplaced_errors(views: list[FieldView], errors: Mapping[str, list[str]] | No
     """Messages for no input on the page (whole-form problems, a bad row as a whole)."""
     placed = {v.key for v in _walk(views)}
     return [m for key, msgs in (errors or {}).items() if key not in placed for m in msgs]
+
+
+def _attach_names(views: list[FieldView]) -> None:
+    """Reference fields show the name of what they refer to; the id travels in a hidden input."""
+    lookups = [v for v in _walk(views) if v.type in LOOKUPS and v.value not in (None, "")]
+    wanted: dict[str, set[str]] = {}
+    for view in lookups:
+        wanted.setdefault(view.type, set()).add(str(view.value))
+    names = reference_names(wanted)
+    for view in lookups:
+        view.display = names.get(view.type, {}).get(str(view.value), str(view.value))
 
 
 def _attach_files(views: list[FieldView]) -> None:
@@ -304,7 +318,7 @@ def shown(definition: Mapping[str, Any] | None, data: Mapping[str, Any] | None, 
     shown_as = _Words(lang, yes_no, references or {})
     for spec in (definition or {}).get("fields", []):
         value = data.get(spec["name"])
-        if _blank(value):
+        if _blank(value) or spec.get("internal"):  # internal: ids the system passes along, not for people
             continue
         label = text(spec.get("label"), lang) or spec["name"]
         out.append(ShownValue(label, spec["type"], _shown_value(spec, value, shown_as)))

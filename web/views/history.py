@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine import archive, hooks, integrity, loader, queries
+from engine.audit import chain as audit
 from engine.audit import queries as audit_queries
 from engine.clock import as_aware, now
 from engine.forms import text
@@ -30,6 +31,7 @@ from web.api.history import (
 )
 from web.auth import current_actor, roles_required
 from web.i18n import current_language, translate
+from web.views.case_words import CaseWords, starter_name
 
 bp = Blueprint("history", __name__)
 
@@ -41,14 +43,17 @@ EVENT_LABELS = {
     "instance_completed": "案件完成", "instance_cancelled": "案件撤销", "case_archived": "案件归档",
     "sla_started": "时限开始计时", "sla_warning": "时限预警", "sla_breached": "超出时限", "sla_closed": "时限结束",
     "sla_unscheduled": "时限无法计算", "sla_intervention": "经理介入", "timer_failed": "定时器失败",
-    "timer_retried": "定时器重试",
+    "timer_retried": "定时器重试", "instance_suspended": "案件暂停", "instance_resumed": "案件恢复",
+    "task_corrected": "更正数据", "instance_sent_back": "退回重做", "instance_migrated": "迁移版本",
+    "incident_retried": "故障重试", "incident_resolved": "故障按给定值处理", "timer_resolved": "定时器故障已处理",
+    "notification_retried": "通知重发", "notification_resolved": "通知故障已处理",
 }
 CATEGORY_LABELS = {
     "input": "提交的数据", "approval": "审批", "task": "任务", "timer": "定时器", "sla": "时限", "admin": "管理操作",
     "engine": "流程引擎", "error": "错误", "other": "其他",
 }
 STATUS_LABELS = {"running": "进行中", "waiting": "等待中", "completed": "已完成", "cancelled": "已撤销",
-                 "error": "出错"}
+                 "error": "出错", "suspended": "已暂停"}
 SET_LABELS = {"completed": "已完成", "active": "进行中", "waiting": "等待中", "error": "出错"}
 
 
@@ -102,9 +107,11 @@ def _helpers() -> dict[str, Any]:
 
 
 def _case_context(instance: Instance) -> dict[str, Any]:
+    lang = current_language()
     return {"instance": instance, "model": loader.model(instance.model_version_id), "chain": chain_of(instance),
             "names": audit_queries.element_names(instance), "fields": field_labels(instance),
-            "form_fields": form_labels(instance)}
+            "form_fields": form_labels(instance), "words": CaseWords(instance, audit.events_of(instance.id), lang),
+            "starter": starter_name(instance, lang)}
 
 
 def integrity_link(report: integrity.IntegrityReport) -> str:
@@ -134,13 +141,33 @@ def replay(instance_id: int):
     start = parse_query(ReplayQuery).get("step") or 1
     model = loader.model(instance.model_version_id)
     config = {
-        "api": url_for("api.replay_step", instance_id=instance.id), "steps": steps, "start": min(start, steps),
+        "api": url_for("history.replay_step", instance_id=instance.id), "steps": steps, "start": min(start, steps),
         "xml": model.sources.get(model.main_file), "timezone": hooks.get().timezone, "lang": current_language(),
         "names": audit_queries.element_names(instance), "fields": field_labels(instance),
         "formFields": form_labels(instance),
         "labels": {"events": translated(EVENT_LABELS), "sets": translated(SET_LABELS), **_script_labels()},
     }
     return render_template("history/replay.html", **_case_context(instance), config=config, steps=steps)
+
+
+@bp.get("/cases/<int:instance_id>/replay/step")
+def replay_step(instance_id: int):
+    """One replay step for the page: the API's step plus everything in people's words."""
+    instance = queries.readable_case(instance_id, current_actor())
+    lang = current_language()
+    state = audit_queries.replay_step(instance, parse_query(ReplayQuery).get("step"), lang=lang)
+    words = CaseWords(instance, audit.events_of(instance.id), lang)
+    event, entry = state.entry.event, state.entry
+    decision = entry.decision
+    item = step_item(state)
+    item["display"] = {
+        "actor": words.person(event.actor), "at": local_time(event.at),
+        "element": entry.element_name or "",
+        "changes": words.changes(entry.changes, (event.data or {}).get("form")),
+        "detail": "" if entry.changes else words.describe(event.data),
+        "decision": None if decision is None or isinstance(decision, bool) else words.value("decision", decision),
+        "data": words.data(state.data)}
+    return item
 
 
 def _script_labels() -> dict[str, str]:
@@ -163,7 +190,8 @@ def report(instance_id: int):
     config = {"mode": "report", "xml": model.sources.get(model.main_file), "final": final,
               "labels": _script_labels()}
     return render_template("history/report.html", **_case_context(instance), entries=history_of(instance, {}),
-                           config=config, printed_at=now(), printed_by=current_actor().username,
+                           config=config, printed_at=now(),
+                           printed_by=queries.display_names({current_actor().username}).get(current_actor().username),
                            content_hash=model.content_hash, process_name=loader.parsed(model).name)
 
 

@@ -87,13 +87,14 @@ def unclaim(task_id: str):
 
 @bp.post("/tasks/<task_id>/reassign")
 def reassign(task_id: str):
-    assignee = request.form.get("assignee", "").strip()
+    assignee = request.form.get("assignee", "").strip()[:80]
     try:
         row = commands.reassign_task(task_id=task_id, assignee=assignee, actor=current_actor(),
                                      reason=request.form.get("reason", "").strip())
-        flash(translate("已改派给 {who}。", who=row.assignee), "success")
+        flash(translate("已改派给 {who}。", who=queries.display_names({row.assignee}).get(row.assignee)), "success")
     except ValidationFailed:
-        flash(translate("{who} 没有处理此任务所需的角色。", who=assignee), "error")
+        who = queries.display_names({assignee}).get(assignee, assignee)
+        flash(translate("{who} 没有处理此任务所需的角色。", who=who), "error")
     except (Conflict, Forbidden, NotFound) as exc:
         flash(explain_error(exc), "error")
     return redirect(_back(task_id))

@@ -34,6 +34,7 @@ CASE_STATUS = {
     "completed": N_("已完成"),
     "cancelled": N_("已取消"),
     "error": N_("出错"),
+    "suspended": N_("已暂停"),
 }
 
 TASK_STATUS = {"ready": N_("待处理"), "completed": N_("已完成"), "cancelled": N_("已取消")}
@@ -74,12 +75,29 @@ EVENTS = {
     "timer_failed": N_("定时器失败"),
     "timer_retried": N_("定时器重试"),
     "case_archived": N_("案件归档"),
+    # managers' operations
+    "instance_suspended": N_("案件暂停"),
+    "instance_resumed": N_("案件恢复"),
+    "task_corrected": N_("更正数据"),
+    "instance_sent_back": N_("退回重做"),
+    "instance_migrated": N_("迁移版本"),
+    "incident_retried": N_("故障重试"),
+    "incident_resolved": N_("故障按给定值处理"),
+    "timer_resolved": N_("定时器故障已处理"),
+    "notification_retried": N_("通知重发"),
+    "notification_resolved": N_("通知故障已处理"),
+    "comment_added": N_("评论"),
 }
+# events whose timeline line shows the reason given
+REASONED_EVENTS = {"instance_cancelled", "instance_suspended", "instance_resumed", "instance_sent_back",
+                   "instance_migrated", "incident_retried", "incident_resolved"}
 # shown in the timeline by default; the others appear when "all events" is ticked
 MAIN_EVENTS = {"instance_started", "task_ready", "task_completed", "task_claimed", "task_unclaimed",
                "task_reassigned", "task_cancelled", "gateway_taken", "timer_fired", "element_failed",
                "instance_error", "instance_completed", "instance_cancelled", "sla_warning", "sla_breached",
-               "sla_unscheduled", "sla_intervention", "timer_failed", "case_archived"}
+               "sla_unscheduled", "sla_intervention", "timer_failed", "case_archived", "instance_suspended",
+               "instance_resumed", "task_corrected", "instance_sent_back", "instance_migrated", "incident_retried",
+               "incident_resolved", "timer_resolved", "comment_added"}
 
 TABS = {"mine": N_("我的任务"), "role": N_("角色队列"), "all": N_("全部任务")}
 SORTS = {"due": N_("按到期时间"), "age": N_("按等待时长"), "case": N_("按案件编号")}

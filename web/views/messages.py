@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from engine import queries
 from engine.errors import AftercareError
 from web.i18n import translate
 from web.views.labels import N_
@@ -19,9 +20,13 @@ STATUS_TITLES = {400: N_("请求无效"), 401: N_("请先登录"), 403: N_("没�
                  429: N_("尝试次数过多"), 500: N_("系统出错了")}
 
 
+def _person(username: str) -> str:
+    return queries.display_names({username}).get(username, username)
+
+
 def _conflict(message: str, context: Mapping[str, Any]) -> str:
     if context.get("assignee"):
-        return translate("该任务已由 {who} 领取。", who=context["assignee"])
+        return translate("该任务已由 {who} 领取。", who=_person(context["assignee"]))
     if "deadline" in message:
         return translate("该任务已因到期被流程关闭。")
     if context.get("status") or "already" in message and "task" in message:
@@ -35,7 +40,7 @@ def _conflict(message: str, context: Mapping[str, Any]) -> str:
 
 def _forbidden(message: str, context: Mapping[str, Any]) -> str:
     if context.get("assignee"):
-        return translate("此任务已分配给 {who}。", who=context["assignee"])
+        return translate("此任务已分配给 {who}。", who=_person(context["assignee"]))
     if context.get("role"):
         return translate("此任务需要“{role}”角色。", role=role_name(context["role"]))
     if "assignee or a manager" in message:

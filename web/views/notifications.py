@@ -6,14 +6,22 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from engine.clock import now
 from engine.commands import transaction
 from engine.errors import NotFound
 from engine.timers import outbox
 from web.auth import current_actor
 from web.i18n import translate
+from web.views.labels import N_
+from workflows.collaboration import preferences
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 20
+QUEUE_CHOICES = {  # how tasks arriving in my roles' queues reach me
+    "each": (N_("每个任务都通知我"), N_("新任务进入我的角色队列时，立即通知。")),
+    "digest": (N_("每天一份摘要"), N_("每天早上汇总一次仍在队列里的新任务。")),
+    "none": (N_("不通知"), N_("我自己到“角色队列”查看。指派给我的任务仍会通知。")),
+}
 
 
 def _page_number() -> int:
@@ -54,3 +62,22 @@ def read_all():
         outbox.mark_read(current_actor().username)
     flash(translate("已全部标为已读。"), "success")
     return redirect(url_for("notifications.index"))
+
+
+@bp.get("/settings")
+def settings():
+    mode = preferences.queue_mode(current_actor().username)
+    return render_template("notification_settings.html", mode=mode, choices=QUEUE_CHOICES)
+
+
+@bp.post("/settings")
+def save_settings():
+    mode = request.form.get("queue_mode", "")
+    if mode not in QUEUE_CHOICES:
+        flash(translate(N_("请选择一种通知方式。")), "error")
+        return render_template("notification_settings.html", mode=preferences.queue_mode(current_actor().username),
+                               choices=QUEUE_CHOICES), 422
+    with transaction():
+        preferences.set_queue_mode(username=current_actor().username, mode=mode, now=now())
+    flash(translate(N_("通知设置已保存。")), "success")
+    return redirect(url_for("notifications.settings"))

@@ -13,15 +13,16 @@ from engine import attachments, commands, loader, queries
 from engine.db import db
 from engine.errors import Forbidden, NotFound
 from engine.forms import text
-from engine.identity import Actor, users_with_role
+from engine.identity import Actor
 from engine.models import Attachment, AuditEvent, Instance, ModelVersion, Task
 from web.i18n import translate
 from web.views import labels
 from web.views.form_view import ShownValue, reference_values, shown
 from web.views.labels import N_
+from web.views.people import person_choices
+from web.views.references import reference_names
 from web.views.ui import flow_name
 from workflows.deadlines.sla import SlaRecord
-from workflows.records.tables import Customer, Equipment, Part
 
 
 def _yes_no(value: bool) -> str:
@@ -87,26 +88,6 @@ def sla_warn_times(task_ids: set[str]) -> dict[str, dt.datetime]:
     rows = db.session.execute(sa.select(SlaRecord.task_id, SlaRecord.warn_at).where(
         SlaRecord.task_id.in_(sorted(task_ids)), SlaRecord.outcome == "open", SlaRecord.warn_at.is_not(None)))
     return {task_id: warn_at for task_id, warn_at in rows}
-
-
-def reference_names(wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
-    """What people call the records forms refer to: customers and parts by name, equipment by
-    serial and model, engineers by their display name (one query per kind named)."""
-    names: dict[str, dict[str, str]] = {}
-    ids = [int(v) for v in wanted.get("customer", ()) if v.isdigit()]
-    if ids:
-        rows = db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
-        names["customer"] = {str(i): name for i, name in rows}
-    if wanted.get("equipment"):
-        rows = db.session.execute(sa.select(Equipment.serial, Equipment.model)
-                                  .where(Equipment.serial.in_(sorted(wanted["equipment"]))))
-        names["equipment"] = {serial: f"{serial}（{model}）" for serial, model in rows}
-    if wanted.get("part"):
-        rows = db.session.execute(sa.select(Part.code, Part.name).where(Part.code.in_(sorted(wanted["part"]))))
-        names["part"] = {code: f"{code} {name}" for code, name in rows}
-    if wanted.get("engineer"):
-        names["engineer"] = queries.display_names(set(wanted["engineer"]))
-    return names
 
 
 def case_summary(instance: Instance, lang: str) -> CaseSummary:
@@ -187,9 +168,7 @@ def task_page(task_id: str, actor: Actor, lang: str) -> TaskPage:
     model = instance.model
     is_open = task.status == "ready"
     supervisor = actor.has_role(*commands.SUPERVISORS)
-    candidates = []
-    if is_open and supervisor:
-        candidates = [(u.username, u.display_name or u.username) for u in users_with_role(task.role)]
+    candidates = person_choices(task.role, lang) if is_open and supervisor else []
     return TaskPage(
         task=task, title=task_title(task, model, lang),
         definition=model.forms.get(task.form_name) if task.form_name else None,

@@ -18,7 +18,7 @@ from engine.forms import text
 from engine.timers import outbox
 from web.api.history import SEARCHERS
 from web.auth import current_actor
-from web.i18n import current_language, translate
+from web.i18n import current_language, format_moment, translate
 from web.views import labels
 
 bp = Blueprint("ui", __name__)
@@ -35,12 +35,18 @@ def local(when: dt.datetime | None) -> dt.datetime | None:
     return aware.astimezone(_zone(hooks.get().timezone)) if aware else None
 
 
-def local_time(when: dt.datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(when: dt.datetime | str | None, fmt: str | None = None) -> str:
+    """A moment in the company's time zone: in the page locale's company format (Flask-Babel),
+    or with an explicit strftime format for compact columns."""
     if isinstance(when, str):
         try:
             when = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
         except ValueError:
             return when
+    if when is None:
+        return ""
+    if fmt is None:
+        return format_moment(when if when.tzinfo else as_aware(when))
     moment = local(when)
     return moment.strftime(fmt) if moment else ""
 

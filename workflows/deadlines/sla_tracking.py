@@ -2,7 +2,8 @@
 at the deadline (audit event, notifications, an escalation task for the service manager) and
 closed as met or breached when the task is done, for the KPI reports.
 
-`on_command` runs after every command inside its transaction; `on_warning` and `on_breach` are the
+`on_command` runs after every command inside its transaction (a resumed case's deadlines move by the
+time it was suspended); `on_warning` and `on_breach` are the
 handlers of the `sla_warn` and `sla_breach` timer rows, run under the case's lock.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ MANAGER_ROLE = "service_manager"
 # ---------------------------------------------------------------- after every command
 def on_command(ctx: CommandContext) -> None:
     instance = ctx.instance
+    _move_after_suspension(instance, ctx.events)
     if instance.process_id == sla_escalation.PROCESS_ID:
         sla_escalation.on_command(ctx)
         return
@@ -52,6 +54,20 @@ def on_command(ctx: CommandContext) -> None:
             if task is not None:
                 existing[rule.key] = _open(instance, rule, task, ctx.now)
     _close_finished(instance, existing.values(), ctx.closed_tasks, ctx.now)
+
+
+def _move_after_suspension(instance: Instance, events: list[dict[str, Any]]) -> None:
+    """A resumed case's SLA clocks were stopped while it was suspended: their deadlines move on by
+    that time (the engine moves the timer rows and task due dates with them)."""
+    resumed = next((e for e in events if e["type"] == "instance_resumed"), None)
+    if resumed is None:
+        return
+    paused = dt.timedelta(seconds=float((resumed.get("data") or {}).get("paused_seconds") or 0))
+    for record in sla.records_of(instance.id):
+        if record.outcome == "open" and record.closed_at is None:
+            record.due_at = record.due_at + paused if record.due_at else None
+            record.warn_at = record.warn_at + paused if record.warn_at else None
+    db.session.flush()
 
 
 def _open(instance: Instance, rule: SlaRule, task: Task | None, now: dt.datetime) -> SlaRecord:

@@ -115,24 +115,37 @@
     if (input.hasAttribute('data-autosubmit') && input.form) { input.form.requestSubmit ? input.form.requestSubmit() : input.form.submit(); }
   });
 
-  /* ---- reference fields: suggestions from the API ---- */
+  /* ---- reference fields: people type and pick a name; the hidden input beside it carries the
+     id the form takes (a choice's label maps back to its key; anything else typed is sent as typed,
+     e.g. a serial number, and the server says if it is unknown) ---- */
   var timers = {};
+  var picked = {};
+  function hiddenOf(input) {
+    var hidden = input.previousElementSibling;
+    return hidden && hidden.hasAttribute('data-lookup-value') ? hidden : null;
+  }
   document.addEventListener('input', function (event) {
     var input = event.target;
     var source = input.getAttribute && input.getAttribute('data-lookup');
-    if (!source || !input.list) { return; }
+    if (!source) { return; }
+    var hidden = hiddenOf(input);
+    var choices = picked[input.id] || {};
+    if (hidden) { hidden.value = Object.prototype.hasOwnProperty.call(choices, input.value) ? choices[input.value] : input.value; }
+    if (!input.list) { return; }
     clearTimeout(timers[input.id]);
     timers[input.id] = setTimeout(function () {
       fetch(source + '?per_page=10&q=' + encodeURIComponent(input.value), { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
         .then(function (r) { return r.ok ? r.json() : { items: [] }; })
         .then(function (data) {
           input.list.innerHTML = '';
+          var key = input.getAttribute('data-lookup-key') || 'id';
+          var map = picked[input.id] = picked[input.id] || {};
           (data.items || []).forEach(function (item) {
+            var label = [item.display_name || item.name, item.serial, item.model, item.region]
+              .filter(function (part) { return part != null && part !== ''; }).join(' · ') || String(item[key]);
+            map[label] = String(item[key]);
             var option = document.createElement('option');
-            var key = input.getAttribute('data-lookup-key') || 'id';
-            option.value = item[key];
-            option.label = [item.name, item.serial, item.model, item.username, item.region, item.region_team]
-              .filter(function (part) { return part != null && String(part) !== String(item[key]); }).join(' · ');
+            option.value = label;
             input.list.appendChild(option);
           });
         }).catch(function () {});
@@ -149,6 +162,15 @@
   if (window.matchMedia && window.matchMedia('(max-width: 959px)').matches) {
     document.querySelectorAll('.case-aside details.summary-block[open]').forEach(function (d) { d.removeAttribute('open'); });
   }
+
+  /* ---- demo mode: a demo account on the login page fills in its login and password ---- */
+  document.querySelectorAll('[data-demo-login]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var user = document.getElementById('username'), password = document.getElementById('password');
+      if (user) { user.value = button.getAttribute('data-demo-login'); }
+      if (password) { password.value = 'demo'; password.focus(); }
+    });
+  });
 
   /* ---- a click outside the user menu closes it ---- */
   document.addEventListener('click', function (event) {

@@ -11,9 +11,13 @@
    Any element with `data-bpmn-diagram` and `data-xml-url` (and optional JSON `data-marks`) is
    drawn on page load; when done it gets `data-ready="true"` and `AftercareDiagram.viewers` holds it.
    The page keeps scrolling over the diagram; drag to pan, and the +, − and fit buttons zoom (their
-   labels come from data-zoom-in / data-zoom-out / data-zoom-fit on the container). */
+   labels come from data-zoom-in / data-zoom-out / data-zoom-fit on the container). A diagram too
+   big to read whole opens at a legible scale (LEGIBLE) centred on the current step (the `current`
+   marks, else the `active` ones); the full-screen button (data-zoom-full) spreads it over the
+   whole window, and Escape or the button again brings it back. */
 (function (global) {
   'use strict';
+  var LEGIBLE = 0.9; /* below this the 12px labels of bpmn-js are too small to read */
   var CLASSES = { completed: 'ac-completed', active: 'ac-active', waiting: 'ac-waiting', error: 'ac-error',
     current: 'ac-current' };
 
@@ -42,6 +46,36 @@
     return b;
   }
 
+  /* Zoom to fit; if that leaves the labels too small, zoom to a legible scale centred on the
+     current step. Returns the element ids it centred on. */
+  function focus(viewer, marks) {
+    var canvas = viewer.get('canvas');
+    var registry = viewer.get('elementRegistry');
+    canvas.zoom('fit-viewport', 'auto');
+    marks = marks || viewer.__acMarks || {};
+    var ids = (marks.current && marks.current.length ? marks.current : marks.active) || [];
+    var shapes = ids.map(function (id) { return registry.get(id); }).filter(function (e) { return e && e.width; });
+    if (!shapes.length || canvas.zoom() >= LEGIBLE) { return []; }
+    var left = Math.min.apply(null, shapes.map(function (e) { return e.x; }));
+    var top = Math.min.apply(null, shapes.map(function (e) { return e.y; }));
+    var right = Math.max.apply(null, shapes.map(function (e) { return e.x + e.width; }));
+    var bottom = Math.max.apply(null, shapes.map(function (e) { return e.y + e.height; }));
+    var size = canvas.getSize();
+    var width = size.width / LEGIBLE, height = size.height / LEGIBLE;
+    canvas.viewbox({ x: (left + right) / 2 - width / 2, y: (top + bottom) / 2 - height / 2, width: width,
+      height: height });
+    return shapes.map(function (e) { return e.id; });
+  }
+
+  function toggleFull(container, viewer, force) {
+    var full = force === undefined ? !container.classList.contains('diagram-full') : force;
+    container.classList.toggle('diagram-full', full);
+    document.documentElement.classList.toggle('has-diagram-full', full);
+    viewer.get('canvas').resized();
+    focus(viewer);
+    if (full) { container.focus(); }
+  }
+
   function addZoomButtons(container, viewer) {
     var canvas = viewer.get('canvas');
     var tools = document.createElement('div');
@@ -50,7 +84,13 @@
     tools.append(
       button(container.dataset.zoomIn || 'Zoom in', '+', function () { step(1.25); }),
       button(container.dataset.zoomOut || 'Zoom out', '\u2212', function () { step(0.8); }),
-      button(container.dataset.zoomFit || 'Fit', '\u2922', function () { canvas.zoom('fit-viewport', 'auto'); }));
+      button(container.dataset.zoomFit || 'Fit', '\u2922', function () { canvas.zoom('fit-viewport', 'auto'); }),
+      button(container.dataset.zoomFull || 'Full screen', '\u26F6', function () { toggleFull(container, viewer); }));
+    tools.lastChild.setAttribute('data-diagram-full', '');
+    container.setAttribute('tabindex', '-1');
+    container.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && container.classList.contains('diagram-full')) { toggleFull(container, viewer, false); }
+    });
     container.appendChild(tools);
   }
 
@@ -59,9 +99,9 @@
     container.innerHTML = '';
     var viewer = new global.BpmnJS({ container: container, zoomScroll: { enabled: false } });
     return viewer.importXML(xml).then(function () {
-      var canvas = viewer.get('canvas');
-      canvas.zoom('fit-viewport', 'auto');
+      viewer.__acMarks = marks || {};
       mark(viewer, marks);
+      container.dataset.focused = focus(viewer, marks).join(' ');
       addZoomButtons(container, viewer);
       container.dataset.ready = 'true';
       return viewer;
@@ -71,7 +111,7 @@
   function followResize(viewer) {
     global.addEventListener('resize', function () {
       viewer.get('canvas').resized();
-      viewer.get('canvas').zoom('fit-viewport', 'auto');
+      focus(viewer);
     });
     return viewer;
   }
@@ -98,7 +138,16 @@
       });
   }
 
-  var api = { render: render, mark: mark, followResize: followResize, init: init, viewers: [], classes: CLASSES };
+  /* a replay step: mark it and bring it into view */
+  function show(viewer, marks) {
+    viewer.__acMarks = marks || {};
+    var applied = mark(viewer, marks);
+    focus(viewer, marks);
+    return applied;
+  }
+
+  var api = { render: render, mark: mark, show: show, focus: focus, followResize: followResize, init: init,
+    viewers: [], classes: CLASSES, legible: LEGIBLE };
   global.AftercareDiagram = api;
   function start() { document.querySelectorAll('[data-bpmn-diagram][data-xml-url]').forEach(init); }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }

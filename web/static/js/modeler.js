@@ -80,7 +80,8 @@
   function loadDmn(name) {
     var pane = root.querySelector('[data-pane="' + name + '"]');
     var file = state.files[name];
-    var editor = new global.DmnJS({ container: pane.querySelector('.dmn-canvas') });
+    var editor = new global.DmnJS({ container: pane.querySelector('.dmn-canvas'),
+      common: { additionalModules: translation() } });
     return editor.importXML(file.original).then(function () {
       var views = editor.getViews().filter(function (v) { return v.type !== 'drd'; });
       var select = pane.querySelector('[data-dmn-views]');
@@ -221,17 +222,28 @@
     });
   }
 
+  function translation() {  /* the editors' controls in the page's language (modeler-translate.js) */
+    return global.AftercareTranslate ? global.AftercareTranslate.modules : [];
+  }
+
   /* ---------------------------------------------------------------- start */
-  function fit() {  /* the whole diagram, clear of the palette on the left */
+  function fit() {  /* the whole diagram, clear of the palette on the left (measured on the screen) */
     var canvas = service('canvas');
     canvas.zoom('fit-viewport', 'auto');
-    var box = canvas.viewbox();
-    var pad = 120 / box.scale;
-    canvas.viewbox({ x: box.x - pad, y: box.y, width: box.width + pad, height: box.height });
+    var inner = canvas.viewbox().inner;
+    var size = canvas.getSize();
+    var host = document.querySelector('#bpmn-canvas');
+    var palette = host.querySelector('.djs-palette');
+    var free = (palette ? palette.getBoundingClientRect().right - host.getBoundingClientRect().left : 100) + 24;
+    var scale = Math.min((size.width - free - 16) / inner.width, (size.height - 32) / inner.height, 1);
+    if (!(scale > 0)) { return; }
+    canvas.viewbox({ x: inner.x - free / scale, y: inner.y - 16 / scale, width: size.width / scale,
+      height: size.height / scale });
   }
 
   function start() {
-    bpmn = new global.BpmnJS({ container: '#bpmn-canvas', moddleExtensions: { spiffworkflow: global.AftercareProperties.SPIFFWORKFLOW } });
+    bpmn = new global.BpmnJS({ container: '#bpmn-canvas', additionalModules: translation(),
+      moddleExtensions: { spiffworkflow: global.AftercareProperties.SPIFFWORKFLOW } });
     global.AftercareModeler = { bpmn: bpmn, state: state, deploy: deploy };
     var names = Object.keys(config.sources).filter(function (name) { return name === config.mainFile || config.dmnFiles.indexOf(name) >= 0; });
     Promise.all(names.map(function (name) {

@@ -56,7 +56,7 @@
 
   function mark(state, currentElement) {
     if (!viewer) { return; }
-    window.AftercareDiagram.mark(viewer, {
+    window.AftercareDiagram.show(viewer, {
       completed: state.completed, active: state.active, waiting: state.waiting, error: state.error,
       current: currentElement ? [currentElement] : []
     });
@@ -69,13 +69,17 @@
     table.appendChild(tr);
   }
 
-  function renderEvent(event) {
+  /* the page's own step endpoint says everything in people's words (`display`); the API's raw
+     fields are the fallback */
+  function renderEvent(event, display) {
+    display = display || {};
     var box = document.getElementById("replay-event");
     box.textContent = "";
     var facts = el("dl", { "class": "event-facts" });
-    [[word("步骤"), event.seq], [word("时间"), localTime(event.at)], [word("操作人"), event.actor],
+    [[word("步骤"), event.seq], [word("时间"), display.at || localTime(event.at)],
+      [word("操作人"), display.actor || event.actor],
       [word("事件"), (labels.events || {})[event.type] || event.type],
-      [word("环节"), event.element_name || names[event.element_id] || event.element_id || "—"]
+      [word("环节"), display.element || event.element_name || names[event.element_id] || "—"]
     ].forEach(function (pair) {
       facts.appendChild(el("dt", {}, pair[0]));
       facts.appendChild(el("dd", {}, pair[1]));
@@ -83,7 +87,8 @@
     box.appendChild(facts);
     if (event.categories.indexOf("approval") >= 0) {
       var approval = el("div", { "class": "approval", "data-testid": "approval" });
-      var decision = typeof event.decision === "boolean" ? word(event.decision ? "同意" : "不同意") : show(event.decision);
+      var decision = typeof event.decision === "boolean" ? word(event.decision ? "同意" : "不同意")
+        : (display.decision || show(event.decision));
       approval.appendChild(el("p", {}, word("审批结果") + "：" + decision));
       if (event.comment) {
         var p = el("p", {}, word("审批意见") + "：");
@@ -92,26 +97,27 @@
       }
       box.appendChild(approval);
     }
-    if (event.changes.length) {
+    var changes = display.changes || event.changes.map(function (c) {
+      var own = (config.formFields || {})[(event.data || {}).form] || {};
+      return { label: own[c.field] || fields[c.field] || c.field, before: show(c.before), after: show(c.after),
+        changed: c.changed };
+    });
+    if (changes.length) {
       var table = el("table", { "class": "changes" });
       row(table, [word("字段"), word("修改前"), word("修改后")]);
-      event.changes.forEach(function (c) {
-        var own = (config.formFields || {})[(event.data || {}).form] || {};
-        row(table, [own[c.field] || fields[c.field] || c.field, show(c.before), show(c.after)],
-          c.changed ? "changed" : "same");
-      });
+      changes.forEach(function (c) { row(table, [c.label, c.before, c.after], c.changed ? "changed" : "same"); });
       box.appendChild(table);
-    } else if (Object.keys(event.data || {}).length) {
-      box.appendChild(el("pre", { "class": "raw" }, JSON.stringify(event.data, null, 1)));
+    } else if (display.detail) {
+      box.appendChild(el("p", { "class": "raw" }, display.detail));
     }
   }
 
-  function renderData(data) {
+  function renderData(data, shown) {
     var body = document.querySelector("#replay-data tbody");
     body.textContent = "";
-    var keys = Object.keys(data || {}).sort();
-    if (!keys.length) { row(body, [word("无"), ""]); }
-    keys.forEach(function (key) { row(body, [fields[key] || key, show(data[key])]); });
+    var rows = shown || Object.keys(data || {}).sort().map(function (key) { return [fields[key] || key, show(data[key])]; });
+    if (!rows.length) { row(body, [word("无"), ""]); }
+    rows.forEach(function (pair) { row(body, pair); });
   }
 
   /* ---------------------------------------------------------------- the step control */
@@ -147,8 +153,8 @@
       });
       return fetchStep(step).then(function (state) {
         if (step !== current) { return; } /* a later click won */
-        renderEvent(state.event);
-        renderData(state.data);
+        renderEvent(state.event, state.display);
+        renderData(state.data, (state.display || {}).data);
         mark(state, state.event.element_id);
         document.querySelector(".replay").dataset.step = String(step);
         history.replaceState(null, "", "?step=" + step);
