@@ -24,11 +24,13 @@ from web.health import HOST_KEY
 from web.views.history import integrity_link
 from workflows.collaboration import digest
 from workflows.deadlines import revisit_plan
+from workflows.management import reports_schedule
 
 MAIL_EVERY_SECONDS = 30
 PLAN_EVERY_SECONDS = 3600
 INTEGRITY_POLL_SECONDS = 300  # the nightly check starts within five minutes of its time
 DIGEST_POLL_SECONDS = 300  # the daily digest goes out within five minutes of its time
+REPORTS_POLL_SECONDS = 900  # the monthly and quarterly reports appear within a quarter hour of the working day
 
 
 def smtp_settings(config: dict[str, Any]) -> outbox.SmtpSettings | None:
@@ -76,6 +78,7 @@ def build_scheduler(app: Flask) -> TimerScheduler:
     nightly = integrity.nightly_job(integrity.staff_notifier(link=integrity_link),
                                     at=integrity_check_time(app.config))
     scheduler.add_periodic("integrity.nightly", nightly, INTEGRITY_POLL_SECONDS)
+    scheduler.add_periodic("reports.produce", reports_schedule.job(), REPORTS_POLL_SECONDS)
     return scheduler
 
 

@@ -13,6 +13,7 @@ NODE_MODULES = ROOT / "node_modules"
 ALLOWED = {
     "bpmn-js": "bpmn-js/dist",
     "dmn-js": "dmn-js/dist",
+    "echarts": "echarts/dist",
 }
 
 

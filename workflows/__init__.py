@@ -6,6 +6,7 @@ from engine.hooks import Hooks
 from workflows import compensation_approval, complaint, fault_handling, installation, revisit, tech_support
 from workflows.collaboration import triggers as collaboration
 from workflows.deadlines import calendar, sla_tracking
+from workflows.management import facts_update
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES
@@ -31,9 +32,10 @@ def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1
         prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
         case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
         after_command=[prefill_hook(drafts), sla_tracking.on_command, attachments.link_case_files,
-                       collaboration.on_command],
+                       collaboration.on_command, facts_update.on_command],  # facts last: they read the others
         script_helpers=dict(calendar.SCRIPT_HELPERS),
-        timer_handlers={"sla_warn": sla_tracking.on_warning, "sla_breach": sla_tracking.on_breach},
+        timer_handlers={"sla_warn": sla_tracking.on_warning,
+                        "sla_breach": facts_update.after_timer(sla_tracking.on_breach)},
         timezone=timezone,
         max_case_data_bytes=max_case_data_bytes,
         case_colleagues=teammates if engineer_reads == "team" else None,

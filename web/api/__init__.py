@@ -2,6 +2,7 @@
 from web.api import (  # noqa: F401
     audit_api,
     comments,
+    dashboard,
     files,
     history,
     instances,
@@ -9,6 +10,7 @@ from web.api import (  # noqa: F401
     openapi,
     operations,
     records,
+    reports,
     tasks,
     tokens,
 )
