@@ -5,7 +5,11 @@ from engine import attachments
 from engine.hooks import Hooks
 from workflows import compensation_approval, complaint, fault_handling, installation, revisit, tech_support
 from workflows.collaboration import triggers as collaboration
-from workflows.deadlines import calendar, sla_tracking
+from workflows.deadlines import (
+    calendar,
+    revisit_plan,  # noqa: F401 - its tables exist wherever the app runs
+    sla_tracking,
+)
 from workflows.management import facts_update
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES

@@ -68,7 +68,7 @@ def fault(flows, actors, serial: str):
 def claim(flows, actors, amount: str):
     return commands.start_instance(process_id="compensation_approval", actor=actors["desk1"], data={
         "customer_id": flows.sw, "equipment_serial": "EQ-SW-001", "evidence_kind": "damage_report",
-        "evidence": [attachment("photo-c")], "description": "轴承损坏", "emergency": True,
+        "evidence": [attachment("photo-c", by="desk1")], "description": "轴承损坏", "emergency": True,
         "lines": [{"part_code": "BRG-6205", "quantity": 1, "unit_price": amount}]})
 
 
