@@ -29,7 +29,8 @@ def count(context: hooks.TimerContext) -> None:
 
 
 def main(url: str, go_at: float) -> None:
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "worker", "TESTING": True})
+    # the same audit key as the test's app, so the events it writes verify there
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "worker", "TESTING": True, "AUDIT_KEY": "a1" * 32})
     hooks.configure(dataclasses.replace(hooks.get(), timer_handlers={**hooks.get().timer_handlers, COUNTED: count}))
     scheduler = TimerScheduler(app, sweep_seconds=1.0)
     time.sleep(max(0.0, go_at - time.time()))

@@ -236,7 +236,7 @@ import sys
 from engine import commands
 from engine.identity import Actor
 from web import create_app
-app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "other", "TESTING": True})
+app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "other", "TESTING": True, "AUDIT_KEY": "a1" * 32})
 with app.app_context():
     case = commands.start_instance(process_id="t_timer", data={}, actor=Actor("eng1", frozenset({"engineer"})))
     print(case.id)

@@ -44,7 +44,7 @@ class Switch:
 @pytest.fixture
 def outage(app, users):
     second = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True, "SECRET_KEY": "test-secret",
-                         "RETRY_AFTER_SECONDS": 7})
+                         "AUDIT_KEY": app.config["AUDIT_KEY"], "RETRY_AFTER_SECONDS": 7})
     switch = Switch(second)
     yield second, switch
     switch.close()
