@@ -14,8 +14,7 @@ from engine.errors import ValidationFailed
 from workflows.records.dispatch import region_team
 from workflows.records.references import find_equipment, problem
 from workflows.records.tables import Customer
-
-WARRANTY_LABELS = {True: "质保期内", False: "已过质保期"}
+from workflows.records.warranty import warranty_of
 
 
 def local_zone() -> ZoneInfo:
@@ -46,16 +45,14 @@ def customer_facts(customer_id: int) -> dict[str, Any]:
 
 
 def equipment_facts(serial: str, *, on: dt.date) -> dict[str, Any]:
-    """Model, factory date, inspection record and warranty status on `on`, plus the owner's facts."""
+    """Model, factory date, inspection record and the warranty computed for `on`, plus the owner's facts."""
     equipment = find_equipment(serial)
     if equipment is None:
         raise ValidationFailed({"equipment_serial": [problem("设备不存在。", "No such equipment.")]})
-    covered = equipment.in_warranty(on)
     return {**customer_facts(equipment.customer_id), "equipment_serial": equipment.serial,
             "equipment_model": equipment.model, "contract_number": equipment.contract_number,
-            "factory_date": equipment.ship_date.isoformat(), "warranty_end": equipment.warranty_end.isoformat(),
-            "inspection_record": equipment.inspection_record, "in_warranty": covered,
-            "warranty_status": WARRANTY_LABELS[covered]}
+            "factory_date": equipment.ship_date.isoformat(), "inspection_record": equipment.inspection_record,
+            **warranty_of(equipment, on=on).facts()}
 
 
 def check_owner(data: Mapping[str, Any]) -> None:

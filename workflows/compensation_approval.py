@@ -31,9 +31,10 @@ def prepare_start(data: dict[str, Any], username: str) -> dict[str, Any]:
         raise ValidationFailed({"evidence": [problem(
             "须附客户质量问题来函或设备损坏状况报告（照片）。",
             "Attach the customer's quality letter or a damage report with photos.")]})
+    facts = equipment_facts(data["equipment_serial"], on=local_date(None))
+    refuse_out_of_warranty(facts)
     lines = price_lines(data["lines"])
-    return {**data, **equipment_facts(data["equipment_serial"], on=local_date(None)),
-            "lines": lines, "amount": claim_amount(lines), "emergency": bool(data.get("emergency")),
+    return {**data, **facts, "lines": lines, "amount": claim_amount(lines), "emergency": bool(data.get("emergency")),
             "requested_by": username}
 
 
@@ -53,6 +54,16 @@ SERVICES = {"record_copies": record_copies}
 
 
 # ---------------------------------------------------------------- domain rules
+def refuse_out_of_warranty(facts: Mapping[str, Any]) -> None:
+    """Parts are compensated only for equipment within warranty (art. 29); outside it the repair is paid."""
+    if not facts["in_warranty"]:
+        serial, end = facts["equipment_serial"], facts["warranty_end"]
+        raise ValidationFailed({"equipment_serial": [problem(
+            f"设备 {serial} 已过质保期（质保至 {end}），零部件赔偿仅限质保期内的设备；请按有偿维修处理。",
+            f"Equipment {serial} is out of warranty (it ended on {end}): parts are compensated only "
+            f"within warranty; handle it as a paid repair.")]})
+
+
 def price_lines(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Each line with its part name, its unit price (the catalogue's unless one was given) and its
     total, all Decimal."""

@@ -31,7 +31,7 @@ def test_equipment_engineer_and_part_lists(api, records):  # noqa: F811
     client = api("sales1")
     equipment = client.get(f"/equipment?customer_id={records.sw}").get_json()
     assert equipment["total"] == 2
-    assert set(equipment["items"][0]) == {"id", "serial", "customer_id", "model", "warranty_end"}
+    assert set(equipment["items"][0]) == {"id", "serial", "customer_id", "model", "warranty_end", "in_warranty"}
     found = client.get("/equipment?q=EQ-N").get_json()["items"]
     assert [(e["serial"], e["warranty_end"]) for e in found] == [("EQ-N-001", "2027-06-30")]
     assert client.get("/equipment?q=重庆山城").get_json()["items"][0]["serial"] == "EQ-CQ-001"
@@ -77,17 +77,22 @@ def test_customer_validation_in_chinese_and_english(api, records):  # noqa: F811
 
 
 def test_equipment_rules(api, records):  # noqa: F811
-    body = {"serial": "EQ-NEW-01", "model": "HX-300", "ship_date": "2026-02-01", "warranty_end": "2027-01-31",
-            "customer_id": records.cq}
+    body = {"serial": "EQ-NEW-01", "model": "HX-300", "ship_date": "2026-02-01", "customer_id": records.cq}
     created = api("desk1").post("/equipment", json=body)
     assert created.status_code == 201 and created.get_json()["customer_name"] == "重庆山城重工有限公司"
+    # not commissioned yet: the company's 12 months from the ship date
+    assert (created.get_json()["warranty_start"], created.get_json()["warranty_end"]) == ("2026-02-01", "2027-02-01")
     assert api("desk1").post("/equipment", json=body).status_code == 409
-    backwards = api("desk1").post("/equipment", json={**body, "serial": "EQ-NEW-02", "warranty_end": "2025-01-01"})
-    assert backwards.get_json()["errors"] == {"warranty_end": ["质保到期日不能早于出厂日期。"]}
+    typed = api("desk1").post("/equipment", json={**body, "serial": "EQ-NEW-04", "warranty_end": "2030-01-01"})
+    assert typed.status_code == 422 and "warranty_end" in typed.get_json()["errors"]  # computed, never typed
+    backwards = api("desk1").post("/equipment", json={**body, "serial": "EQ-NEW-02", "commissioned_on": "2025-01-01"})
+    assert backwards.get_json()["errors"] == {"commissioned_on": ["安装调试日期不能早于出厂日期。"]}
     nobody = api("desk1").post("/equipment?lang=en", json={**body, "serial": "EQ-NEW-03", "customer_id": 999})
     assert nobody.get_json()["errors"] == {"customer_id": ["There is no customer 999."]}
-    moved = patch(api("desk1"), f"/equipment/{created.get_json()['id']}", json={"warranty_end": "2028-01-31"})
-    assert moved.get_json()["warranty_end"] == "2028-01-31"
+    moved = patch(api("desk1"), f"/equipment/{created.get_json()['id']}",
+                  json={"commissioned_on": "2026-03-15", "warranty_months": 24})
+    assert (moved.get_json()["warranty_start"], moved.get_json()["warranty_end"]) == ("2026-03-15", "2028-03-15")
+    assert moved.get_json()["warranty_months"] == 24
 
 
 def test_engineer_and_part_rules(api, records, actors):  # noqa: F811

@@ -56,10 +56,10 @@ def _customer(name, klass, region, contact="王工", phone="13800000000"):
     return row
 
 
-def _equipment(serial, customer, warranty_end, model="HX-200 压滤机"):
-    row = Equipment(serial=serial, model=model, contract_number=f"HT-{serial}", ship_date=dt.date(2025, 1, 10),
-                    warranty_end=warranty_end, inspection_record="出厂检验合格", customer_id=customer.id,
-                    created_at=STAMP, updated_at=STAMP)
+def _equipment(serial, customer, commissioned_on, months, model="HX-200 压滤机", shipped=dt.date(2025, 1, 10)):
+    row = Equipment(serial=serial, model=model, contract_number=f"HT-{serial}", ship_date=shipped,
+                    commissioned_on=commissioned_on, warranty_months=months, inspection_record="出厂检验合格",
+                    customer_id=customer.id, created_at=STAMP, updated_at=STAMP)
     db.session.add(row)
     return row
 
@@ -71,11 +71,12 @@ def records(actors):
         cq = _customer("重庆山城重工有限公司", "ordinary", "重庆")
         north = _customer("北京京北精工有限公司", "ordinary", "北京")
         south = _customer("广州珠江装备有限公司", "key", "广东")
-        _equipment("EQ-SW-001", sw, dt.date(2027, 12, 31))
-        _equipment("EQ-SW-OLD", sw, dt.date(2025, 6, 30), model="HX-100 压滤机")
-        _equipment("EQ-CQ-001", cq, dt.date(2027, 6, 30))
-        _equipment("EQ-N-001", north, dt.date(2027, 6, 30))
-        _equipment("EQ-G-001", south, dt.date(2027, 6, 30))
+        # warranty ends (commissioning + months): 2027-12-31, 2025-06-30 and 2027-06-30
+        _equipment("EQ-SW-001", sw, dt.date(2025, 3, 31), 33)
+        _equipment("EQ-SW-OLD", sw, dt.date(2024, 6, 30), 12, model="HX-100 压滤机", shipped=dt.date(2024, 6, 1))
+        _equipment("EQ-CQ-001", cq, dt.date(2025, 6, 30), 24)
+        _equipment("EQ-N-001", north, dt.date(2025, 6, 30), 24)
+        _equipment("EQ-G-001", south, dt.date(2025, 6, 30), 24)
         for username, team in TEAMS.items():
             db.session.add(Engineer(user_id=get_user(username).id, region_team=team, skills=["installation"],
                                     created_at=STAMP, updated_at=STAMP))

@@ -140,3 +140,15 @@ def test_only_the_right_roles_start_and_approve(flows, actors, api):
         complete(case_id, "manager_approval", actors["salesvp1"])
     response = api("manager1").post(f"/tasks/{approval.id}/complete", json={"data": {"approved": True}})
     assert response.status_code == 200
+
+
+def test_a_claim_on_equipment_out_of_warranty_is_refused(flows, actors, api):
+    body = {"process_id": "compensation_approval", "data": {**claim(flows), "equipment_serial": "EQ-SW-OLD"}}
+    refused = api("desk1").post("/process-instances", json=body)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"equipment_serial": [
+        "设备 EQ-SW-OLD 已过质保期（质保至 2025-06-30），零部件赔偿仅限质保期内的设备；请按有偿维修处理。"]}
+    english = api("desk1").post("/process-instances?lang=en", json=body).get_json()["errors"]["equipment_serial"]
+    assert english == ["Equipment EQ-SW-OLD is out of warranty (it ended on 2025-06-30): parts are compensated "
+                       "only within warranty; handle it as a paid repair."]
+    assert api("desk1").get("/process-instances?process_id=compensation_approval").get_json()["total"] == 0

@@ -49,6 +49,8 @@ def test_report_is_completed_from_the_equipment_record(flows, actors, clock):
     assert (data["customer_name"], data["equipment_model"], data["factory_date"]) == (
         "成都蓉城机械有限公司", "HX-200 压滤机", "2025-01-10")
     assert data["in_warranty"] is True and data["warranty_status"] == "质保期内"
+    # computed from the register: commissioned 2025-03-31, 33 months
+    assert (data["warranty_start"], data["warranty_end"], data["warranty_months"]) == ("2025-03-31", "2027-12-31", 33)
     assert data["inspection_record"] == "出厂检验合格"
     assert case.received_at == clock.now().replace(tzinfo=None)  # received now when not given
     assert (case.equipment_serial, case.region) == ("EQ-SW-001", "四川")

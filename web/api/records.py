@@ -19,6 +19,7 @@ from workflows.case_data import local_date
 from workflows.records import service as records
 from workflows.records.dispatch import open_task_counts
 from workflows.records.tables import Customer, Engineer, Equipment, Part
+from workflows.records.warranty import warranty_of
 
 EDITORS = records.EDITORS
 
@@ -120,12 +121,13 @@ CustomerDetail = Schema.from_dict({
     "updated_at": fields.String(required=True)}, name="CustomerDetail")
 _EQUIPMENT = {"id": fields.Integer(required=True), "serial": fields.String(required=True),
               "customer_id": fields.Integer(required=True), "model": fields.String(required=True),
-              "warranty_end": fields.Date(required=True)}
+              "warranty_end": fields.Date(required=True), "in_warranty": fields.Boolean(required=True)}
 EquipmentItem = Schema.from_dict(_EQUIPMENT, name="EquipmentItem")
 EquipmentDetail = Schema.from_dict({
     **_EQUIPMENT, "customer_name": fields.String(required=True), "contract_number": fields.String(allow_none=True),
     "ship_date": fields.Date(required=True), "inspection_record": fields.String(allow_none=True),
-    "in_warranty": fields.Boolean(required=True), "updated_at": fields.String(required=True)}, name="EquipmentDetail")
+    "commissioned_on": fields.Date(allow_none=True), "warranty_months": fields.Integer(required=True),
+    "warranty_start": fields.Date(required=True), "updated_at": fields.String(required=True)}, name="EquipmentDetail")
 _ENGINEER = {"id": fields.Integer(required=True), "username": fields.String(required=True),
              "region_team": fields.String(required=True)}
 EngineerItem = Schema.from_dict(_ENGINEER, name="EngineerItem")
@@ -147,12 +149,15 @@ def customer_item(customer: Customer, detail: bool = False) -> dict[str, Any]:
 
 
 def equipment_item(equipment: Equipment, detail: bool = False) -> dict[str, Any]:
+    covered = warranty_of(equipment, on=local_date(None))
     item = {"id": equipment.id, "serial": equipment.serial, "customer_id": equipment.customer_id,
-            "model": equipment.model, "warranty_end": equipment.warranty_end.isoformat()}
+            "model": equipment.model, "warranty_end": covered.end.isoformat(), "in_warranty": covered.in_warranty}
     if detail:
         item.update(customer_name=equipment.customer.name, contract_number=equipment.contract_number,
                     ship_date=equipment.ship_date.isoformat(), inspection_record=equipment.inspection_record,
-                    in_warranty=equipment.in_warranty(local_date(None)), updated_at=isoformat(equipment.updated_at))
+                    commissioned_on=equipment.commissioned_on.isoformat() if equipment.commissioned_on else None,
+                    warranty_months=covered.months, warranty_start=covered.start.isoformat(),
+                    updated_at=isoformat(equipment.updated_at))
     return item
 
 

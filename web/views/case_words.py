@@ -29,6 +29,7 @@ SYSTEM_FIELDS = {
     "customer_address": N_("客户地址"), "customer_contact": N_("联系人"), "customer_phone": N_("联系电话"),
     "equipment_model": N_("设备型号"), "contract_number": N_("合同号"), "factory_date": N_("出厂日期"),
     "warranty_end": N_("质保到期"), "inspection_record": N_("检验记录"), "in_warranty": N_("在质保期内"),
+    "warranty_start": N_("质保起始"), "warranty_months": N_("质保期（月）"),
     "warranty_status": N_("质保状态"), "requested_by": N_("申请人"), "received_at": N_("受理时间"),
     "suggested_engineer": N_("建议工程师"), "compensation_result": N_("赔偿结果"), "amount": N_("金额"),
     "evidence_kind": N_("证据类型"), "description": N_("说明"), "revisit_case": N_("回访案件"),

@@ -17,6 +17,7 @@ from engine.models import Instance
 from workflows import FLOWS
 from workflows.demo.records import attachment_ids
 from workflows.records.tables import Customer, Equipment
+from workflows.records.warranty import warranty_of
 
 RATED = {"service_quality": "good", "engineer_performance": "good", "customer_satisfaction": "good"}
 FORM_DATA: dict[str, dict[str, Any]] = {
@@ -92,7 +93,7 @@ def _equipment(customer: str, in_warranty: bool = True) -> str:
     today = now().date()
     rows = db.session.execute(sa.select(Equipment).join(Customer).where(Customer.name == customer)
                               .order_by(Equipment.id)).scalars()
-    matching = [e.serial for e in rows if e.in_warranty(today) == in_warranty]
+    matching = [e.serial for e in rows if warranty_of(e, on=today).in_warranty == in_warranty]
     if matching:
         return matching[0]
     return db.session.execute(sa.select(Equipment.serial).join(Customer).where(Customer.name == customer)

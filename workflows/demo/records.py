@@ -16,6 +16,7 @@ from engine.identity import create_user, get_user
 from engine.models import User
 from workflows.demo.files import QUALITY_LETTER, SITE_PHOTO
 from workflows.records.tables import Customer, Engineer, Equipment, Part
+from workflows.records.warranty import warranty_of
 
 # (name, class, region, city/address, contact, phone)
 CUSTOMERS = [
@@ -124,14 +125,17 @@ def load_records() -> bool:
     rng = random.Random(2026)
     for index in range(80):
         customer = customers[index % len(customers)]
-        shipped = today - dt.timedelta(days=rng.randint(60, 6 * 365))
-        years = 3 if customer.customer_class == "key" else 2
-        db.session.add(Equipment(
+        newest = index < len(customers)  # every customer has a machine still in warranty
+        shipped = today - dt.timedelta(days=rng.randint(60, 600 if newest else 6 * 365))
+        equipment = Equipment(
             serial=f"AC{shipped:%y}{index + 1:04d}", model=MODELS[rng.randrange(len(MODELS))],
             contract_number=f"HT-{shipped:%Y}-{index + 101:03d}", ship_date=shipped,
-            warranty_end=shipped + dt.timedelta(days=365 * years),
+            commissioned_on=shipped + dt.timedelta(days=rng.randint(10, 40)),
+            warranty_months=36 if customer.customer_class == "key" else 24,
             inspection_record=f"出厂检验合格，检验员{rng.choice(['甲', '乙', '丙'])}", customer_id=customer.id,
-            created_at=stamp, updated_at=stamp))
+            created_at=stamp, updated_at=stamp)
+        equipment.warranty_end = warranty_of(equipment, on=today).end
+        db.session.add(equipment)
     for code, name, price in PARTS:
         db.session.add(Part(code=code, name=name, price=Decimal(price), created_at=stamp, updated_at=stamp))
     for filename, content in ATTACHMENTS:  # uploaded (typed by its bytes) by the people whose demo forms name it

@@ -21,6 +21,7 @@ from engine.models import User
 from workflows.records.dispatch import PROVINCES, TEAM_NAMES
 from workflows.records.references import REFERENCES, find_engineer, find_equipment
 from workflows.records.tables import Customer, Engineer, Equipment, Part
+from workflows.records.warranty import MAX_MONTHS, warranty_of
 
 EDITORS = ("service_desk", "admin")
 SKILLS = {
@@ -56,7 +57,10 @@ EQUIPMENT_FORM = {"title": _label("设备", "Equipment"), "fields": [
     {"name": "model", "type": "string", "required": True, "max_length": 120, "label": _label("型号", "Model")},
     {"name": "contract_number", "type": "string", "max_length": 80, "label": _label("合同号", "Contract")},
     {"name": "ship_date", "type": "date", "required": True, "label": _label("出厂日期", "Ship date")},
-    {"name": "warranty_end", "type": "date", "required": True, "label": _label("质保到期", "Warranty end")},
+    {"name": "commissioned_on", "type": "date", "label": _label("安装调试完成日期（质保起始）",
+                                                                "Commissioned on (warranty starts)")},
+    {"name": "warranty_months", "type": "integer", "min": 1, "max": MAX_MONTHS,
+     "label": _label("质保期（月，空则按公司默认）", "Warranty months (empty: the company default)")},
     {"name": "inspection_record", "type": "string", "max_length": 300,
      "label": _label("出厂检验记录", "Inspection record")},
     {"name": "customer_id", "type": "customer", "required": True, "label": _label("客户", "Customer")},
@@ -74,6 +78,7 @@ PART_FORM = {"title": _label("零部件", "Part"), "fields": [
     {"name": "price", "type": "number", "required": True, "min": 0, "places": 2, "label": _label("单价", "Price")},
 ]}
 IMMUTABLE = {"engineer": {"username"}, "part": {"code"}}
+NULLABLE = {"commissioned_on", "warranty_months"}
 
 
 def _partial(definition: Mapping[str, Any], drop: set[str]) -> dict[str, Any]:
@@ -215,19 +220,21 @@ def save_equipment(data: Any, *, actor: Actor, lang: str = "zh", equipment_id: i
             if same is not None and same.id != equipment_id:
                 raise Conflict(f"equipment with serial '{clean['serial']}' already exists", equipment_id=same.id)
         ship = clean.get("ship_date") or (equipment.ship_date.isoformat() if equipment else None)
-        end = clean.get("warranty_end") or (equipment.warranty_end.isoformat() if equipment else None)
-        if ship and end and end < ship:
-            raise _error(lang, "warranty_end", "质保到期日不能早于出厂日期。",
-                         "The warranty cannot end before the ship date.")
+        commissioned = clean.get("commissioned_on") if "commissioned_on" in clean else (
+            equipment.commissioned_on.isoformat() if equipment and equipment.commissioned_on else None)
+        if ship and commissioned and commissioned < ship:
+            raise _error(lang, "commissioned_on", "安装调试日期不能早于出厂日期。",
+                         "The equipment cannot be commissioned before it was shipped.")
         stamp = utc_naive(now())
         if equipment is None:
             equipment = Equipment(created_at=stamp, contract_number="", inspection_record="")
             db.session.add(equipment)
         for key, value in clean.items():
-            if key in ("ship_date", "warranty_end") and value is not None:
+            if key in ("ship_date", "commissioned_on") and value is not None:
                 value = _date(value)
-            setattr(equipment, key, value if value is not None else "")
+            setattr(equipment, key, value if value is not None or key in NULLABLE else "")
         equipment.updated_at = stamp
+        equipment.warranty_end = warranty_of(equipment, on=equipment.ship_date).end
         db.session.flush()
         _record(actor, "equipment", "updated" if equipment_id else "created", equipment.id, clean)
     return equipment

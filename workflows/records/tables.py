@@ -41,15 +41,16 @@ class Equipment(db.Model):
     model: Mapped[str] = mapped_column(sa.String(120))
     contract_number: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
     ship_date: Mapped[dt.date] = mapped_column(sa.Date)  # 出厂日期
-    warranty_end: Mapped[dt.date] = mapped_column(sa.Date)
+    commissioned_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # 安装调试完成日期: the warranty starts
+    warranty_months: Mapped[int | None] = mapped_column()  # this equipment's warranty length; else the default
+    # the warranty end computed when the record was last saved (older databases require the column);
+    # the warranty itself is always computed by workflows.records.warranty
+    warranty_end: Mapped[dt.date | None] = mapped_column(sa.Date)
     inspection_record: Mapped[str] = mapped_column(sa.String(300), default="")  # 出厂检验记录
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     customer: Mapped[Customer] = relationship(lazy="joined")
-
-    def in_warranty(self, on: dt.date) -> bool:
-        return on <= self.warranty_end
 
 
 class Engineer(db.Model):
