@@ -38,6 +38,7 @@ def start(flows, actors, who="desk1", **kw):
     ("4999.99", True, "vp"), ("5000.00", True, "vp+gm"),
     ("999.99", False, "vp+gm"), ("1000.00", False, "vp+gm"), ("1000.01", False, "vp+gm"),
     ("4999.99", False, "vp+gm"), ("5000.00", False, "vp+gm"),
+    ("5000.01", True, "vp+gm"), ("5000.01", False, "vp+gm"), ("20000.00", True, "vp+gm"), ("20000.00", False, "vp+gm"),
 ])
 def test_approval_chain_follows_the_authority_table(flows, actors, amount, emergency, band):
     case = start(flows, actors, amount=amount, emergency=emergency)
