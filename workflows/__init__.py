@@ -11,6 +11,7 @@ from workflows.deadlines import (
     sla_tracking,
 )
 from workflows.management import facts_update
+from workflows.records import parts_draw  # noqa: F401 - its table exists wherever the app runs
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES

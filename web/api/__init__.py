@@ -9,6 +9,7 @@ from web.api import (  # noqa: F401
     models,
     openapi,
     operations,
+    parts_draws,
     records,
     reports,
     tasks,
