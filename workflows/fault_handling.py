@@ -1,11 +1,17 @@
 """Flow 2, quality fault handling 质量故障处理 (manual art. 23–32): sales records the fault (the
-system adds factory date, inspection record and warranty status), the desk analyses it, the sales
-VP decides remote support or on-site service and names the engineer. Remote: guidance, and the
+system adds factory date, inspection record and the warranty computed from the equipment register),
+the desk analyses it. Out of warranty the repair is paid: the desk quotes, the customer accepts or
+declines (a decline ends the case with the reason), and the fee is paid before or after the work as
+the company's setting says. The sales VP decides remote support or on-site service; the service
+manager confirms the engineer, with the suggestion by region and load. Remote: guidance, and the
 customer becomes a key revisit target; an unresolved fault goes on site. On site: investigation,
-repair — with warranty parts replaced, Flow 4 runs as a call activity on the engineer's parts list
-— test, trial run and the fault report. The manager reviews and a phone revisit is opened."""
+repair — with warranty parts replaced, Flow 4 runs as a call activity alongside: the engineer's test
+and trial run go on once the parts are shipped (or the claim is rejected), while the cost and the
+quality VP's responsibility decision are still open. The fault report, the manager's review and the
+phone revisit follow."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from engine.clock import utc_naive
@@ -14,9 +20,10 @@ from engine.db import db
 from engine.jsonutil import plain
 from workflows import revisit
 from workflows.case_data import equipment_facts, local_date, now_local_iso
-from workflows.compensation_approval import claim_amount, price_lines
+from workflows.compensation_approval import CENT, claim_amount, price_lines
 from workflows.records.dispatch import suggest_engineer_service
 from workflows.records.tables import Customer
+from workflows.records.warranty import paid_repair_payment
 
 PROCESS_ID = "fault_handling"
 CASE_PREFIX = "FLT"
@@ -29,16 +36,22 @@ def prepare_start(data: dict[str, Any], username: str) -> dict[str, Any]:
     data["requested_by"] = username
     data["warranty_parts"] = []  # the engineer lists them at the repair
     data["emergency"] = False
+    data["payment_timing"] = paid_repair_payment()  # out of warranty: fixed for the case when it starts
     return data
 
 
 # ---------------------------------------------------------------- assignment
-def dispatch_draft(case: dict[str, Any]) -> dict[str, Any]:
-    """The VP's decision form opens with the suggested engineer and the desk's suggested mode."""
-    return {"assigned_engineer": case.get("suggested_engineer"), "service_mode": case.get("suggested_mode")}
+def mode_draft(case: dict[str, Any]) -> dict[str, Any]:
+    """The VP's decision form opens with the desk's suggested mode."""
+    return {"service_mode": case.get("suggested_mode")}
 
 
-DRAFTS = {f"{PROCESS_ID}/vp_decision": dispatch_draft}
+def engineer_draft(case: dict[str, Any]) -> dict[str, Any]:
+    """The manager's assignment opens with the suggested engineer (customer's region, fewest open tasks)."""
+    return {"assigned_engineer": case.get("suggested_engineer")}
+
+
+DRAFTS = {f"{PROCESS_ID}/vp_decision": mode_draft, f"{PROCESS_ID}/assign_engineer": engineer_draft}
 
 
 # ---------------------------------------------------------------- service-task handlers
@@ -63,9 +76,18 @@ def compensation_claim(data: dict[str, Any], params: dict[str, Any]) -> dict[str
                   "evidence": evidence, "evidence_kind": "damage_report", "description": description})
 
 
+def price_quote(data: dict[str, Any], params: dict[str, Any]) -> str:
+    """The paid repair's total: the parts at catalogue prices, the labour and the travel."""
+    parts = claim_amount(price_lines(data.get("quote_parts") or []))
+    fees = sum((Decimal(str(data.get(name) or 0)) for name in ("labour_fee", "travel_fee")), Decimal("0"))
+    return str((parts + fees).quantize(CENT))
+
+
 SERVICES = {"suggest_engineer": suggest_engineer_service, "open_revisit": revisit.open_revisit,
-            "flag_key_revisit": flag_key_revisit, "compensation_claim": compensation_claim}
+            "flag_key_revisit": flag_key_revisit, "compensation_claim": compensation_claim,
+            "price_quote": price_quote}
 
 # ---------------------------------------------------------------- domain rules
-# Warranty status comes from the equipment record on the day the fault occurred (case_data.py);
-# a claim needs warranty parts on equipment under warranty (the `parts_gateway` condition).
+# Warranty status is computed from the equipment register on the day the fault occurred
+# (records/warranty.py): out of warranty the repair is quoted and paid (`warranty_gateway`); a claim
+# needs warranty parts on equipment under warranty (the `parts_gateway` condition).

@@ -24,8 +24,11 @@ for _prefix, _uri in NS.items():
 TAGS = {
     "start": "startEvent", "end": "endEvent", "user": "userTask", "service": "serviceTask",
     "script": "scriptTask", "rule": "businessRuleTask", "call": "callActivity", "xor": "exclusiveGateway",
+    "and": "parallelGateway", "throw": "intermediateThrowEvent", "catch": "intermediateCatchEvent",
 }
-SIZES = {"start": (36, 36), "end": (36, 36), "xor": (50, 50)}
+SIZES = {"start": (36, 36), "end": (36, 36), "xor": (50, 50), "and": (50, 50), "throw": (36, 36), "catch": (36, 36)}
+GATEWAYS = ("xor", "and")
+OUTSIDE_LABELS = ("start", "end", "xor", "and", "throw", "catch")
 TASK_SIZE = (100, 80)
 GAP = 55  # horizontal space between columns
 ROW_H = 120  # height of one row of a lane
@@ -53,6 +56,7 @@ class Node:
     script: str = ""
     decision: str = ""
     called: str = ""
+    signal: str = ""  # throw/catch events: the signal's name (signals match by name across called processes)
     x: float = 0
     y: float = 0
 
@@ -162,7 +166,7 @@ class Process:
         if tl > sr and abs(sy - ty) >= 1:
             exit_y = sb if ty > sy else st
             entry_y = tt if ty > sy else tb  # entering from the side facing the source
-            if s.kind == "xor":
+            if s.kind in GATEWAYS:
                 yield "vertical", [(sx, exit_y), (sx, ty), (tl, ty)]
             yield "right", [(sr, sy), (tl - GAP / 2, sy), (tl - GAP / 2, ty), (tl, ty)]
             yield "right", [(sr, sy), (sr + GAP / 2, sy), (sr + GAP / 2, ty), (tl, ty)]
@@ -200,6 +204,8 @@ class Process:
         collab = ET.SubElement(root, q("bpmn", "collaboration"), {"id": f"collab_{self.id}"})
         ET.SubElement(collab, q("bpmn", "participant"), {"id": f"pool_{self.id}", "name": self.name,
                                                           "processRef": self.id})
+        for signal in sorted({node.signal for node in self.nodes.values() if node.signal}):
+            ET.SubElement(root, q("bpmn", "signal"), {"id": f"signal_{signal}", "name": signal})
         process = ET.SubElement(root, q("bpmn", "process"), {"id": self.id, "name": self.name,
                                                               "isExecutable": "true"})
         if self.doc:
@@ -250,6 +256,9 @@ class Process:
                 ET.SubElement(el, q("bpmn", "outgoing")).text = flow.id
         if node.kind == "script":
             ET.SubElement(el, q("bpmn", "script")).text = node.script
+        if node.signal:
+            ET.SubElement(el, q("bpmn", "signalEventDefinition"), {"id": f"{node.id}_signal",
+                                                                   "signalRef": f"signal_{node.signal}"})
 
     def _diagram_xml(self, root) -> None:
         diagram = ET.SubElement(root, q("bpmndi", "BPMNDiagram"), {"id": f"diagram_{self.id}"})
@@ -264,7 +273,7 @@ class Process:
             left, top, right, bottom = node.bounds
             shape = _shape(plane, node.id, left, top, right - left, bottom - top,
                            horizontal=None, marker=node.kind == "xor")
-            if node.kind in ("start", "end", "xor") and node.name:
+            if node.kind in OUTSIDE_LABELS and node.name:
                 _label(shape, *self._label_spot(node))
         for flow in self.flows:
             edge = ET.SubElement(plane, q("bpmndi", "BPMNEdge"), {"id": f"{flow.id}_di", "bpmnElement": flow.id})

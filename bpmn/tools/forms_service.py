@@ -107,6 +107,9 @@ INSTALLATION = {
 }
 
 # ---------------------------------------------------------------- 质量故障处理
+SERVICE_MODES = [("remote", "远程支持", "Remote support"), ("onsite", "派员现场服务", "On-site service")]
+PAYMENT_TIMINGS = [("prepay", "维修前付款（费用到账后安排维修）", "Before the work (the repair is arranged once paid)"),
+                   ("on_completion", "维修后付款", "After the work")]
 FAULT_HANDLING = {
     "fault_report": form(
         "售后服务申请表（质量故障）", "Service request (quality fault)",
@@ -137,15 +140,52 @@ FAULT_HANDLING = {
         f("handling_plan", "text", "处理方法和措施", "Handling plan", True),
         enum("suggested_mode", "建议处理方式", "Suggested handling",
              [("remote", "远程支持", "Remote support"), ("onsite", "派员现场服务", "On-site service")])),
+    "repair_quote": form(
+        "有偿维修报价", "Paid repair quote",
+        ro("warranty_status", "string", "质保状态", "Warranty status"),
+        ro("warranty_end", "date", "质保到期", "Warranty end"),
+        ro("handling_plan", "text", "处理方案", "Handling plan"),
+        f("quote_parts", "rows", "需购买的配件", "Parts to buy", max_rows=50, fields=[
+            f("part_code", "part", "零件", "Part", True),
+            f("quantity", "integer", "数量", "Quantity", True, min=1, max=1000)]),
+        f("labour_fee", "number", "维修费（元）", "Labour (yuan)", True, min=0, places=2),
+        f("travel_fee", "number", "差旅费（元）", "Travel (yuan)", min=0, places=2),
+        f("quote_note", "text", "报价说明", "Notes to the customer")),
+    "customer_answer": form(
+        "客户确认报价", "The customer's answer to the quote",
+        ro("quote_amount", "number", "报价总额（元）", "Quote total (yuan)"),
+        {**enum("payment_timing", "付款方式", "Payment", PAYMENT_TIMINGS), "readonly": True},
+        f("quote_accepted", "boolean", "客户接受报价", "The customer accepts the quote", True,
+          help=("不接受则结案", "A declined quote ends the case")),
+        f("answered_by", "string", "客户答复人", "Answered by (customer)", True, max_length=60),
+        enum("answer_channel", "答复方式", "How", [("phone", "电话", "Phone"), ("signature", "签字确认", "Signature"),
+                                                   ("email", "邮件", "E-mail"), ("fax", "传真", "Fax")], True),
+        f("answered_at", "datetime", "答复时间", "Answered at", True),
+        f("decline_reason", "text", "不接受的原因", "Reason for declining",
+          help=("客户不接受报价时填写", "When the customer declines")),
+        f("signed_quote", "file", "客户签字的报价单", "Quote signed by the customer", multiple=True)),
+    "payment": form(
+        "确认维修费到账", "Payment received",
+        ro("quote_amount", "number", "报价总额（元）", "Quote total (yuan)"),
+        f("amount_received", "number", "到账金额（元）", "Amount received (yuan)", True, min=0, places=2),
+        f("received_on", "date", "到账日期", "Received on", True),
+        f("receipt_number", "string", "收据/发票号", "Receipt or invoice number", max_length=60),
+        f("payment_note", "text", "备注", "Note")),
     "vp_decision": form(
         "分管副总审批（质量故障）", "Sales VP decision (quality fault)",
         ro("preliminary_judgement", "text", "初步判定", "Preliminary judgement"),
         ro("handling_plan", "text", "处理方案", "Handling plan"),
-        ro("suggested_engineer", "engineer", "系统建议工程师", "Suggested engineer"),
-        enum("service_mode", "处理方式", "Handling", [("remote", "远程支持", "Remote support"),
-                                                     ("onsite", "派员现场服务", "On-site service")], True),
-        f("assigned_engineer", "engineer", "服务工程师", "Engineer", True),
+        ro("warranty_status", "string", "质保状态", "Warranty status"),
+        enum("service_mode", "处理方式", "Handling", SERVICE_MODES, True),
         f("comment", "text", "审批意见", "Comment")),
+    "assign_engineer": form(
+        "确定服务工程师（质量故障）", "Assign the service engineer (quality fault)",
+        {**enum("service_mode", "处理方式（副总审批）", "Handling (VP's decision)", SERVICE_MODES), "readonly": True},
+        ro("region", "string", "客户地区", "Customer's region"),
+        ro("suggested_engineer", "engineer", "系统建议（本区域、在办任务最少）",
+           "Suggested (customer's region, fewest open tasks)"),
+        f("assigned_engineer", "engineer", "服务工程师", "Engineer", True),
+        f("instructions", "text", "工作要求", "Instructions")),
     "remote_guidance": form(
         "远程技术支持", "Remote support",
         f("guidance", "text", "处理方法和措施（指导内容）", "Guidance given", True),

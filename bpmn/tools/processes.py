@@ -3,6 +3,7 @@ diagrams (nodes on a lane/column grid)."""
 from __future__ import annotations
 
 from diagram import Process
+from processes_fault import compensation_approval, fault_handling
 
 from workflows.roles import ROLES
 
@@ -66,115 +67,6 @@ def installation() -> Process:
     p.flow("passed_gateway", "summary_report", "通过", "passed == True")
     p.flow("passed_gateway", "commissioning_merge", "未通过", default=True, route="above")
     p.chain("summary_report", "manager_review", "schedule_revisit", "end_done")
-    return p
-
-
-def fault_handling() -> Process:
-    p = Process("fault_handling", "质量故障处理",
-                lanes("sales", "service_desk", "sales_vp", "engineer", "service_manager"),
-                doc="售后服务工作手册第二十三至三十二条：质量故障处理售后服务流程。")
-    p.add("start", "start_fault", "客户反馈质量故障", "sales", 0, props=form("fault_report"),
-          doc="销售部填写《售后服务申请表》；系统补充出厂日期、检验记录和质保状态（第二十五、二十六条）。")
-    p.add("user", "desk_analysis", "故障原因分析、拟定方案", "service_desk", 1, props=form("desk_analysis"),
-          doc="会同有关部门分析原因，作出初步判定，拟定处理方法和措施（第二十六条）。")
-    p.add("service", "suggest_fault_engineer", "建议服务工程师", "service_desk", 2,
-          operator=("suggest_engineer", "suggested_engineer", {"region": "region"}))
-    p.add("user", "vp_decision", "分管副总审批：远程或现场", "sales_vp", 3, props=form("vp_decision"))
-    p.add("xor", "mode_gateway", "处理方式？", "sales_vp", 4)
-    p.add("user", "remote_guidance", "远程指导客户处理", "engineer", 5, props=form("remote_guidance", **ENGINEER),
-          doc="协助客户确定处理方法，跟踪处理结果（第二十七条）。")
-    p.add("service", "key_revisit_flag", "列为重点回访对象", "engineer", 6,
-          operator=("flag_key_revisit", "key_revisit", {}))
-    p.add("xor", "resolved_gateway", "已排除？", "engineer", 7)
-    p.add("xor", "onsite_merge", "", "engineer", 8, row=1)
-    p.add("user", "onsite_investigation", "现场调查、原因分析", "engineer", 9, row=1,
-          props=form("onsite_investigation", **ENGINEER), doc="出发前明确故障原因和处理方案（第二十八条）。")
-    p.add("user", "repair", "维修处理", "engineer", 10, row=1, props=form("repair", **ENGINEER))
-    p.add("xor", "parts_gateway", "更换质保件？", "engineer", 11, row=1)
-    p.add("service", "prepare_claim", "生成赔偿申请单", "service_desk", 12,
-          operator=("compensation_claim", "claim", {}))
-    p.add("script", "claim_data", "带入赔偿数据", "service_desk", 13,
-          script='lines = claim["lines"]\namount = Decimal(claim["amount"])\nemergency = claim["emergency"]\n'
-                 'evidence = claim["evidence"]\nevidence_kind = claim["evidence_kind"]\n'
-                 'description = claim["description"]')
-    p.add("call", "compensation", "零部件赔偿", "service_desk", 14, called="compensation_approval",
-          doc="按《售后服务零部件赔偿管理办法》执行（第二十八、二十九条）。")
-    p.add("xor", "parts_merge", "", "engineer", 15, row=1)
-    p.add("user", "inspection_test", "检查测试", "engineer", 16, row=1, props=form("inspection_test", **ENGINEER))
-    p.add("user", "trial_run", "试运行", "engineer", 17, row=1, props=form("trial_run", **ENGINEER))
-    p.add("user", "service_report", "提交质量故障处理服务报告", "engineer", 18, row=1,
-          props=form("service_report", **ENGINEER), doc="《质量故障处理服务报告》（第三十一条）。")
-    p.add("user", "manager_review", "经理审核", "service_manager", 19, props=form("manager_review"),
-          doc="对处理结果、服务人员表现、客户满意程度进行归纳总结（第三十二条）。")
-    p.add("service", "schedule_revisit", "安排两周内电话回访", "service_manager", 20,
-          operator=("open_revisit", "revisit_case", {"source": '"after_fault"'}))
-    p.add("end", "end_done", "故障处理完成", "service_manager", 21)
-    p.chain("start_fault", "desk_analysis", "suggest_fault_engineer", "vp_decision", "mode_gateway")
-    p.flow("mode_gateway", "remote_guidance", "远程", default=True, route="right")
-    p.flow("mode_gateway", "onsite_merge", "现场", 'service_mode == "onsite"', route="vertical")
-    p.chain("remote_guidance", "key_revisit_flag", "resolved_gateway")
-    p.flow("resolved_gateway", "manager_review", "已排除", "resolved == True", route="right")
-    p.flow("resolved_gateway", "onsite_merge", "未排除", default=True, route="vertical")
-    p.chain("onsite_merge", "onsite_investigation", "repair", "parts_gateway")
-    p.flow("parts_gateway", "prepare_claim", "是", "in_warranty == True and len(warranty_parts) > 0")
-    p.flow("parts_gateway", "parts_merge", "否", default=True)
-    p.chain("prepare_claim", "claim_data", "compensation", "parts_merge")
-    p.chain("parts_merge", "inspection_test", "trial_run", "service_report", "manager_review",
-            "schedule_revisit", "end_done")
-    return p
-
-
-def compensation_approval() -> Process:
-    p = Process("compensation_approval", "零部件赔偿审批",
-                lanes("service_desk", "service_manager", "sales_vp", "general_manager", "sales", "production",
-                      "logistics", "mfg_tech", "quality_vp"),
-                doc="售后服务零部件赔偿管理办法（NK-MF25-B）：赔偿程序与批准权限。")
-    p.add("start", "start_claim", "客户质量问题来函/损坏报告", "service_desk", 0,
-          props=form("claim", starters="sales,engineer,service_manager"),
-          doc="须有客户的质量问题来函（传真、邮件）或设备损坏状况报告（照片）方可受理。")
-    p.add("user", "desk_verify", "核实来函、存档并分析原因", "service_desk", 1, props=form("desk_verify"))
-    p.add("rule", "authority", "确定批准权限", "service_desk", 2, decision="compensation_authority",
-          doc="按赔偿总金额与是否紧急事件查 compensation_authority 决策表。")
-    p.add("xor", "approver_gateway", "由谁批准？", "service_desk", 3)
-    p.add("user", "manager_approval", "售后服务部经理审批", "service_manager", 4, props=form("manager_approval"))
-    p.add("xor", "manager_gateway", "批准？", "service_manager", 5)
-    p.add("user", "vp_approval", "分管销售副总审批", "sales_vp", 5, props=form("vp_approval"))
-    p.add("xor", "vp_gateway", "批准？", "sales_vp", 6)
-    p.add("xor", "gm_needed_gateway", "须总经理批准？", "sales_vp", 7)
-    p.add("user", "gm_approval", "总经理审批", "general_manager", 8, props=form("gm_approval"))
-    p.add("xor", "gm_gateway", "批准？", "general_manager", 9)
-    p.add("xor", "rejected_merge", "", "service_desk", 10)
-    p.add("script", "mark_rejected", "记录驳回", "service_desk", 11, script='compensation_result = "rejected"')
-    p.add("user", "rejection_notice", "售后服务部知悉驳回", "service_desk", 12, props=form("rejection_notice"))
-    p.add("end", "end_rejected", "赔偿被驳回", "service_desk", 13)
-    p.add("xor", "approved_merge", "", "service_manager", 10)
-    p.add("service", "copy_leaders", "报送其他领导备案", "service_manager", 11,
-          operator=("record_copies", "copied_to", {"roles": "copy_to"}))
-    p.add("script", "mark_approved", "记录批准", "service_manager", 12, script='compensation_result = "approved"')
-    p.add("user", "production_order", "下达排产计划", "sales", 13, props=form("production_order"))
-    p.add("user", "production", "组织生产", "production", 14, props=form("production"))
-    p.add("user", "shipping", "发运", "logistics", 15, props=form("shipping"))
-    p.add("user", "cost_recording", "核算赔偿成本", "mfg_tech", 16, props=form("cost_recording"),
-          doc="对零部件赔偿进行成本（加工、采购、发运）核算统计。")
-    p.add("user", "responsibility", "认定赔偿责任", "quality_vp", 17, props=form("responsibility"))
-    p.add("end", "end_approved", "赔偿完成", "quality_vp", 18)
-    p.chain("start_claim", "desk_verify", "authority", "approver_gateway")
-    p.flow("approver_gateway", "manager_approval", "经理", 'approver == "service_manager"', route="right")
-    p.flow("approver_gateway", "vp_approval", "副总", default=True, route="vertical")
-    p.chain("manager_approval", "manager_gateway")
-    p.flow("manager_gateway", "approved_merge", "批准", "approved == True")
-    p.flow("manager_gateway", "rejected_merge", "驳回", default=True, route="vertical")
-    p.chain("vp_approval", "vp_gateway")
-    p.flow("vp_gateway", "gm_needed_gateway", "批准", "approved == True")
-    p.flow("vp_gateway", "rejected_merge", "驳回", default=True, route="vertical")
-    p.flow("gm_needed_gateway", "gm_approval", "是", "needs_general_manager == True", route="vertical")
-    p.flow("gm_needed_gateway", "approved_merge", "否", default=True, route="vertical")
-    p.chain("gm_approval", "gm_gateway")
-    p.flow("gm_gateway", "approved_merge", "批准", "approved == True", route="right")
-    p.flow("gm_gateway", "rejected_merge", "驳回", default=True, route="vertical")
-    p.chain("rejected_merge", "mark_rejected", "rejection_notice", "end_rejected")
-    p.chain("approved_merge", "copy_leaders", "mark_approved", "production_order", "production", "shipping",
-            "cost_recording", "responsibility", "end_approved")
     return p
 
 

@@ -81,11 +81,11 @@ SCENARIOS = {
                                                    wished_date="2026-03-20"), c,
                                          {"assign_engineer": {"assigned_engineer": "eng_sw2"}}),
     "fault_onsite_with_compensation": lambda f, c: _finish(f, _start(f, "fault_handling", "sales1", **FAULT), c, {
-        "vp_decision": {"service_mode": "onsite", "assigned_engineer": "eng_sw1"},
+        "vp_decision": {"service_mode": "onsite"}, "assign_engineer": {"assigned_engineer": "eng_sw1"},
         "repair": {"warranty_parts": [{"part_code": "BRG-6205", "quantity": 2}]}}),
     "fault_remote": lambda f, c: _finish(f, _start(f, "fault_handling", "sales1", **FAULT), c, {
         "desk_analysis": {"suggested_mode": "remote"},
-        "vp_decision": {"service_mode": "remote", "assigned_engineer": "eng_sw1"}}),
+        "vp_decision": {"service_mode": "remote"}, "assign_engineer": {"assigned_engineer": "eng_sw1"}}),
     "compensation_manager": lambda f, c: _finish(f, _start(f, "compensation_approval", "desk1", emergency=True, lines=[
         {"part_code": "BRG-6205", "quantity": 1, "unit_price": "800.00"}], **CLAIM), c,
         {"manager_approval": {"approved": True, "comment": "紧急，同意赔偿"}}),

@@ -91,9 +91,13 @@ def test_a_fault_report_is_handled_role_by_role_until_the_case_completes(open_se
     assert page.url.endswith("/inbox")
 
     vp = open_session("salesvp1")
-    page = open_task(vp, case_number, "vp_decision")
-    assert page.input_value("[name=assigned_engineer]") == "eng_sw1"  # the dispatch suggestion, as a draft
+    page = open_task(vp, case_number, "vp_decision")  # the VP decides remote or on site
     complete(page, {"service_mode": "onsite", "comment": "同意派员"})
+
+    manager = open_session("manager1")
+    page = open_task(manager, case_number, "assign_engineer")  # the manager confirms the engineer
+    assert page.input_value("[name=assigned_engineer]") == "eng_sw1"  # the dispatch suggestion, as a draft
+    complete(page, {})
 
     engineer = open_session("eng_sw1", width=390, height=844)  # on site, on a phone
     page = open_task(engineer, case_number, "onsite_investigation")
@@ -104,7 +108,6 @@ def test_a_fault_report_is_handled_role_by_role_until_the_case_completes(open_se
             assert page.text_content("[data-testid=task-title]").strip() == title(following)
     assert page.url.endswith("/inbox")
 
-    manager = open_session("manager1")
     page = open_task(manager, case_number, "manager_review")
     complete(page, FORM_DATA["fault_handling/manager_review"])
     page = manager.go(f"/cases/?q={case_number}")
@@ -115,6 +118,7 @@ def test_a_fault_report_is_handled_role_by_role_until_the_case_completes(open_se
     assert page.locator(".djs-element.ac-completed[data-element-id=manager_review]").count() == 1
     assert page.locator(".djs-element.ac-active").count() == 0
     timeline = page.text_content(".timeline")
-    for step in [title(form) for form in ("desk_analysis", "vp_decision", *steps, "manager_review")] + ["案件完成"]:
+    forms = ("desk_analysis", "vp_decision", "assign_engineer", *steps, "manager_review")
+    for step in [title(form) for form in forms] + ["案件完成"]:
         assert step in timeline
     page.screenshot(path=str(artifacts / "fault-case-completed.png"), full_page=True)

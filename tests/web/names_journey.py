@@ -43,7 +43,8 @@ def drive(flows, actors) -> Journey:
         "equipment_serial": "EQ-SW-001", "symptom": "主轴异响，温升高", "occurred_at": "2026-03-01T15:30:00",
         "damage_extent": "serious", "photos": [attachment("spindle-photo")]}, actor=actors["sales1"])
     step("desk_analysis", "desk1", suggested_mode="onsite")
-    step("vp_decision", "salesvp1", service_mode="onsite", assigned_engineer="eng_sw1")
+    step("vp_decision", "salesvp1", service_mode="onsite")
+    step("assign_engineer", "manager1", assigned_engineer="eng_sw1")
     step("onsite_investigation", "eng_sw1", site_photos=[attachment("site-photo", "eng_sw1")])
     step("repair", "eng_sw1", emergency=False, warranty_parts=[{"part_code": "PLC-S7", "quantity": 2}])
     for element, who in COMPENSATION + TAIL:

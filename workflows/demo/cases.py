@@ -42,6 +42,9 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "fault_handling/desk_analysis": {"preliminary_judgement": "液压系统内泄", "handling_plan": "检查油缸密封与溢流阀",
                                      "departments": ["rd", "quality"]},
     "fault_handling/vp_decision": {"comment": "同意"},
+    "fault_handling/assign_engineer": {"instructions": "带齐密封件与专用工具"},
+    "fault_handling/repair_quote": {"quote_parts": [{"part_code": "SEAL-80", "quantity": 2}], "labour_fee": "1200.00",
+                                    "travel_fee": "600.00", "quote_note": "设备已过质保期，配件及维修费用由客户承担"},
     "fault_handling/remote_guidance": {"guidance": "指导客户调整溢流阀设定压力", "channel": "phone",
                                        "result": "设备恢复运行", "resolved": True},
     "fault_handling/onsite_investigation": {"findings": "主油缸密封件磨损漏油", "cause": "supplier"},
@@ -132,7 +135,10 @@ ONSITE = [("desk_analysis", "desk1", {"suggested_mode": "onsite"})]
 
 def scenarios() -> list[Demo]:
     sw, cq, north, gd = "成都蓉城机械有限公司", "重庆山城重工有限公司", "北京京北精工有限公司", "广州珠江装备有限公司"
-    vp_onsite = ("vp_decision", "salesvp1", {"service_mode": "onsite", "assigned_engineer": "eng_sw1"})
+
+    def dispatch(mode: str, engineer: str) -> list[tuple[str, str, dict[str, Any]]]:
+        return [("vp_decision", "salesvp1", {"service_mode": mode}),
+                ("assign_engineer", "manager1", {"assigned_engineer": engineer})]
     return [
         # installation: every stage, a failed test looping back, a rejection, and one finished long ago
         Demo("installation", "sales1", _installation("攀枝花钒钛矿业集团", quantity=2), days_ago=0.2),
@@ -157,19 +163,17 @@ def scenarios() -> list[Demo]:
         Demo("fault_handling", "sales1", _fault(cq, "主油缸保压时压力下降快", 0.1), days_ago=0.1),
         Demo("fault_handling", "sales1", _fault("昆明滇池磷化工有限公司", "滤板间漏料", 1), ONSITE, days_ago=1),
         Demo("fault_handling", "sales1", _fault("北京燕山水务有限公司", "触摸屏报通讯故障", 1), [
-            ("desk_analysis", "desk1", {"suggested_mode": "remote"}),
-            ("vp_decision", "salesvp1", {"service_mode": "remote", "assigned_engineer": "eng_n1"})], days_ago=1),
+            ("desk_analysis", "desk1", {"suggested_mode": "remote"}), *dispatch("remote", "eng_n1")], days_ago=1),
+        # out of warranty: quoted, waiting for the customer's answer
         Demo("fault_handling", "sales1", _fault("宜宾川南化工有限公司", "拉板小车卡滞", 3, in_warranty=False), [
-            *ONSITE, vp_onsite, ("onsite_investigation", "eng_sw1", {})], days_ago=3),
+            *ONSITE, ("repair_quote", "desk1", {})], days_ago=3),
         Demo("fault_handling", "sales1", _fault(sw, "主油缸漏油，无法保压", 5), [
-            *ONSITE, ("vp_decision", "salesvp1", {"service_mode": "onsite", "assigned_engineer": "eng_sw2"}),
-            ("onsite_investigation", "eng_sw2", {}),
+            *ONSITE, *dispatch("onsite", "eng_sw2"), ("onsite_investigation", "eng_sw2", {}),
             ("repair", "eng_sw2", {"emergency": True, "warranty_parts": [
                 {"part_code": "SEAL-CYL-320", "quantity": 2}, {"part_code": "VLV-REL-31", "quantity": 1}]}),
             ("desk_verify", "desk1", {})], days_ago=5),
         Demo("fault_handling", "sales1", _fault(gd, "进料泵异响", 16), [
-            ("desk_analysis", "desk1", {"suggested_mode": "remote"}),
-            ("vp_decision", "salesvp1", {"service_mode": "remote", "assigned_engineer": "eng_g1"}),
+            ("desk_analysis", "desk1", {"suggested_mode": "remote"}), *dispatch("remote", "eng_g1"),
             ("remote_guidance", "eng_g1", {}), ("manager_review", "manager1", {})], days_ago=16),
         # compensation claims in every band, one in production, one rejected
         Demo("compensation_approval", "desk1", _claim("德阳重装配套有限公司", [

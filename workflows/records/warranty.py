@@ -26,10 +26,10 @@ from engine.identity import Actor
 from workflows.records.references import problem
 
 # The company's warranty terms a process owner or an administrator can change, with their defaults.
-# `paid_repair_payment`: an out-of-warranty repair is paid `before` the work (the seeds' rule: work is
-# arranged once the fee has arrived) or `after` it.
-DEFAULTS = {"warranty_months": "12", "paid_repair_payment": "before"}
-PAYMENT_TIMINGS = ("before", "after")
+# `paid_repair_payment`: an out-of-warranty repair is paid before the work (`prepay`, the seeds' rule:
+# work is arranged once the fee has arrived) or after it (`on_completion`).
+DEFAULTS = {"warranty_months": "12", "paid_repair_payment": "prepay"}
+PAYMENT_TIMINGS = ("prepay", "on_completion")
 MAX_MONTHS = 600
 EDITORS = ("process_owner", "admin")
 STATUS_LABELS = {True: "质保期内", False: "已过质保期"}
@@ -105,7 +105,7 @@ def default_warranty_months() -> int:
 
 
 def paid_repair_payment() -> str:
-    """`before` or `after` the work: when an out-of-warranty repair is paid."""
+    """`prepay` (before the work) or `on_completion`: when an out-of-warranty repair is paid."""
     return setting("paid_repair_payment")
 
 
@@ -118,8 +118,8 @@ def _checked(key: str, value: Any) -> str:
         return str(int(text))
     if key == "paid_repair_payment":
         if value not in PAYMENT_TIMINGS:
-            raise ValidationFailed({key: [problem("付款时间须为维修前（before）或维修后（after）。",
-                                                  "Payment is either before or after the work.")]})
+            raise ValidationFailed({key: [problem("付款时间须为维修前（prepay）或维修后（on_completion）。",
+                                                  "Payment is either prepay (before the work) or on_completion.")]})
         return str(value)
     raise ValidationFailed({"key": [problem(f"没有名为 {key} 的质保设置。", f"There is no warranty setting {key}.")]})
 

@@ -84,7 +84,8 @@ def test_written_answer_late_escalates_and_the_manager_reassigns(flows, actors, 
 def test_phone_revisit_after_a_remote_fault_fix_is_due_in_fourteen_days(flows, actors, clock):
     case = commands.start_instance(process_id="fault_handling", data=FAULT, actor=actors["sales1"])
     case = complete(case, "desk_analysis", actors["desk1"], suggested_mode="remote")
-    case = complete(case, "vp_decision", actors["salesvp1"], service_mode="remote", assigned_engineer="eng_sw2")
+    case = complete(case, "vp_decision", actors["salesvp1"], service_mode="remote")
+    case = complete(case, "assign_engineer", actors["manager1"], assigned_engineer="eng_sw2")
     case = complete(case, "remote_guidance", actors["eng_sw2"], resolved=True)
     clock.set(shanghai(2026, 3, 5, 15, 0))
     case = complete(case, "manager_review", actors["manager1"])

@@ -88,7 +88,8 @@ def _f1(flows, actors, clock):
     at(clock, 6, 15)
     complete(f1, "desk_analysis", actors["desk1"], suggested_mode="onsite")
     at(clock, 6, 16)
-    complete(f1, "vp_decision", actors["salesvp1"], service_mode="onsite", assigned_engineer="eng_sw2")
+    complete(f1, "vp_decision", actors["salesvp1"], service_mode="onsite")
+    complete(f1, "assign_engineer", actors["manager1"], assigned_engineer="eng_sw2")
     at(clock, 7, 11)
     complete(f1, "onsite_investigation", actors["eng_sw2"])
     at(clock, 7, 12)
@@ -115,7 +116,8 @@ def _f2(flows, actors, clock):
     timers.fire_due()  # the first response was due Wed 8 Apr 09:00: breached
     complete(f2, "desk_analysis", actors["desk1"], suggested_mode="remote")
     at(clock, 9, 10, 30)
-    complete(f2, "vp_decision", actors["salesvp1"], service_mode="remote", assigned_engineer="eng_sw1")
+    complete(f2, "vp_decision", actors["salesvp1"], service_mode="remote")
+    complete(f2, "assign_engineer", actors["manager1"], assigned_engineer="eng_sw1")
     at(clock, 9, 14)
     complete(f2, "remote_guidance", actors["eng_sw1"], resolved=False, result="远程无法排除")
     steps = [(10, 9, 30, "onsite_investigation"), (10, 10, 0, "repair"), (10, 10, 30, "inspection_test"),

@@ -66,10 +66,10 @@ def test_the_company_default_is_a_setting(users, clock):
             warranty.change_setting("warranty_months", bad, actor=users["admin"], now=clock.now())
     with pytest.raises(ValidationFailed):
         warranty.change_setting("paid_repair_payment", "never", actor=users["admin"], now=clock.now())
-    assert warranty.paid_repair_payment() == "before"
-    warranty.change_setting("paid_repair_payment", "after", actor=users["owner1"], now=clock.now())
-    assert warranty.paid_repair_payment() == "after"
+    assert warranty.paid_repair_payment() == "prepay"
+    warranty.change_setting("paid_repair_payment", "on_completion", actor=users["owner1"], now=clock.now())
+    assert warranty.paid_repair_payment() == "on_completion"
     changed = db.session.execute(sa.select(AuditEvent).where(AuditEvent.type == "warranty_setting_changed")
                                  .order_by(AuditEvent.seq)).scalars()
     assert [(e.actor, e.data["key"], e.data["value"]) for e in changed] == [
-        ("admin", "warranty_months", "18"), ("owner1", "paid_repair_payment", "after")]
+        ("admin", "warranty_months", "18"), ("owner1", "paid_repair_payment", "on_completion")]
