@@ -7,13 +7,21 @@ at any approval ends the claim with the reason and tells the desk.
 Also called from fault_handling (a call activity) with the engineer's list of warranty parts."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine import queries
+from engine.clock import utc_naive
+from engine.context import current
 from engine.db import db
 from engine.errors import ValidationFailed
 from engine.identity import users_with_role
+from engine.timers import outbox
 from workflows.case_data import check_owner, equipment_facts, local_date
 from workflows.records.references import problem
 from workflows.records.tables import Part
@@ -21,6 +29,7 @@ from workflows.records.tables import Part
 PROCESS_ID = "compensation_approval"
 CASE_PREFIX = "CMP"
 CENT = Decimal("0.01")
+COPY_KIND = "copied_for_record"
 
 
 # ---------------------------------------------------------------- start preparation
@@ -43,11 +52,65 @@ def prepare_start(data: dict[str, Any], username: str) -> dict[str, Any]:
 DRAFTS: dict[str, Any] = {}
 
 
+# ---------------------------------------------------------------- copies for the record 报送备案
+class RecordCopy(db.Model):
+    """An approved claim reported to a leader of another band for the record: listed on their side
+    (抄送我的) and notified."""
+
+    __tablename__ = "record_copy"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), index=True)
+    role: Mapped[str] = mapped_column(sa.String(40))
+    instance_id: Mapped[int] = mapped_column(index=True)
+    case_number: Mapped[str | None] = mapped_column(sa.String(40))
+    customer_name: Mapped[str | None] = mapped_column(sa.String(200))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
+    approver_role: Mapped[str | None] = mapped_column(sa.String(40))
+    approved_by: Mapped[str] = mapped_column(sa.String(80))
+    copied_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+    read_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+
+
+COPY_NOTICE = (("报送备案：{case}", "For the record: {case}"),
+               ("{approver}已批准 {case}（{customer}）的零部件赔偿 {amount} 元，报送你备案。",
+                "{approver} approved the parts compensation of {amount} yuan on {case} ({customer}); "
+                "reported to you for the record."))
+
+
+def _copy_notice(copy: RecordCopy) -> dict[str, Any]:
+    approver = queries.display_names({copy.approved_by}).get(copy.approved_by, copy.approved_by)
+    values = {"case": copy.case_number or f"#{copy.instance_id}", "customer": copy.customer_name or "—",
+              "amount": f"{copy.amount:,.2f}", "approver": approver}
+    (title_zh, title_en), (body_zh, body_en) = COPY_NOTICE
+    return {"title": {"zh": title_zh.format(**values), "en": title_en.format(**values)},
+            "body": {"zh": body_zh.format(**values), "en": body_en.format(**values)},
+            "case_number": copy.case_number, "instance_id": copy.instance_id, "link": f"/cases/{copy.instance_id}"}
+
+
 # ---------------------------------------------------------------- service-task handlers
 def record_copies(data: dict[str, Any], params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Approvals in the lower bands are reported to the other leaders for the record: who they are."""
-    roles = params.get("roles") or []
-    return [{"role": role, "users": [user.username for user in users_with_role(role)]} for role in roles]
+    """Approvals in the lower bands are reported to the other leaders for the record: each is told
+    and finds the claim in their list of copies; the case keeps who they were."""
+    info = current()
+    copied = []
+    for role in params.get("roles") or []:
+        users = [user.username for user in users_with_role(role)]
+        copied.append({"role": role, "users": users})
+        for username in users:
+            copy = RecordCopy(username=username, role=role, instance_id=info.instance_id,
+                              case_number=info.case_number, customer_name=data.get("customer_name"),
+                              amount=Decimal(str(data.get("amount") or 0)), approver_role=data.get("approver"),
+                              approved_by=info.actor, copied_at=utc_naive(info.now))
+            db.session.add(copy)
+            outbox.notify(username, COPY_KIND, _copy_notice(copy), instance_id=info.instance_id, now=info.now)
+    return copied
+
+
+def copies_for(username: str, *, page: int = 1, per_page: int = 20) -> queries.Page:
+    """The claims reported to `username` for the record, newest first (抄送我的)."""
+    query = (sa.select(RecordCopy).where(RecordCopy.username == username)
+             .order_by(RecordCopy.copied_at.desc(), RecordCopy.id.desc()))
+    return queries.paginate(query, page, per_page)
 
 
 SERVICES = {"record_copies": record_copies}

@@ -5,10 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from engine import commands
 from engine.audit import chain as audit
+from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
+from engine.timers.outbox import Notification
 from tests.workflows.flowkit import assert_story, attachment, complete, events, ready, steps, task_of
 
 CHAIN = {"manager": ["manager_approval"], "vp": ["vp_approval"], "vp+gm": ["vp_approval", "gm_approval"]}
@@ -153,3 +156,25 @@ def test_a_claim_on_equipment_out_of_warranty_is_refused(flows, actors, api):
     assert english == ["Equipment EQ-SW-OLD is out of warranty (it ended on 2025-06-30): parts are compensated "
                        "only within warranty; handle it as a paid repair."]
     assert api("desk1").get("/process-instances?process_id=compensation_approval").get_json()["total"] == 0
+
+
+def test_copies_for_the_record_reach_the_other_leaders_and_are_listed_on_their_side(flows, actors, api):
+    case = start(flows, actors, amount="800.00", emergency=True)
+    case = complete(case, "manager_approval", actors["manager1"])
+    told = db.session.execute(sa.select(Notification).where(Notification.kind == "copied_for_record")
+                              .order_by(Notification.username)).scalars().all()
+    assert [n.username for n in told] == ["gm1", "qualityvp1", "salesvp1"]
+    assert told[0].payload["title"]["zh"] == f"报送备案：{case.case_number}"
+    assert "800.00" in told[0].payload["body"]["zh"] and told[0].payload["link"] == f"/cases/{case.id}"
+    listed = api("salesvp1").get("/copies").get_json()
+    assert listed["total"] == 1
+    item = listed["items"][0]
+    assert (item["case_id"], item["case_number"], item["amount"], item["role"], item["approved_by"]) == (
+        case.id, case.case_number, "800.00", "sales_vp", "manager1")
+    assert item["approved_by_name"] and item["customer_name"] == "成都蓉城机械有限公司"
+    assert api("manager1").get("/copies").get_json()["total"] == 0  # the approver is not copied
+    # the top band reports to nobody
+    top = start(flows, actors, amount="5000.00", emergency=True)
+    complete(top, "vp_approval", actors["salesvp1"])
+    complete(top, "gm_approval", actors["gm1"])
+    assert api("qualityvp1").get("/copies").get_json()["total"] == 1

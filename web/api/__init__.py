@@ -10,6 +10,7 @@ from web.api import (  # noqa: F401
     openapi,
     operations,
     parts_draws,
+    record_copies,
     records,
     reports,
     tasks,
