@@ -20,7 +20,7 @@ from engine.db import db
 from engine.errors import AftercareError, DeployError, ValidationFailed
 from engine.identity import Actor, create_user
 from engine.jsonutil import dumps
-from web import create_app, management_cli, schedule_cli
+from web import create_app, management_cli, schedule_cli, warranty_cli
 from web.api.history import archive_dir, archive_key
 from web.server import serve
 from workflows.demo import seed as demo
@@ -245,7 +245,7 @@ def audit_nightly() -> None:
         sys.exit(1)
 
 
-for _command in (*schedule_cli.COMMANDS, *management_cli.COMMANDS):
+for _command in (*schedule_cli.COMMANDS, *management_cli.COMMANDS, *warranty_cli.COMMANDS):
     main.add_command(_command)
 
 

@@ -22,6 +22,7 @@ from engine.clock import utc_naive
 from engine.commands import transaction
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
+from engine.forms import text
 from engine.identity import Actor
 from workflows.records.references import problem
 
@@ -109,27 +110,29 @@ def paid_repair_payment() -> str:
     return setting("paid_repair_payment")
 
 
-def _checked(key: str, value: Any) -> str:
+def _checked(key: str, value: Any, lang: str) -> str:
+    def refused(field: str, zh: str, en: str) -> ValidationFailed:
+        return ValidationFailed({field: [text(problem(zh, en), lang)]})
+
     if key == "warranty_months":
-        text = str(value).strip()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_MONTHS:
-            raise ValidationFailed({key: [problem(f"质保期须为 1 至 {MAX_MONTHS} 个月。",
-                                                  f"The warranty lasts 1 to {MAX_MONTHS} months.")]})
-        return str(int(text))
+        given = str(value).strip()
+        if not (given.isascii() and given.isdigit() and len(given) <= 3) or not 1 <= int(given) <= MAX_MONTHS:
+            raise refused(key, f"质保期须为 1 至 {MAX_MONTHS} 个月。", f"The warranty lasts 1 to {MAX_MONTHS} months.")
+        return str(int(given))
     if key == "paid_repair_payment":
         if value not in PAYMENT_TIMINGS:
-            raise ValidationFailed({key: [problem("付款时间须为维修前（prepay）或维修后（on_completion）。",
-                                                  "Payment is either prepay (before the work) or on_completion.")]})
+            raise refused(key, "付款时间须为维修前（prepay）或维修后（on_completion）。",
+                          "Payment is either prepay (before the work) or on_completion.")
         return str(value)
-    raise ValidationFailed({"key": [problem(f"没有名为 {key} 的质保设置。", f"There is no warranty setting {key}.")]})
+    raise refused("key", f"没有名为 {key} 的质保设置。", f"There is no warranty setting {key}.")
 
 
-def change_setting(key: str, value: Any, *, actor: Actor, now: dt.datetime) -> str:
+def change_setting(key: str, value: Any, *, actor: Actor, now: dt.datetime, lang: str = "zh") -> str:
     """Change one warranty term; the change is on the system audit stream."""
     if not actor.has_role(*EDITORS):
         raise Forbidden("only a process owner or an administrator changes the warranty terms")
     with transaction():
-        clean = _checked(key, value)
+        clean = _checked(key, value, lang)
         row = db.session.get(WarrantySetting, key)
         if row is None:
             row = WarrantySetting(key=key)

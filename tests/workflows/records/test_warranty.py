@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.models import AuditEvent
+from web.cli import main as cli
 from workflows.records import warranty
 from workflows.records.warranty import add_months, warranty_of, warranty_term
 
@@ -73,3 +74,13 @@ def test_the_company_default_is_a_setting(users, clock):
                                  .order_by(AuditEvent.seq)).scalars()
     assert [(e.actor, e.data["key"], e.data["value"]) for e in changed] == [
         ("admin", "warranty_months", "18"), ("owner1", "paid_repair_payment", "on_completion")]
+
+
+def test_the_terms_are_changed_from_the_command_line(app, users):
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["warranty", "setting", "warranty_months"]).output == "warranty_months = 12\n"
+    assert runner.invoke(cli, ["warranty", "setting", "warranty_months", "24"]).output == "warranty_months = 24\n"
+    assert warranty.default_warranty_months() == 24
+    refused = runner.invoke(cli, ["warranty", "setting", "paid_repair_payment", "later"])
+    assert refused.exit_code == 2 and "prepay" in refused.output
+    assert runner.invoke(cli, ["warranty", "setting", "colour"]).exit_code == 2
