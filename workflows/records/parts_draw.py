@@ -27,6 +27,7 @@ from workflows.records.references import find_engineer, problem
 ISSUERS = ("logistics",)  # the warehouse sits in the purchasing and logistics department
 DRAW_EVENT = "parts_drawn"
 MAX_QUANTITY = 10_000
+CLAIM_PROCESSES = ("fault_handling", "compensation_approval")  # the flows that hold a compensation claim
 
 
 class PartsDraw(db.Model):
@@ -145,6 +146,20 @@ def draws_of(instance_id: int, *, actor: Actor) -> list[PartsDraw]:
         raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
     return list(db.session.execute(sa.select(PartsDraw).where(PartsDraw.instance_id == instance_id)
                                    .order_by(PartsDraw.drawn_at, PartsDraw.id)).scalars())
+
+
+def awaiting_issue(*, limit: int = 50) -> list[tuple[Instance, list[Allowance]]]:
+    """The most recently changed cases whose approved claim still has parts to issue (the warehouse's
+    list), with what is left per part."""
+    cases = db.session.execute(sa.select(Instance).where(Instance.process_id.in_(CLAIM_PROCESSES),
+                                                         Instance.status.in_(("running", "completed")))
+                               .order_by(Instance.updated_at.desc(), Instance.id.desc()).limit(limit * 4)).scalars()
+    found = []
+    for instance in cases:
+        left = [a for a in allowances(instance).values() if a.left > 0]
+        if left:
+            found.append((instance, left))
+    return found[:limit]
 
 
 # ---------------------------------------------------------------- parts figures
