@@ -16,6 +16,7 @@ from engine.identity import actor_of, get_user
 from engine.models import Instance
 from workflows import FLOWS
 from workflows.demo.records import attachment_ids
+from workflows.records import parts_draw
 from workflows.records.tables import Customer, Equipment
 from workflows.records.warranty import warranty_of
 
@@ -128,6 +129,7 @@ def _complaint(customer: str, priority: str, description: str, engineer: str | N
 
 STEP_GAP = dt.timedelta(hours=7)  # between two steps of a demo case
 ASSIGNEE = "<assignee>"  # whoever the task was assigned to
+PARTS_DRAWN = "<parts drawn>"  # the warehouse issues parts against the approved request (not a task)
 ASSIGN = [("desk_review", "desk1", {}), ("vp_approval", "salesvp1", {})]
 INSTALL_ON_SITE = ["shipping_check", "goods_count", "commissioning", "training", "performance_test"]
 ONSITE = [("desk_analysis", "desk1", {"suggested_mode": "onsite"})]
@@ -189,6 +191,7 @@ def scenarios() -> list[Demo]:
         Demo("compensation_approval", "desk1", _claim("重庆长寿化工股份有限公司", [
             {"part_code": "VLV-SOL-24", "quantity": 1}], True),
              [("desk_verify", "desk1", {}), ("manager_approval", "manager1", {}),
+              (PARTS_DRAWN, "logi1", {"part_code": "VLV-SOL-24", "quantity": 1, "engineer": "eng_sw1"}),
               ("production_order", "sales1", {})], days_ago=6),
         Demo("compensation_approval", "desk1", _claim("佛山顺德环保科技有限公司", [
             {"part_code": "MTR-5K5", "quantity": 1}], False),
@@ -233,6 +236,9 @@ def _play(demo: Demo, until: dt.datetime, actor: Callable[[str], Any]) -> Instan
         case = commands.start_instance(process_id=demo.process, data=demo.data, actor=actor(demo.starter))
         for element, who, data in demo.steps:
             clock.advance(seconds=gap.total_seconds())
+            if element == PARTS_DRAWN:
+                parts_draw.record_draw(instance_id=case.id, **data, actor=actor(who), now=clock.now())
+                continue
             [task] = [t for t in queries.tasks_of(case.id, "ready") if t.element_id == element]
             case = commands.complete_task(task_id=task.id, data={**FORM_DATA.get(task.form_name, {}), **data},
                                           actor=actor(task.assignee if who == ASSIGNEE else who))

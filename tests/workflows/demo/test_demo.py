@@ -8,6 +8,7 @@ from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Instance, Task
 from web.cli import main as cli
+from workflows.records.parts_draw import PartsDraw
 from workflows.records.tables import Customer, Engineer, Equipment, Part
 
 FLOWS = {"installation", "fault_handling", "revisit", "compensation_approval", "tech_support", "complaint"}
@@ -38,6 +39,8 @@ def test_init_demo_shows_a_living_system(app, clock):
                                                                Instance.status == "completed")).scalar_one()
     assert closed["engineer_complaint"] == "eng_sw2"
     assert _count(Instance, Instance.parent_id.is_not(None)) == 2  # revisits opened by finished cases
+    assert _count(PartsDraw) == 1  # parts issued against the approved claim in production
+    assert _count(Task, Task.status == "ready", Task.element_id == "customer_answer") == 1  # a paid repair quoted
     assert audit.verify_all().ok
     db.session.commit()  # end this session's read transaction: `init` alters the audit table on PostgreSQL
     again = app.test_cli_runner().invoke(cli, ["init", "--demo"])
