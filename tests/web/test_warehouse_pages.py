@@ -39,3 +39,5 @@ def test_the_warehouse_issues_parts_from_its_pages(as_user, flows, actors):
     assert "李工程师" in shown and ">eng_sw1<" not in shown  # the engineer by name
     assert [e.data["quantity"] for e in events(case) if e.type == "parts_drawn"] == [2]
     assert as_user("sales1").post(f"/warehouse/{case.id}", data=form).status_code in (400, 403)
+    reader = as_user("manager1").get(f"/warehouse/{case.id}").get_data(as_text=True)  # reads, does not issue
+    assert 'data-testid="draws"' in reader and 'data-testid="issue-parts"' not in reader
