@@ -33,4 +33,15 @@ def setting_command(key: str, value: str | None) -> None:
         _fail(error)
 
 
+@warranty_group.command("adopt")
+def adopt_command() -> None:
+    """Once, on a database from before computed warranties: equipment with no warranty length takes
+    the length its recorded warranty end implies."""
+    try:
+        count = warranty.adopt_recorded_ends(actor=_operator(), now=clock.now())
+    except AftercareError as error:
+        _fail(error)
+    click.echo(f"warranty length adopted for {count} pieces of equipment")
+
+
 COMMANDS = (warranty_group,)

@@ -25,6 +25,7 @@ from engine.errors import Forbidden, ValidationFailed
 from engine.forms import text
 from engine.identity import Actor
 from workflows.records.references import problem
+from workflows.records.tables import Equipment
 
 # The company's warranty terms a process owner or an administrator can change, with their defaults.
 # `paid_repair_payment`: an out-of-warranty repair is paid before the work (`prepay`, the seeds' rule:
@@ -93,6 +94,36 @@ def warranty_of(equipment: Registered, *, on: dt.date, default_months: int | Non
     months = equipment.warranty_months or default_months or default_warranty_months()
     start = equipment.commissioned_on or equipment.ship_date
     return warranty_term(start, months, on=on, from_commissioning=equipment.commissioned_on is not None)
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """The fewest whole months from `start` that reach `end` (at least one)."""
+    months = max(1, (end.year - start.year) * 12 + end.month - start.month)
+    while add_months(start, months) < end:
+        months += 1
+    return months
+
+
+def adopt_recorded_ends(*, actor: Actor, now: dt.datetime) -> int:
+    """For a database from before warranties were computed: each piece of equipment with no length
+    in the register takes the length its recorded warranty end implies (from the ship date), so its
+    warranty stays what was agreed. Run once, right after the upgrade; audited per record."""
+    if not actor.has_role(*EDITORS):
+        raise Forbidden("only a process owner or an administrator adopts recorded warranty ends")
+    adopted = 0
+    with transaction():
+        rows = db.session.execute(sa.select(Equipment).where(
+            Equipment.warranty_months.is_(None), Equipment.commissioned_on.is_(None),
+            Equipment.warranty_end.is_not(None)).order_by(Equipment.id)).scalars().all()
+        for equipment in rows:
+            equipment.warranty_months = months_between(equipment.ship_date, equipment.warranty_end)
+            equipment.updated_at = utc_naive(now)
+            audit.append(audit.SYSTEM_STREAM, [{
+                "type": "record_updated", "at": now, "actor": actor.username, "element_id": f"equipment:{equipment.id}",
+                "data": {"record": "equipment", "key": equipment.id,
+                         "values": {"warranty_months": equipment.warranty_months}}}])
+            adopted += 1
+    return adopted
 
 
 # ---------------------------------------------------------------- the company's terms

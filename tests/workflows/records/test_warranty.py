@@ -9,11 +9,13 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from engine.commands import transaction
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.models import AuditEvent
 from web.cli import main as cli
 from workflows.records import warranty
+from workflows.records.tables import Equipment
 from workflows.records.warranty import add_months, warranty_of, warranty_term
 
 
@@ -84,3 +86,16 @@ def test_the_terms_are_changed_from_the_command_line(app, users):
     refused = runner.invoke(cli, ["warranty", "setting", "paid_repair_payment", "later"])
     assert refused.exit_code == 2 and "prepay" in refused.output
     assert runner.invoke(cli, ["warranty", "setting", "colour"]).exit_code == 2
+
+
+def test_an_older_register_keeps_the_warranty_it_recorded(app, records, clock):
+    with transaction():
+        old = db.session.execute(sa.select(Equipment).where(Equipment.serial == "EQ-CQ-001")).scalar_one()
+        old.commissioned_on, old.warranty_months = None, None  # as an upgraded database has them
+        old.ship_date, old.warranty_end = dt.date(2025, 1, 31), dt.date(2027, 2, 28)
+    assert warranty_of(old, on=clock.now().date()).end == dt.date(2026, 1, 31)  # the default would cut it short
+    output = app.test_cli_runner().invoke(cli, ["warranty", "adopt"]).output
+    assert output == "warranty length adopted for 1 pieces of equipment\n"
+    db.session.refresh(old)
+    assert old.warranty_months == 25 and warranty_of(old, on=clock.now().date()).end == dt.date(2027, 2, 28)
+    assert app.test_cli_runner().invoke(cli, ["warranty", "adopt"]).output.startswith("warranty length adopted for 0")
