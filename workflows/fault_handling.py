@@ -36,7 +36,8 @@ def prepare_start(data: dict[str, Any], username: str) -> dict[str, Any]:
     data["requested_by"] = username
     data["warranty_parts"] = []  # the engineer lists them at the repair
     data["emergency"] = False
-    data["payment_timing"] = paid_repair_payment()  # out of warranty: fixed for the case when it starts
+    if not data["in_warranty"]:  # a paid repair: when the fee is due is fixed for the case when it starts
+        data["payment_timing"] = paid_repair_payment()
     return data
 
 

@@ -53,7 +53,7 @@ def test_report_is_completed_from_the_equipment_record(flows, actors, clock):
     assert data["in_warranty"] is True and data["warranty_status"] == "质保期内"
     # computed from the register: commissioned 2025-03-31, 33 months
     assert (data["warranty_start"], data["warranty_end"], data["warranty_months"]) == ("2025-03-31", "2027-12-31", 33)
-    assert data["inspection_record"] == "出厂检验合格"
+    assert data["inspection_record"] == "出厂检验合格" and "payment_timing" not in data  # no paid repair
     assert case.received_at == clock.now().replace(tzinfo=None)  # received now when not given
     assert (case.equipment_serial, case.region) == ("EQ-SW-001", "四川")
     old = start(flows, actors, serial="EQ-SW-OLD", received_at="2026-03-01T20:00:00")
