@@ -1,10 +1,13 @@
 """Flow 4, parts compensation approval 零部件赔偿 (manual art. 28–30, rule NK-MF25-B): a claim with
-evidence and priced parts lines is verified by the desk; the approval chain comes from the DMN
-table bpmn/compensation_authority.dmn over the total amount and the emergency flag; an approved
-claim is ordered, made, shipped and costed, and the quality VP assigns responsibility. A rejection
-at any approval ends the claim with the reason and tells the desk.
+evidence and priced parts lines, on equipment within warranty, is verified by the desk; the approval
+chain comes from the DMN table bpmn/compensation_authority.dmn over the total amount and the
+emergency flag; approvals in the lower bands are reported to the other leaders for the record (told,
+and listed on their side). An approved claim is ordered, made and shipped; then the cost recording
+and the quality VP's responsibility decision run in parallel. A rejection at any approval ends the
+claim with the reason and tells the desk.
 
-Also called from fault_handling (a call activity) with the engineer's list of warranty parts."""
+Also called from fault_handling (a call activity) with the engineer's list of warranty parts: the
+signal `compensation_parts_settled` (parts shipped, or the claim rejected) lets the repair go on."""
 from __future__ import annotations
 
 import datetime as dt
