@@ -71,7 +71,6 @@ class RecordCopy(db.Model):
     approver_role: Mapped[str | None] = mapped_column(sa.String(40))
     approved_by: Mapped[str] = mapped_column(sa.String(80))
     copied_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
-    read_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
 
 
 COPY_NOTICE = (("报送备案：{case}", "For the record: {case}"),
