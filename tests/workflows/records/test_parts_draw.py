@@ -68,6 +68,9 @@ def test_the_warehouse_issues_within_the_approved_quantities(flows, actors, cloc
     assert [(r["part_code"], r["quantity"], r["cases"]) for r in figures["parts"]] == [
         ("BRG-6205", 2, 1), ("SEAL-80", 4, 1)]
     assert [(r["engineer"], r["quantity"]) for r in figures["engineers"]] == [("eng_sw1", 2), ("eng_sw2", 4)]
+    day = {"start": clock.now() - dt.timedelta(days=1), "end": clock.now() + dt.timedelta(days=1)}
+    assert parts_draw.parts_figures(**day, region_team="south_west")["total_quantity"] == 6
+    assert parts_draw.parts_figures(**day, region_team="north")["total_quantity"] == 0
     assert parts_draw.parts_figures(start=clock.now() + dt.timedelta(days=1),
                                     end=clock.now() + dt.timedelta(days=2))["total_quantity"] == 0
 
