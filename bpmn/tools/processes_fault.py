@@ -38,7 +38,6 @@ def _paid_repair(p: Process) -> None:
           doc="确定所需费用到帐之后安排发货或派员前往维修。")
     p.add("xor", "paid_merge", "", "service_desk", 8)
     p.flow("warranty_gateway", "repair_quote", "已过质保期", "in_warranty == False")
-    p.flow("warranty_gateway", "paid_merge", "质保期内", default=True, route="above")
     p.chain("repair_quote", "quote_total", "customer_answer", "accepted_gateway")
     p.flow("accepted_gateway", "end_declined", "不接受", default=True)
     p.flow("accepted_gateway", "prepay_gateway", "接受", "quote_accepted == True", route="vertical")
@@ -56,6 +55,7 @@ def _dispatch(p: Process) -> None:
     p.add("user", "assign_engineer", "确定服务工程师", "service_manager", 11, props=form("assign_engineer"),
           doc="售后服务部经理确定服务工程师；系统按客户地区与在办任务数给出建议。")
     p.add("xor", "mode_gateway", "处理方式？", "service_manager", 12)
+    p.flow("warranty_gateway", "vp_decision", "质保期内", default=True, route="vertical")
     p.chain("paid_merge", "vp_decision", "suggest_fault_engineer", "assign_engineer", "mode_gateway")
 
 
