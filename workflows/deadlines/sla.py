@@ -3,7 +3,8 @@
 Each rule names the task that meets it (the first task of a role in the case, or the whole case),
 when its clock starts (`received_at`: when the customer called, recorded by sales, else the case
 start; `started_at`; `parent_ended_at`: when the case that led to this one ended) and how long it
-runs (working days or hours on the business calendar, or plain days or hours) — unless the case
+runs: its unit is working days or working hours on the business calendar, or calendar days or hours
+(the written answer of art. 36, "within eight hours", is a promise in clock hours) — unless the case
 names its own due date (`due_field`, e.g. a revisit planned for a date). When the task
 appears, its `due_at` is set to the deadline (the inbox shows it) and two timer rows are written:
 `sla_warn` at 75 % of the time and `sla_breach` at the deadline. Met or breached is recorded per
@@ -69,7 +70,7 @@ DEFAULT_RULES: tuple[SlaRule, ...] = (
     SlaRule("service_request_response", "服务申请首次响应", "First response to a service request",
             ("installation", "fault_handling"), Decimal(1), "working_days", role="service_desk"),
     SlaRule("tech_question_answer", "技术问题书面答复", "Written answer to a technical question",
-            ("tech_support",), Decimal(8), "working_hours", role="engineer"),
+            ("tech_support",), Decimal(8), "hours", role="engineer"),  # art. 36: clock hours promised
     SlaRule("revisit", "客户回访期限", "Customer revisit deadline",
             ("revisit",), Decimal(14), "days", anchor="parent_ended_at", due_field="due_date"),
     SlaRule("complaint_urgent_response", "紧急投诉响应", "Urgent complaint: response",

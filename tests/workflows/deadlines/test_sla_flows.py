@@ -66,11 +66,11 @@ def test_written_answer_late_escalates_and_the_manager_reassigns(flows, actors, 
     case = commands.start_instance(process_id="tech_support", data={
         "customer_id": flows.sw, "question": "请提供液压站维护手册"}, actor=actors["desk1"])
     answer = task_of(case, "answer")
-    assert (answer.assignee, answer.due_at) == ("eng_sw1", naive_utc(2026, 3, 3, 15, 0))  # 8 working hours
-    clock.set(shanghai(2026, 3, 3, 13, 1))
+    assert (answer.assignee, answer.due_at) == ("eng_sw1", naive_utc(2026, 3, 3, 0, 0))  # within 8 clock hours
+    clock.set(shanghai(2026, 3, 2, 22, 1))
     timers.fire_due()
     assert [n.kind for n in sla_notes("eng_sw1")] == ["sla_warning"]
-    clock.set(shanghai(2026, 3, 3, 15, 1))
+    clock.set(shanghai(2026, 3, 3, 0, 1))
     timers.fire_due()
     assert record(case, "tech_question_answer").outcome == "breached"
     escalation = db.session.get(Instance, record(case, "tech_question_answer").escalation_id)
