@@ -35,7 +35,7 @@ INCIDENTS_SHOWN = 50
 UNITS = {"working_days": N_("工作日"), "working_hours": N_("工作小时"), "days": N_("天（自然日）"),
          "hours": N_("小时（自然时间）")}
 ANCHORS = {"received_at": N_("客户来电时起算"), "started_at": N_("案件发起时起算"),
-           "parent_ended_at": N_("前一案件结束时起算")}
+           "parent_ended_at": N_("前一案件结束时起算"), "task_created": N_("任务出现时起算")}
 # The English messages of workflows.deadlines.calendar and workflows.deadlines.sla, in the page's words.
 MESSAGES = (
     (r"^'(?P<value>.*)' is not a date \(YYYY-MM-DD\)$", N_("“{value}”不是日期，请按 年-月-日 填写。")),

@@ -1,8 +1,9 @@
 """Response and resolution SLAs of the manual, as settings a process owner can change.
 
-Each rule names the task that meets it (the first task of a role in the case, or the whole case),
-when its clock starts (`received_at`: when the customer called, recorded by sales, else the case
-start; `started_at`; `parent_ended_at`: when the case that led to this one ended) and how long it
+Each rule names the task that meets it (the first task of a role in the case, the task of a step —
+`elements`, e.g. each approval — or the whole case), when its clock starts (`received_at`: when the
+customer called, recorded by sales, else the case start; `started_at`; `parent_ended_at`: when the
+case that led to this one ended; `task_created`: when the task appeared) and how long it
 runs: its unit is working days or working hours on the business calendar, or calendar days or hours
 (the written answer of art. 36, "within eight hours", is a promise in clock hours) — unless the case
 names its own due date (`due_field`, e.g. a revisit planned for a date). When the task
@@ -33,7 +34,7 @@ from workflows import revisit
 from workflows.deadlines import calendar
 
 UNITS = ("working_days", "working_hours", "days", "hours")
-ANCHORS = ("received_at", "started_at", "parent_ended_at")
+ANCHORS = ("received_at", "started_at", "parent_ended_at", "task_created")
 EDITORS = ("process_owner", "admin")
 
 
@@ -53,6 +54,13 @@ class SlaRule:
     warn_percent: int = 75
     enabled: bool = True
     due_field: str | None = None  # a case data date that, when given, is the deadline (end of that working day)
+    elements: tuple[str, ...] = ()  # met by the task of one of these steps (instead of the first task of a role)
+
+    def meets(self, task: Task) -> bool:
+        """Whether this task is the one that meets the rule."""
+        if self.elements:
+            return task.element_id in self.elements
+        return self.role in (None, task.role)
 
     def applies_to(self, instance: Instance) -> bool:
         if not self.enabled or instance.process_id not in self.processes:
@@ -83,6 +91,18 @@ DEFAULT_RULES: tuple[SlaRule, ...] = (
     SlaRule("complaint_ordinary_resolution", "一般投诉解决", "Ordinary complaint: resolution",
             ("complaint",), Decimal(5), "working_days", target="case", condition_field="priority",
             condition_values=ORDINARY),
+    SlaRule("approval_manager", "售后服务部经理审批期限", "Service manager's approval",
+            ("compensation_approval",), Decimal(1), "working_days", anchor="task_created",
+            elements=("manager_approval",)),
+    SlaRule("approval_vp", "分管副总审批期限", "Vice president's approval",
+            ("compensation_approval", "installation", "fault_handling"), Decimal(1), "working_days",
+            anchor="task_created", elements=("vp_approval", "vp_decision")),
+    SlaRule("approval_gm", "总经理审批期限", "General manager's approval",
+            ("compensation_approval",), Decimal(1), "working_days", anchor="task_created",
+            elements=("gm_approval",)),
+    SlaRule("low_satisfaction_follow_up", "低满意度跟进期限", "Follow-up of a low satisfaction",
+            ("revisit",), Decimal(2), "working_days", anchor="task_created",
+            elements=("follow_up",)),
 )
 DEFAULTS = {rule.key: rule for rule in DEFAULT_RULES}
 
@@ -244,7 +264,9 @@ def case_deadline(sla: SlaRule, instance: Instance, start: dt.datetime,
     return due, start + (due - start) * float(share) if due > start else due
 
 
-def clock_start(sla: SlaRule, instance: Instance) -> dt.datetime:
+def clock_start(sla: SlaRule, instance: Instance, task: Task | None = None) -> dt.datetime:
+    if sla.anchor == "task_created" and task is not None:
+        return as_aware(task.created_at)
     if sla.anchor == "received_at" and instance.received_at is not None:
         return as_aware(instance.received_at)
     if sla.anchor == "parent_ended_at" and instance.parent_id is not None:

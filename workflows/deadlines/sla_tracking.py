@@ -50,7 +50,7 @@ def on_command(ctx: CommandContext) -> None:
         if rule.target == "case" and started:
             existing[rule.key] = _open(instance, rule, None, ctx.now)
         elif rule.target == "first_task":
-            task = next((row for row in ctx.ready_tasks if rule.role in (None, row.role)), None)
+            task = next((row for row in ctx.ready_tasks if rule.meets(row)), None)
             if task is not None:
                 existing[rule.key] = _open(instance, rule, task, ctx.now)
     _close_finished(instance, existing.values(), ctx.closed_tasks, ctx.now)
@@ -71,7 +71,7 @@ def _move_after_suspension(instance: Instance, events: list[dict[str, Any]]) -> 
 
 
 def _open(instance: Instance, rule: SlaRule, task: Task | None, now: dt.datetime) -> SlaRecord:
-    start = sla.clock_start(rule, instance)
+    start = sla.clock_start(rule, instance, task)
     record = SlaRecord(instance_id=instance.id, case_number=instance.case_number, process_id=instance.process_id,
                        rule=rule.key, task_id=task.id if task else None, element_id=task.element_id if task else None,
                        role=task.role if task else None, started_at=utc_naive(start), outcome="open")
