@@ -55,6 +55,7 @@ class SlaRule:
     enabled: bool = True
     due_field: str | None = None  # a case data date that, when given, is the deadline (end of that working day)
     elements: tuple[str, ...] = ()  # met by the task of one of these steps (instead of the first task of a role)
+    done_field: str | None = None  # a time the task's form records that meets it instead of the submission
 
     def meets(self, task: Task) -> bool:
         """Whether this task is the one that meets the rule."""
@@ -91,6 +92,9 @@ DEFAULT_RULES: tuple[SlaRule, ...] = (
     SlaRule("complaint_ordinary_resolution", "一般投诉解决", "Ordinary complaint: resolution",
             ("complaint",), Decimal(5), "working_days", target="case", condition_field="priority",
             condition_values=ORDINARY),
+    SlaRule("arrival", "工程师到达现场", "Engineer's arrival on site",
+            ("fault_handling",), Decimal(48), "hours", anchor="task_created", elements=("onsite_investigation",),
+            done_field="arrived_at"),
     SlaRule("approval_manager", "售后服务部经理审批期限", "Service manager's approval",
             ("compensation_approval",), Decimal(1), "working_days", anchor="task_created",
             elements=("manager_approval",)),
@@ -150,6 +154,8 @@ class SlaRecord(db.Model):
     outcome: Mapped[str] = mapped_column(sa.String(12), default="open")
     escalation_id: Mapped[int | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(sa.Text)
+    done_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)  # when it was met or missed: the submission,
+    # or the time the form recorded (the arrival on site)
 
     @property
     def timer_key(self) -> str:
@@ -284,7 +290,8 @@ def records_of(instance_id: int) -> list[SlaRecord]:
 def describe(record: SlaRecord) -> dict[str, Any]:
     return {"rule": record.rule, "case_number": record.case_number, "task_id": record.task_id,
             "due_at": isoformat(record.due_at), "warn_at": isoformat(record.warn_at), "outcome": record.outcome,
-            "breached_at": isoformat(record.breached_at), "closed_at": isoformat(record.closed_at)}
+            "breached_at": isoformat(record.breached_at), "closed_at": isoformat(record.closed_at),
+            "done_at": isoformat(record.done_at)}
 
 
 def open_tasks_of(instance_id: int) -> list[Task]:

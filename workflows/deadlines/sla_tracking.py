@@ -27,6 +27,7 @@ from workflows.deadlines import calendar, sla
 from workflows.deadlines.sla import SlaRecord, SlaRule
 
 MANAGER_ROLE = "service_manager"
+ARRIVAL = "arrival"  # the rule met by the engineer's recorded arrival on site
 
 
 # ---------------------------------------------------------------- after every command
@@ -112,15 +113,35 @@ def _close_finished(instance: Instance, records: Iterable[SlaRecord], closed_tas
             continue
         if record.task_id is not None and record.task_id in closed:
             row = closed[record.task_id]
-            _close(instance, record, done=row.status == "completed", who=row.completed_by or row.assignee, now=now)
+            done = row.status == "completed"
+            _close(instance, record, done=done, who=row.completed_by or row.assignee, now=now,
+                   recorded=_recorded_time(record, row) if done else None)
         elif record.task_id is None and finished:
             _close(instance, record, done=instance.status == "completed", who=None, now=now)
 
 
-def _close(instance: Instance, record: SlaRecord, *, done: bool, who: str | None, now: dt.datetime) -> None:
+def _recorded_time(record: SlaRecord, task: Task) -> dt.datetime | None:
+    """The time the task's form recorded for a rule met by it (the arrival on site), if given."""
+    rule = sla.by_key(sla.rules()).get(record.rule)
+    value = (task.data or {}).get(rule.done_field) if rule is not None and rule.done_field else None
+    if not value:
+        return None
+    try:
+        return calendar.current().local(str(value)).astimezone(dt.UTC)
+    except ValueError:
+        return None
+
+
+def _close(instance: Instance, record: SlaRecord, *, done: bool, who: str | None, now: dt.datetime,
+           recorded: dt.datetime | None = None) -> None:
     record.closed_at, record.assignee = utc_naive(now), who or record.assignee
+    record.done_at = utc_naive(recorded or now) if done else None
     late = record.due_at is not None and utc_naive(now) > record.due_at
-    if record.outcome == "open" and late:
+    if recorded is not None and record.due_at is not None:
+        # a recorded time decides, even after the deadline timer fired for want of a record
+        missed = record.done_at > record.due_at
+        record.outcome, record.breached_at = ("breached", record.due_at) if missed else ("met", None)
+    elif record.outcome == "open" and late:
         record.outcome, record.breached_at = "breached", record.due_at  # the scheduler had not got to it
     elif record.outcome == "open":
         record.outcome = "met" if done else "cancelled"
@@ -234,4 +255,26 @@ def by_assignee(*, since: dt.datetime, until: dt.datetime) -> dict[str, dict[str
     result: dict[str, dict[str, int]] = {}
     for assignee, outcome, count in rows:
         result.setdefault(assignee, {"met": 0, "breached": 0})[outcome] = count
+    return result
+
+
+def arrivals(*, since: dt.datetime, until: dt.datetime, engineer: str | None = None) -> list[dict[str, Any]]:
+    """The engineers' arrivals on site judged in [since, until): who, which case, when due, when they
+    arrived (as recorded on site, else when they submitted the visit) and whether it was in time."""
+    query = (sa.select(SlaRecord).where(SlaRecord.rule == ARRIVAL, SlaRecord.outcome.in_(("met", "breached")),
+                                        SlaRecord.closed_at >= utc_naive(since), SlaRecord.closed_at < utc_naive(until))
+             .order_by(SlaRecord.closed_at, SlaRecord.id))
+    if engineer is not None:
+        query = query.where(SlaRecord.assignee == engineer)
+    return [{"engineer": row.assignee, "case_number": row.case_number, "instance_id": row.instance_id,
+             "due_at": isoformat(row.due_at), "arrived_at": isoformat(row.done_at), "outcome": row.outcome}
+            for row in db.session.execute(query).scalars()]
+
+
+def late_arrivals(*, since: dt.datetime, until: dt.datetime) -> dict[str, dict[str, int]]:
+    """Per engineer: arrivals on site in time and late, among those judged in [since, until)."""
+    result: dict[str, dict[str, int]] = {}
+    for row in arrivals(since=since, until=until):
+        counts = result.setdefault(row["engineer"], {"met": 0, "breached": 0})
+        counts[row["outcome"]] += 1
     return result
