@@ -87,16 +87,39 @@ def _open(instance: Instance, rule: SlaRule, task: Task | None, now: dt.datetime
         outbox.notify_role(MANAGER_ROLE, "calendar_unknown", _payload("calendar_unknown", instance, record, rule,
                                                                       task), instance_id=instance.id, now=now)
         return record
+    _schedule(instance, record, rule, task, start=start, due=due, warn=warn, now=now)
+    return record
+
+
+def _schedule(instance: Instance, record: SlaRecord, rule: SlaRule, task: Task | None, *, start: dt.datetime,
+              due: dt.datetime, warn: dt.datetime, now: dt.datetime, rescheduled: bool = False) -> None:
     record.due_at, record.warn_at = utc_naive(due), utc_naive(warn)
     db.session.flush()
-    if task is not None:
+    if task is not None and task.status == "ready":
         task.due_at = record.due_at  # the inbox shows the SLA's deadline
     if due > now:
         _timer(record, "sla_warn", warn, now)
     _timer(record, "sla_breach", due, now)
-    sla.case_event(instance, "sla_started", now, {"rule": rule.key, "name": rule.name_zh, "started_at": start,
-                                          "due_at": due, "warn_at": warn}, task=task)
-    return record
+    data = {"rule": rule.key, "name": rule.name_zh, "started_at": start, "due_at": due, "warn_at": warn}
+    sla.case_event(instance, "sla_started", now, {**data, "rescheduled": True} if rescheduled else data, task=task)
+
+
+def reschedule(record: SlaRecord, now: dt.datetime) -> bool:
+    """Give an unscheduled SLA its deadline once the calendar knows the year it needed (the caller
+    holds the case's lock); False while it still needs a year the calendar does not know."""
+    if record.outcome != "unscheduled" or record.closed_at is not None:
+        return False
+    instance, rule, task = db.session.get(Instance, record.instance_id), sla.rule(record.rule), _task(record)
+    start = as_aware(record.started_at)
+    try:
+        cal = calendar.current()
+        due, warn = sla.case_deadline(rule, instance, start, cal) or sla.deadline(rule, start, cal)
+    except calendar.CalendarUnknown as exc:
+        record.note = exc.message
+        return False
+    record.outcome, record.note = "open", None
+    _schedule(instance, record, rule, task, start=start, due=due, warn=warn, now=now, rescheduled=True)
+    return True
 
 
 def _timer(record: SlaRecord, kind: str, due: dt.datetime, now: dt.datetime) -> None:
