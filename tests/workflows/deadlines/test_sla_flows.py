@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from engine import commands
@@ -59,6 +60,20 @@ def test_fault_received_before_national_day_is_due_after_it(flows, actors, clock
                                                                       "received_at": "2026-09-30T10:00:00+08:00"},
                                    actor=actors["sales1"])
     assert task_of(case, "desk_analysis").due_at == naive_utc(2026, 10, 8, 10, 0)
+
+
+@pytest.mark.parametrize(("received", "due"), [
+    ((2026, 9, 18, 10, 0), (2026, 9, 20, 10, 0)),  # Friday -> the make-up Sunday
+    ((2026, 10, 9, 15, 0), (2026, 10, 10, 15, 0)),  # Friday -> the make-up Saturday
+])
+def test_a_fault_received_before_a_make_up_day_is_due_on_it(flows, actors, clock, received, due):
+    clock.set(shanghai(*received))
+    case = commands.start_instance(process_id="fault_handling", data={**FAULT, "photos": [attachment("photo-a")]},
+                                   actor=actors["sales1"])
+    assert task_of(case, "desk_analysis").due_at == naive_utc(*due)
+    clock.set(shanghai(*due) + dt.timedelta(minutes=1))
+    timers.fire_due()
+    assert record(case, "service_request_response").outcome == "breached"  # the make-up day counted
 
 
 def test_written_answer_late_escalates_and_the_manager_reassigns(flows, actors, clock):
