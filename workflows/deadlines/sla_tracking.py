@@ -137,8 +137,9 @@ def _close_finished(instance: Instance, records: Iterable[SlaRecord], closed_tas
         if record.task_id is not None and record.task_id in closed:
             row = closed[record.task_id]
             done = row.status == "completed"
+            recorded = _recorded_time(record, row) if done else None
             _close(instance, record, done=done, who=row.completed_by or row.assignee, now=now,
-                   recorded=_recorded_time(record, row) if done else None)
+                   recorded=min(recorded, now) if recorded else None)  # no one arrives after writing it up
         elif record.task_id is None and finished:
             _close(instance, record, done=instance.status == "completed", who=None, now=now)
 

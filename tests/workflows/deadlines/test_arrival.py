@@ -62,3 +62,11 @@ def test_without_a_recorded_arrival_the_write_up_counts(flows, actors, clock):
     case = complete(case, "onsite_investigation", actors["eng_sw1"])
     rec = record(case, "arrival")
     assert (rec.outcome, rec.done_at) == ("met", naive_utc(2026, 3, 3, 9, 0))
+
+
+def test_an_arrival_written_as_later_than_the_write_up_counts_as_the_write_up(flows, actors, clock):
+    case = sent_on_site(flows, actors, clock)
+    clock.set(shanghai(2026, 3, 3, 9, 0))
+    case = complete(case, "onsite_investigation", actors["eng_sw1"], arrived_at="2026-03-05T09:00")  # a slip
+    rec = record(case, "arrival")
+    assert (rec.outcome, rec.done_at) == ("met", naive_utc(2026, 3, 3, 9, 0))
