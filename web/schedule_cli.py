@@ -16,7 +16,7 @@ from engine.errors import AftercareError
 from engine.identity import Actor
 from engine.models import Timer
 from engine.timers import firing as timers
-from workflows.deadlines import calendar, sla
+from workflows.deadlines import calendar, calendar_years, sla
 
 
 def _operator() -> Actor:
@@ -110,10 +110,10 @@ def calendar_confirm(year: int, note: str) -> None:
     """Declare YEAR's official holidays and make-up workdays entered (as exceptions)."""
     try:
         with transaction():
-            calendar.confirm_year(year, note=note, actor=_operator())
+            confirmed = calendar_years.confirm_year(year, note=note, actor=_operator())
     except AftercareError as exc:
         _fail(exc)
-    click.echo(f"{year} confirmed")
+    click.echo(f"{year} confirmed; {len(confirmed.rescheduled)} waiting deadlines scheduled")
 
 
 @calendar_group.command("hours")

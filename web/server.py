@@ -23,13 +23,14 @@ from web import create_app
 from web.health import HOST_KEY
 from web.views.history import integrity_link
 from workflows.collaboration import digest
-from workflows.deadlines import revisit_plan
+from workflows.deadlines import calendar_years, revisit_plan
 from workflows.management import reports_schedule
 
 MAIL_EVERY_SECONDS = 30
 PLAN_EVERY_SECONDS = 3600
 INTEGRITY_POLL_SECONDS = 300  # the nightly check starts within five minutes of its time
 DIGEST_POLL_SECONDS = 300  # the daily digest goes out within five minutes of its time
+CALENDAR_REMINDER_SECONDS = 3600  # the fourth quarter's monthly reminder to confirm next year's calendar
 REPORTS_POLL_SECONDS = 900  # the monthly and quarterly reports appear within a quarter hour of the working day
 
 
@@ -79,6 +80,7 @@ def build_scheduler(app: Flask) -> TimerScheduler:
                                     at=integrity_check_time(app.config))
     scheduler.add_periodic("integrity.nightly", nightly, INTEGRITY_POLL_SECONDS)
     scheduler.add_periodic("reports.produce", reports_schedule.job(), REPORTS_POLL_SECONDS)
+    scheduler.add_periodic("calendar.remind_next_year", calendar_years.job(), CALENDAR_REMINDER_SECONDS)
     return scheduler
 
 

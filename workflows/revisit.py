@@ -92,12 +92,16 @@ def open_complaint(data: dict[str, Any], params: dict[str, Any]) -> str | None:
 
 
 def record_revisit(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """Note the revisit on the customer's record (the yearly plan reads it)."""
+    """Note the revisit on the customer's record (the yearly plan reads it). A customer a remote fix
+    made a key revisit target stops being one with this revisit, unless it is that fix's own
+    follow-up call."""
     customer = db.session.get(Customer, data["customer_id"])
     at = now()
     if customer is not None:
         customer.last_revisit_at = utc_naive(at)
         customer.last_satisfaction = params.get("satisfaction")
+        if customer.key_revisit and data.get("related_case") != customer.key_revisit_case:
+            customer.key_revisit = False
     return {"at": isoformat(at), "satisfaction": params.get("satisfaction")}
 
 

@@ -52,13 +52,13 @@ def shanghai(*args) -> dt.datetime:
 
 
 def overdue_answer(world, clock):
-    """A written answer (8 working hours) still not given a minute after its deadline: the scheduler
+    """A written answer (within 8 hours) still not given a minute after its deadline: the scheduler
     has fired the SLA's warning and breach timers."""
     clock.set(shanghai(2026, 3, 2, 16, 0))
     case = _start(world, "tech_support", "desk1", question="请提供液压站维护手册")
-    clock.set(shanghai(2026, 3, 3, 13, 1))
+    clock.set(shanghai(2026, 3, 2, 22, 1))
     timers.fire_due()
-    clock.set(shanghai(2026, 3, 3, 15, 1))
+    clock.set(shanghai(2026, 3, 3, 0, 1))
     timers.fire_due()
     return case
 
@@ -68,10 +68,10 @@ def _answer_too_late(world, clock):
     case = overdue_answer(world, clock)
     record = db.session.execute(sa.select(sla.SlaRecord).where(sla.SlaRecord.instance_id == case.id)).scalar_one()
     escalation = db.session.get(Instance, record.escalation_id)
-    clock.set(shanghai(2026, 3, 3, 15, 30))
+    clock.set(shanghai(2026, 3, 3, 8, 45))
     complete(escalation, "handle", world.actors["manager1"], decision="reassign", new_assignee="eng_sw2",
              note="eng_sw1 休假")
-    clock.set(shanghai(2026, 3, 3, 16, 30))
+    clock.set(shanghai(2026, 3, 3, 9, 30))
     return complete(case, "answer", world.actors["eng_sw2"], channel="email", answer="手册已发送")
 
 

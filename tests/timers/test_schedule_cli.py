@@ -28,7 +28,7 @@ def test_calendar_commands(app):
 
 
 def test_sla_commands(app):
-    assert "tech_question_answer           8 working_hours" in run(app, "sla", "list").output
+    assert "tech_question_answer           8 hours" in run(app, "sla", "list").output
     assert run(app, "sla", "set", "tech_question_answer", "--amount", "6", "--warn", "80").exit_code == 0
     assert (sla.rule("tech_question_answer").amount, sla.rule("tech_question_answer").warn_percent) == (6, 80)
     refused = run(app, "sla", "set", "tech_question_answer", "--amount", "0")

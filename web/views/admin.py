@@ -23,7 +23,7 @@ from web.auth import current_actor, roles_required
 from web.i18n import current_language, translate
 from web.views.labels import N_
 from web.views.ui import local
-from workflows.deadlines import calendar, sla
+from workflows.deadlines import calendar, calendar_years, sla
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 CALENDAR_EDITORS = calendar.EDITORS
@@ -35,7 +35,7 @@ INCIDENTS_SHOWN = 50
 UNITS = {"working_days": N_("工作日"), "working_hours": N_("工作小时"), "days": N_("天（自然日）"),
          "hours": N_("小时（自然时间）")}
 ANCHORS = {"received_at": N_("客户来电时起算"), "started_at": N_("案件发起时起算"),
-           "parent_ended_at": N_("前一案件结束时起算")}
+           "parent_ended_at": N_("前一案件结束时起算"), "task_created": N_("任务出现时起算")}
 # The English messages of workflows.deadlines.calendar and workflows.deadlines.sla, in the page's words.
 MESSAGES = (
     (r"^'(?P<value>.*)' is not a date \(YYYY-MM-DD\)$", N_("“{value}”不是日期，请按 年-月-日 填写。")),
@@ -179,11 +179,13 @@ def confirm_year():
         return _calendar_page(_this_year(), errors=errors, values=values, status=422)
     try:
         with transaction():
-            calendar.confirm_year(year, note=note, actor=current_actor())
+            confirmed = calendar_years.confirm_year(year, note=note, actor=current_actor())
     except ValidationFailed as exc:
         errors = {"confirm_year": explain(exc.errors).get("year", [])}
         return _calendar_page(_this_year(), errors=errors, values=values, status=422)
     flash(translate("{year} 年的日历已确认。", year=year), "success")
+    if confirmed.rescheduled:
+        flash(translate("已为 {n} 个等待该年日历的期限计算了日期。", n=len(confirmed.rescheduled)), "info")
     return redirect(url_for("admin.calendar_page", year=year))
 
 

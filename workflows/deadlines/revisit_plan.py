@@ -6,7 +6,7 @@ period is due on its last day and opens `lead_days` before. The scheduler proces
 hourly: it starts a `revisit` case for every open slot not yet planned — ahead of its due date,
 catching up on slots that opened while the server was down — and records the slot, whose unique
 key (customer, line, period) means a slot is never planned twice, whoever runs the generator.
-A revisit the customer already had in the period (after a service, or by hand) fills the slot.
+A revisit the customer had at any time in the period (after a service, or by hand) fills the slot.
 The plan covers periods ending on or after the day it was first switched on.
 """
 from __future__ import annotations
@@ -139,6 +139,7 @@ class Slot:
     period: str
     opens: dt.date
     due: dt.date
+    starts: dt.date  # the period's first day
 
 
 def slots_of(line: PlanLine, year: int) -> list[Slot]:
@@ -148,7 +149,8 @@ def slots_of(line: PlanLine, year: int) -> list[Slot]:
         last_month = (index + 1) * line.every_months
         due = dt.date(year, last_month, month_calendar.monthrange(year, last_month)[1])
         label = f"{year}-{last_month:02d}" if line.every_months == 1 else f"{year}-{line.every_months}m{index + 1}"
-        found.append(Slot(label, due - dt.timedelta(days=line.lead_days), due))
+        starts = dt.date(year, last_month - line.every_months + 1, 1)
+        found.append(Slot(label, due - dt.timedelta(days=line.lead_days), due, starts))
     return found
 
 
@@ -222,12 +224,15 @@ def _fill(customer: PlanCustomer, line: PlanLine, slot: Slot, process_id: str, n
 
 
 def _revisit_in(customer_id: int, mode: str, slot: Slot, process_id: str) -> Instance | None:
-    """A revisit of this customer and mode started within the slot's window, if any."""
-    opened = utc_naive(dt.datetime.combine(slot.opens, dt.time(), tzinfo=ZoneInfo(hooks.get().timezone)))
+    """A revisit of this customer and mode made at any time in the slot's period, if any."""
+    zone = ZoneInfo(hooks.get().timezone)
+    began = utc_naive(dt.datetime.combine(slot.starts, dt.time(), tzinfo=zone))
+    ended = utc_naive(dt.datetime.combine(slot.due + dt.timedelta(days=1), dt.time(), tzinfo=zone))
     serving = sa.select(PlanSlot.instance_id).where(PlanSlot.instance_id.is_not(None))  # other slots' cases
     candidates = db.session.execute(sa.select(Instance).where(
-        Instance.process_id == process_id, Instance.customer_id == customer_id, Instance.started_at >= opened,
-        Instance.status != "cancelled", Instance.id.not_in(serving)).order_by(Instance.started_at)).scalars()
+        Instance.process_id == process_id, Instance.customer_id == customer_id, Instance.started_at >= began,
+        Instance.started_at < ended, Instance.status != "cancelled", Instance.id.not_in(serving))
+        .order_by(Instance.started_at, Instance.id)).scalars()
     return next((case for case in candidates if (case.data or {}).get("mode", "phone") == mode), None)
 
 

@@ -1,9 +1,11 @@
 """Response and resolution SLAs of the manual, as settings a process owner can change.
 
-Each rule names the task that meets it (the first task of a role in the case, or the whole case),
-when its clock starts (`received_at`: when the customer called, recorded by sales, else the case
-start; `started_at`; `parent_ended_at`: when the case that led to this one ended) and how long it
-runs (working days or hours on the business calendar, or plain days or hours) — unless the case
+Each rule names the task that meets it (the first task of a role in the case, the task of a step —
+`elements`, e.g. each approval — or the whole case), when its clock starts (`received_at`: when the
+customer called, recorded by sales, else the case start; `started_at`; `parent_ended_at`: when the
+case that led to this one ended; `task_created`: when the task appeared) and how long it
+runs: its unit is working days or working hours on the business calendar, or calendar days or hours
+(the written answer of art. 36, "within eight hours", is a promise in clock hours) — unless the case
 names its own due date (`due_field`, e.g. a revisit planned for a date). When the task
 appears, its `due_at` is set to the deadline (the inbox shows it) and two timer rows are written:
 `sla_warn` at 75 % of the time and `sla_breach` at the deadline. Met or breached is recorded per
@@ -32,7 +34,7 @@ from workflows import revisit
 from workflows.deadlines import calendar
 
 UNITS = ("working_days", "working_hours", "days", "hours")
-ANCHORS = ("received_at", "started_at", "parent_ended_at")
+ANCHORS = ("received_at", "started_at", "parent_ended_at", "task_created")
 EDITORS = ("process_owner", "admin")
 
 
@@ -52,6 +54,14 @@ class SlaRule:
     warn_percent: int = 75
     enabled: bool = True
     due_field: str | None = None  # a case data date that, when given, is the deadline (end of that working day)
+    elements: tuple[str, ...] = ()  # met by the task of one of these steps (instead of the first task of a role)
+    done_field: str | None = None  # a time the task's form records that meets it instead of the submission
+
+    def meets(self, task: Task) -> bool:
+        """Whether this task is the one that meets the rule."""
+        if self.elements:
+            return task.element_id in self.elements
+        return self.role in (None, task.role)
 
     def applies_to(self, instance: Instance) -> bool:
         if not self.enabled or instance.process_id not in self.processes:
@@ -69,7 +79,7 @@ DEFAULT_RULES: tuple[SlaRule, ...] = (
     SlaRule("service_request_response", "服务申请首次响应", "First response to a service request",
             ("installation", "fault_handling"), Decimal(1), "working_days", role="service_desk"),
     SlaRule("tech_question_answer", "技术问题书面答复", "Written answer to a technical question",
-            ("tech_support",), Decimal(8), "working_hours", role="engineer"),
+            ("tech_support",), Decimal(8), "hours", role="engineer"),  # art. 36: clock hours promised
     SlaRule("revisit", "客户回访期限", "Customer revisit deadline",
             ("revisit",), Decimal(14), "days", anchor="parent_ended_at", due_field="due_date"),
     SlaRule("complaint_urgent_response", "紧急投诉响应", "Urgent complaint: response",
@@ -82,6 +92,21 @@ DEFAULT_RULES: tuple[SlaRule, ...] = (
     SlaRule("complaint_ordinary_resolution", "一般投诉解决", "Ordinary complaint: resolution",
             ("complaint",), Decimal(5), "working_days", target="case", condition_field="priority",
             condition_values=ORDINARY),
+    SlaRule("arrival", "工程师到达现场", "Engineer's arrival on site",
+            ("fault_handling",), Decimal(48), "hours", anchor="task_created", elements=("onsite_investigation",),
+            done_field="arrived_at"),
+    SlaRule("approval_manager", "售后服务部经理审批期限", "Service manager's approval",
+            ("compensation_approval",), Decimal(1), "working_days", anchor="task_created",
+            elements=("manager_approval",)),
+    SlaRule("approval_vp", "分管副总审批期限", "Vice president's approval",
+            ("compensation_approval", "installation", "fault_handling"), Decimal(1), "working_days",
+            anchor="task_created", elements=("vp_approval", "vp_decision")),
+    SlaRule("approval_gm", "总经理审批期限", "General manager's approval",
+            ("compensation_approval",), Decimal(1), "working_days", anchor="task_created",
+            elements=("gm_approval",)),
+    SlaRule("low_satisfaction_follow_up", "低满意度跟进期限", "Follow-up of a low satisfaction",
+            ("revisit",), Decimal(2), "working_days", anchor="task_created",
+            elements=("follow_up",)),
 )
 DEFAULTS = {rule.key: rule for rule in DEFAULT_RULES}
 
@@ -129,6 +154,8 @@ class SlaRecord(db.Model):
     outcome: Mapped[str] = mapped_column(sa.String(12), default="open")
     escalation_id: Mapped[int | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(sa.Text)
+    done_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)  # when it was met or missed: the submission,
+    # or the time the form recorded (the arrival on site)
 
     @property
     def timer_key(self) -> str:
@@ -243,7 +270,9 @@ def case_deadline(sla: SlaRule, instance: Instance, start: dt.datetime,
     return due, start + (due - start) * float(share) if due > start else due
 
 
-def clock_start(sla: SlaRule, instance: Instance) -> dt.datetime:
+def clock_start(sla: SlaRule, instance: Instance, task: Task | None = None) -> dt.datetime:
+    if sla.anchor == "task_created" and task is not None:
+        return as_aware(task.created_at)
     if sla.anchor == "received_at" and instance.received_at is not None:
         return as_aware(instance.received_at)
     if sla.anchor == "parent_ended_at" and instance.parent_id is not None:
@@ -261,7 +290,8 @@ def records_of(instance_id: int) -> list[SlaRecord]:
 def describe(record: SlaRecord) -> dict[str, Any]:
     return {"rule": record.rule, "case_number": record.case_number, "task_id": record.task_id,
             "due_at": isoformat(record.due_at), "warn_at": isoformat(record.warn_at), "outcome": record.outcome,
-            "breached_at": isoformat(record.breached_at), "closed_at": isoformat(record.closed_at)}
+            "breached_at": isoformat(record.breached_at), "closed_at": isoformat(record.closed_at),
+            "done_at": isoformat(record.done_at)}
 
 
 def open_tasks_of(instance_id: int) -> list[Task]:

@@ -27,6 +27,7 @@ from workflows.deadlines import calendar, sla
 from workflows.deadlines.sla import SlaRecord, SlaRule
 
 MANAGER_ROLE = "service_manager"
+ARRIVAL = "arrival"  # the rule met by the engineer's recorded arrival on site
 
 
 # ---------------------------------------------------------------- after every command
@@ -50,7 +51,7 @@ def on_command(ctx: CommandContext) -> None:
         if rule.target == "case" and started:
             existing[rule.key] = _open(instance, rule, None, ctx.now)
         elif rule.target == "first_task":
-            task = next((row for row in ctx.ready_tasks if rule.role in (None, row.role)), None)
+            task = next((row for row in ctx.ready_tasks if rule.meets(row)), None)
             if task is not None:
                 existing[rule.key] = _open(instance, rule, task, ctx.now)
     _close_finished(instance, existing.values(), ctx.closed_tasks, ctx.now)
@@ -71,7 +72,7 @@ def _move_after_suspension(instance: Instance, events: list[dict[str, Any]]) -> 
 
 
 def _open(instance: Instance, rule: SlaRule, task: Task | None, now: dt.datetime) -> SlaRecord:
-    start = sla.clock_start(rule, instance)
+    start = sla.clock_start(rule, instance, task)
     record = SlaRecord(instance_id=instance.id, case_number=instance.case_number, process_id=instance.process_id,
                        rule=rule.key, task_id=task.id if task else None, element_id=task.element_id if task else None,
                        role=task.role if task else None, started_at=utc_naive(start), outcome="open")
@@ -86,16 +87,39 @@ def _open(instance: Instance, rule: SlaRule, task: Task | None, now: dt.datetime
         outbox.notify_role(MANAGER_ROLE, "calendar_unknown", _payload("calendar_unknown", instance, record, rule,
                                                                       task), instance_id=instance.id, now=now)
         return record
+    _schedule(instance, record, rule, task, start=start, due=due, warn=warn, now=now)
+    return record
+
+
+def _schedule(instance: Instance, record: SlaRecord, rule: SlaRule, task: Task | None, *, start: dt.datetime,
+              due: dt.datetime, warn: dt.datetime, now: dt.datetime, rescheduled: bool = False) -> None:
     record.due_at, record.warn_at = utc_naive(due), utc_naive(warn)
     db.session.flush()
-    if task is not None:
+    if task is not None and task.status == "ready":
         task.due_at = record.due_at  # the inbox shows the SLA's deadline
     if due > now:
         _timer(record, "sla_warn", warn, now)
     _timer(record, "sla_breach", due, now)
-    sla.case_event(instance, "sla_started", now, {"rule": rule.key, "name": rule.name_zh, "started_at": start,
-                                          "due_at": due, "warn_at": warn}, task=task)
-    return record
+    data = {"rule": rule.key, "name": rule.name_zh, "started_at": start, "due_at": due, "warn_at": warn}
+    sla.case_event(instance, "sla_started", now, {**data, "rescheduled": True} if rescheduled else data, task=task)
+
+
+def reschedule(record: SlaRecord, now: dt.datetime) -> bool:
+    """Give an unscheduled SLA its deadline once the calendar knows the year it needed (the caller
+    holds the case's lock); False while it still needs a year the calendar does not know."""
+    if record.outcome != "unscheduled" or record.closed_at is not None:
+        return False
+    instance, rule, task = db.session.get(Instance, record.instance_id), sla.rule(record.rule), _task(record)
+    start = as_aware(record.started_at)
+    try:
+        cal = calendar.current()
+        due, warn = sla.case_deadline(rule, instance, start, cal) or sla.deadline(rule, start, cal)
+    except calendar.CalendarUnknown as exc:
+        record.note = exc.message
+        return False
+    record.outcome, record.note = "open", None
+    _schedule(instance, record, rule, task, start=start, due=due, warn=warn, now=now, rescheduled=True)
+    return True
 
 
 def _timer(record: SlaRecord, kind: str, due: dt.datetime, now: dt.datetime) -> None:
@@ -112,15 +136,36 @@ def _close_finished(instance: Instance, records: Iterable[SlaRecord], closed_tas
             continue
         if record.task_id is not None and record.task_id in closed:
             row = closed[record.task_id]
-            _close(instance, record, done=row.status == "completed", who=row.completed_by or row.assignee, now=now)
+            done = row.status == "completed"
+            recorded = _recorded_time(record, row) if done else None
+            _close(instance, record, done=done, who=row.completed_by or row.assignee, now=now,
+                   recorded=min(recorded, now) if recorded else None)  # no one arrives after writing it up
         elif record.task_id is None and finished:
             _close(instance, record, done=instance.status == "completed", who=None, now=now)
 
 
-def _close(instance: Instance, record: SlaRecord, *, done: bool, who: str | None, now: dt.datetime) -> None:
+def _recorded_time(record: SlaRecord, task: Task) -> dt.datetime | None:
+    """The time the task's form recorded for a rule met by it (the arrival on site), if given."""
+    rule = sla.by_key(sla.rules()).get(record.rule)
+    value = (task.data or {}).get(rule.done_field) if rule is not None and rule.done_field else None
+    if not value:
+        return None
+    try:
+        return calendar.current().local(str(value)).astimezone(dt.UTC)
+    except ValueError:
+        return None
+
+
+def _close(instance: Instance, record: SlaRecord, *, done: bool, who: str | None, now: dt.datetime,
+           recorded: dt.datetime | None = None) -> None:
     record.closed_at, record.assignee = utc_naive(now), who or record.assignee
+    record.done_at = utc_naive(recorded or now) if done else None
     late = record.due_at is not None and utc_naive(now) > record.due_at
-    if record.outcome == "open" and late:
+    if recorded is not None and record.due_at is not None:
+        # a recorded time decides, even after the deadline timer fired for want of a record
+        missed = record.done_at > record.due_at
+        record.outcome, record.breached_at = ("breached", record.due_at) if missed else ("met", None)
+    elif record.outcome == "open" and late:
         record.outcome, record.breached_at = "breached", record.due_at  # the scheduler had not got to it
     elif record.outcome == "open":
         record.outcome = "met" if done else "cancelled"
@@ -234,4 +279,26 @@ def by_assignee(*, since: dt.datetime, until: dt.datetime) -> dict[str, dict[str
     result: dict[str, dict[str, int]] = {}
     for assignee, outcome, count in rows:
         result.setdefault(assignee, {"met": 0, "breached": 0})[outcome] = count
+    return result
+
+
+def arrivals(*, since: dt.datetime, until: dt.datetime, engineer: str | None = None) -> list[dict[str, Any]]:
+    """The engineers' arrivals on site judged in [since, until): who, which case, when due, when they
+    arrived (as recorded on site, else when they submitted the visit) and whether it was in time."""
+    query = (sa.select(SlaRecord).where(SlaRecord.rule == ARRIVAL, SlaRecord.outcome.in_(("met", "breached")),
+                                        SlaRecord.closed_at >= utc_naive(since), SlaRecord.closed_at < utc_naive(until))
+             .order_by(SlaRecord.closed_at, SlaRecord.id))
+    if engineer is not None:
+        query = query.where(SlaRecord.assignee == engineer)
+    return [{"engineer": row.assignee, "case_number": row.case_number, "instance_id": row.instance_id,
+             "due_at": isoformat(row.due_at), "arrived_at": isoformat(row.done_at), "outcome": row.outcome}
+            for row in db.session.execute(query).scalars()]
+
+
+def late_arrivals(*, since: dt.datetime, until: dt.datetime) -> dict[str, dict[str, int]]:
+    """Per engineer: arrivals on site in time and late, among those judged in [since, until)."""
+    result: dict[str, dict[str, int]] = {}
+    for row in arrivals(since=since, until=until):
+        counts = result.setdefault(row["engineer"], {"met": 0, "breached": 0})
+        counts[row["outcome"]] += 1
     return result

@@ -28,6 +28,10 @@ from workflows.deadlines.calendar import CalendarUnknown, working_days, working_
     ("2026-03-07T11:00+08:00", 2, "2026-03-11T08:30:00+08:00"),  # on a weekend: from Monday 08:30
     ("2026-03-02T01:00:00Z", 3, "2026-03-05T09:00:00+08:00"),  # UTC input, Shanghai answer
     ("2026-03-02T09:00", 0, "2026-03-02T09:00:00+08:00"),  # naive is Shanghai time
+    ("2026-09-18T10:00+08:00", 1, "2026-09-20T10:00:00+08:00"),  # Fri -> Sun 20 Sep, a make-up workday
+    ("2026-09-19T10:00+08:00", 1, "2026-09-21T08:30:00+08:00"),  # Sat: from the make-up Sunday's 08:30
+    ("2026-10-09T10:00+08:00", 1, "2026-10-10T10:00:00+08:00"),  # Fri -> Sat 10 Oct, a make-up workday
+    ("2026-10-10T10:00+08:00", 1, "2026-10-12T10:00:00+08:00"),  # the Sunday after it is a day off
 ])
 def test_working_days(since, days, due):
     assert working_days(days, since) == due
@@ -38,6 +42,8 @@ def test_working_days(since, days, due):
     ("2026-03-02T16:00+08:00", 8, "2026-03-03T15:00:00+08:00"),
     ("2026-03-06T16:00+08:00", 8, "2026-03-09T15:00:00+08:00"),  # over the weekend
     ("2026-09-30T16:30+08:00", 2, "2026-10-08T09:30:00+08:00"),  # over National Day
+    ("2026-09-19T11:00+08:00", 2, "2026-09-20T10:30:00+08:00"),  # the make-up Sunday's morning counts
+    ("2026-10-09T16:00+08:00", 8, "2026-10-10T15:00:00+08:00"),  # 1.5 on Friday, 6.5 on the make-up Saturday
     ("2026-02-13T17:00+08:00", 1, "2026-02-14T09:00:00+08:00"),  # into the make-up Saturday
     ("2026-03-02T20:00+08:00", "1.5", "2026-03-03T10:00:00+08:00"),
     ("2026-03-02T08:30+08:00", 9, "2026-03-02T17:30:00+08:00"),  # a full day ends at closing
@@ -131,3 +137,12 @@ def test_diagram_deadline_in_an_unknown_year_stops_the_case_with_the_reason(depl
     assert case.error["element_id"] == "nudge"
     assert "does not know 2027" in case.error["message"]
     assert [e.element_id for e in audit.events_of(case.id) if e.type == "instance_error"] == ["nudge"]
+
+
+@pytest.mark.parametrize(("day", "working"), [
+    ("2026-09-19", False), ("2026-09-20", True), ("2026-10-01", False), ("2026-10-07", False),
+    ("2026-10-08", True), ("2026-10-10", True), ("2026-10-11", False),
+])
+def test_the_national_day_make_up_days_are_working_days(day, working):
+    cal = calendar.BusinessCalendar(tz=calendar.ZoneInfo("Asia/Shanghai"), official_until=2026)
+    assert cal.is_working_day(dt.date.fromisoformat(day)) is working

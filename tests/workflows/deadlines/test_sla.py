@@ -178,12 +178,12 @@ def test_breach_recorded_even_when_the_scheduler_was_late(slas, clock):
     case = commands.start_instance(process_id="t_question", data={"question": "主轴异响", "received_at":
                                                                   "2026-03-02 16:00"}, actor=slas["sales1"])
     answer = ready(case.id)["answer"]
-    assert answer.due_at == naive_utc(2026, 3, 3, 15, 0)  # 8 working hours: 1.5 today, 6.5 tomorrow
-    assert record(case.id, "tech_question_answer").warn_at == naive_utc(2026, 3, 3, 13, 0)
-    clock.set(shanghai(2026, 3, 3, 15, 30))  # answered late, before the scheduler ran
+    assert answer.due_at == naive_utc(2026, 3, 3, 0, 0)  # within 8 clock hours
+    assert record(case.id, "tech_question_answer").warn_at == naive_utc(2026, 3, 2, 22, 0)
+    clock.set(shanghai(2026, 3, 3, 0, 30))  # answered late, before the scheduler ran
     commands.complete_task(task_id=answer.id, data={}, actor=slas["eng1"])
     rec = record(case.id, "tech_question_answer")
-    assert (rec.outcome, rec.breached_at) == ("breached", naive_utc(2026, 3, 3, 15, 0))
+    assert (rec.outcome, rec.breached_at) == ("breached", naive_utc(2026, 3, 3, 0, 0))
     assert timers.fire_due().fired == 0  # no escalation for work already done
 
 
@@ -250,7 +250,39 @@ def test_a_revisit_with_its_own_due_date_is_due_at_the_close_of_that_day(slas, c
     assert record(revisit.id, "revisit").warn_at == naive_utc(2026, 3, 16, 3, 45)  # 75 % of the way
 
 
+def question(users, received_at):
+    return commands.start_instance(process_id="t_question", data={"question": "主轴异响", "received_at": received_at},
+                                   actor=users["sales1"])
+
+
+def in_working_hours(users):
+    with transaction():
+        sla.update_rule("tech_question_answer", unit="working_hours", actor=users["owner1"])
+
+
+def test_the_written_answer_is_due_eight_clock_hours_after_the_question(slas, clock):
+    clock.set(shanghai(2026, 9, 30, 16, 0))  # the afternoon before the National Day holiday
+    case = question(slas, "2026-09-30 16:00")
+    assert sla.rule("tech_question_answer").unit == "hours"
+    assert ready(case.id)["answer"].due_at == naive_utc(2026, 10, 1, 0, 0)  # midnight, not 8 October
+    assert record(case.id, "tech_question_answer").warn_at == naive_utc(2026, 9, 30, 22, 0)
+
+
+def test_the_same_question_counted_in_working_hours_waits_for_the_holiday_to_end(slas, clock):
+    in_working_hours(slas)
+    clock.set(shanghai(2026, 9, 30, 16, 0))
+    case = question(slas, "2026-09-30 16:00")
+    assert ready(case.id)["answer"].due_at == naive_utc(2026, 10, 8, 15, 0)  # 1.5 hours on the 30th, 6.5 on the 8th
+
+
+def test_a_question_a_minute_before_midnight_is_due_the_next_morning(slas, clock):
+    clock.set(shanghai(2026, 3, 6, 23, 59))  # Friday night: a weekend does not stop clock hours
+    case = question(slas, "2026-03-06 23:59")
+    assert ready(case.id)["answer"].due_at == naive_utc(2026, 3, 7, 7, 59)
+
+
 def test_a_deadline_in_an_unknown_year_is_flagged(slas, clock):
+    in_working_hours(slas)
     clock.set(shanghai(2026, 12, 31, 16, 0))
     case = commands.start_instance(process_id="t_question", data={"question": "?", "received_at":
                                                                   "2026-12-31 16:00"}, actor=slas["sales1"])

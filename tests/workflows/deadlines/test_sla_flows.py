@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from engine import commands
@@ -61,16 +62,30 @@ def test_fault_received_before_national_day_is_due_after_it(flows, actors, clock
     assert task_of(case, "desk_analysis").due_at == naive_utc(2026, 10, 8, 10, 0)
 
 
+@pytest.mark.parametrize(("received", "due"), [
+    ((2026, 9, 18, 10, 0), (2026, 9, 20, 10, 0)),  # Friday -> the make-up Sunday
+    ((2026, 10, 9, 15, 0), (2026, 10, 10, 15, 0)),  # Friday -> the make-up Saturday
+])
+def test_a_fault_received_before_a_make_up_day_is_due_on_it(flows, actors, clock, received, due):
+    clock.set(shanghai(*received))
+    case = commands.start_instance(process_id="fault_handling", data={**FAULT, "photos": [attachment("photo-a")]},
+                                   actor=actors["sales1"])
+    assert task_of(case, "desk_analysis").due_at == naive_utc(*due)
+    clock.set(shanghai(*due) + dt.timedelta(minutes=1))
+    timers.fire_due()
+    assert record(case, "service_request_response").outcome == "breached"  # the make-up day counted
+
+
 def test_written_answer_late_escalates_and_the_manager_reassigns(flows, actors, clock):
     clock.set(shanghai(2026, 3, 2, 16, 0))
     case = commands.start_instance(process_id="tech_support", data={
         "customer_id": flows.sw, "question": "请提供液压站维护手册"}, actor=actors["desk1"])
     answer = task_of(case, "answer")
-    assert (answer.assignee, answer.due_at) == ("eng_sw1", naive_utc(2026, 3, 3, 15, 0))  # 8 working hours
-    clock.set(shanghai(2026, 3, 3, 13, 1))
+    assert (answer.assignee, answer.due_at) == ("eng_sw1", naive_utc(2026, 3, 3, 0, 0))  # within 8 clock hours
+    clock.set(shanghai(2026, 3, 2, 22, 1))
     timers.fire_due()
     assert [n.kind for n in sla_notes("eng_sw1")] == ["sla_warning"]
-    clock.set(shanghai(2026, 3, 3, 15, 1))
+    clock.set(shanghai(2026, 3, 3, 0, 1))
     timers.fire_due()
     assert record(case, "tech_question_answer").outcome == "breached"
     escalation = db.session.get(Instance, record(case, "tech_question_answer").escalation_id)

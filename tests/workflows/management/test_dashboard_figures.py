@@ -260,7 +260,10 @@ def test_deadlines_met_per_kind_month_and_region(april):
     assert outcome == {"service_request_response": (1, 2, 0, 33.3), "complaint_urgent_response": (1, 0, 0, 100.0),
                        "complaint_urgent_resolution": (1, 0, 0, 100.0),
                        "complaint_ordinary_response": (1, 1, 0, 50.0),
-                       "complaint_ordinary_resolution": (1, 1, 0, 50.0), "revisit": (2, 1, 0, 66.7)}
+                       "complaint_ordinary_resolution": (1, 1, 0, 50.0), "revisit": (2, 1, 0, 66.7),
+                       "approval_manager": (1, 0, 0, 100.0), "approval_vp": (4, 0, 0, 100.0),
+                       "approval_gm": (1, 0, 0, 100.0), "low_satisfaction_follow_up": (1, 0, 0, 100.0),
+                       "arrival": (2, 0, 0, 100.0)}
     assert sla["service_request_response"]["label"] == "服务申请首次响应"
     assert [(m["month"], m["value"]) for m in sla["revisit"]["by_month"]] == [("2026-04", 66.7)]
     assert [(r["region"], r["value"]) for r in sla["complaint_urgent_response"]["by_region"]] == [("north", 100.0)]
