@@ -62,7 +62,7 @@ def test_equipment_page_by_serial_lists_every_case_on_it(history, as_user):
     fault, _ = history
     text = text_of(as_user("manager1").get("/records/equipment/EQ-N-001"))
     assert "HX-200 压滤机" in text and "北京京北精工有限公司" in text and fault.case_number in text
-    assert "未登记" in text  # no install date yet
+    assert "2027-06-30" in text  # the warranty's end
     assert as_user("desk1").get("/records/equipment/NO-SUCH").status_code == 404
 
 
@@ -120,15 +120,15 @@ def test_a_bad_edit_changes_nothing(flows, as_user):
 
 def test_admin_edits_equipment_and_parts_audited(flows, as_user):
     admin = as_user("admin")
-    assert admin.post("/records/equipment/EQ-N-001", {"installed_on": "2025-03-01",
+    assert admin.post("/records/equipment/EQ-N-001", {"contract_number": "HT-2025-088",
                                                       "model": "HX-200 压滤机"}).status_code == 302
     assert admin.post("/records/parts/PLC-S7", {"name": "PLC 控制器", "price": "4350.00"}).status_code == 302
     assert admin.post("/records/parts/", {"code": "VLV-20", "name": "球阀 DN20", "price": "66.00"}).status_code == 302
     db.session.expire_all()
     equipment = db.session.execute(sa.select(Equipment).where(Equipment.serial == "EQ-N-001")).scalar_one()
-    assert equipment.installed_on.isoformat() == "2025-03-01"
+    assert equipment.contract_number == "HT-2025-088"
     assert str(db.session.get(Part, "PLC-S7").price) == "4350.00" and db.session.get(Part, "VLV-20").name == "球阀 DN20"
     assert [(e.type, e.actor) for e in record_events("equipment")] == [("record_updated", "admin")]
     assert [(e.type, e.actor) for e in record_events("part")] == [("record_updated", "admin"),
                                                                   ("record_created", "admin")]
-    assert "2025-03-01" in text_of(admin.get("/records/equipment/EQ-N-001"))
+    assert "HT-2025-088" in text_of(admin.get("/records/equipment/EQ-N-001"))

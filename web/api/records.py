@@ -124,8 +124,7 @@ _EQUIPMENT = {"id": fields.Integer(required=True), "serial": fields.String(requi
 EquipmentItem = Schema.from_dict(_EQUIPMENT, name="EquipmentItem")
 EquipmentDetail = Schema.from_dict({
     **_EQUIPMENT, "customer_name": fields.String(required=True), "contract_number": fields.String(allow_none=True),
-    "ship_date": fields.Date(required=True), "installed_on": fields.Date(allow_none=True),
-    "inspection_record": fields.String(allow_none=True),
+    "ship_date": fields.Date(required=True), "inspection_record": fields.String(allow_none=True),
     "in_warranty": fields.Boolean(required=True), "updated_at": fields.String(required=True)}, name="EquipmentDetail")
 _ENGINEER = {"id": fields.Integer(required=True), "username": fields.String(required=True),
              "region_team": fields.String(required=True)}
@@ -152,9 +151,7 @@ def equipment_item(equipment: Equipment, detail: bool = False) -> dict[str, Any]
             "model": equipment.model, "warranty_end": equipment.warranty_end.isoformat()}
     if detail:
         item.update(customer_name=equipment.customer.name, contract_number=equipment.contract_number,
-                    ship_date=equipment.ship_date.isoformat(),
-                    installed_on=equipment.installed_on.isoformat() if equipment.installed_on else None,
-                    inspection_record=equipment.inspection_record,
+                    ship_date=equipment.ship_date.isoformat(), inspection_record=equipment.inspection_record,
                     in_warranty=equipment.in_warranty(local_date(None)), updated_at=isoformat(equipment.updated_at))
     return item
 

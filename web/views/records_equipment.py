@@ -1,6 +1,6 @@
 """Equipment pages: the installed base (search by serial, model, contract or customer) and one
-piece of equipment by its serial — model, customer, install date (the warranty's start) and every
-case on it. The service desk and administrators correct the register (audited)."""
+piece of equipment by its serial — model, customer, ship date, warranty and every case
+on it. The service desk and administrators correct the register (audited)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,7 +16,7 @@ from workflows.records import customer_file, service
 
 bp = Blueprint("records_equipment", __name__, url_prefix="/records/equipment")
 PER_PAGE = 25
-EDITABLE = ("model", "contract_number", "installed_on", "inspection_record")
+EDITABLE = ("model", "contract_number", "inspection_record")
 
 
 @bp.get("/")

@@ -57,7 +57,6 @@ EQUIPMENT_FORM = {"title": _label("设备", "Equipment"), "fields": [
     {"name": "contract_number", "type": "string", "max_length": 80, "label": _label("合同号", "Contract")},
     {"name": "ship_date", "type": "date", "required": True, "label": _label("出厂日期", "Ship date")},
     {"name": "warranty_end", "type": "date", "required": True, "label": _label("质保到期", "Warranty end")},
-    {"name": "installed_on", "type": "date", "label": _label("安装日期", "Installed on")},
     {"name": "inspection_record", "type": "string", "max_length": 300,
      "label": _label("出厂检验记录", "Inspection record")},
     {"name": "customer_id", "type": "customer", "required": True, "label": _label("客户", "Customer")},
@@ -74,7 +73,6 @@ PART_FORM = {"title": _label("零部件", "Part"), "fields": [
     {"name": "name", "type": "string", "required": True, "max_length": 200, "label": _label("名称", "Name")},
     {"name": "price", "type": "number", "required": True, "min": 0, "places": 2, "label": _label("单价", "Price")},
 ]}
-DATES = ("ship_date", "warranty_end", "installed_on")
 IMMUTABLE = {"engineer": {"username"}, "part": {"code"}}
 
 
@@ -226,9 +224,8 @@ def save_equipment(data: Any, *, actor: Actor, lang: str = "zh", equipment_id: i
             equipment = Equipment(created_at=stamp, contract_number="", inspection_record="")
             db.session.add(equipment)
         for key, value in clean.items():
-            if key in DATES:
-                setattr(equipment, key, _date(value) if value is not None else None)
-                continue
+            if key in ("ship_date", "warranty_end") and value is not None:
+                value = _date(value)
             setattr(equipment, key, value if value is not None else "")
         equipment.updated_at = stamp
         db.session.flush()

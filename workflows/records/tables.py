@@ -42,7 +42,6 @@ class Equipment(db.Model):
     contract_number: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
     ship_date: Mapped[dt.date] = mapped_column(sa.Date)  # 出厂日期
     warranty_end: Mapped[dt.date] = mapped_column(sa.Date)
-    installed_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # commissioned on site: the warranty starts
     inspection_record: Mapped[str] = mapped_column(sa.String(300), default="")  # 出厂检验记录
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
