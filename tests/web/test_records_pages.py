@@ -73,9 +73,14 @@ def test_parts_catalogue_lists_prices(flows, as_user):
 
 @pytest.mark.parametrize("who", ["prod1", "owner1"])
 @pytest.mark.parametrize("path", ["/records/customers/", "/records/customers/1", "/records/equipment/",
-                                  "/records/equipment/EQ-N-001", "/records/parts/"])
+                                  "/records/equipment/EQ-N-001"])
 def test_people_without_a_reason_cannot_read_records(flows, as_user, who, path):
     assert as_user(who).get(path).status_code == 403
+
+
+def test_the_parts_catalogue_is_read_by_production_too(flows, as_user):
+    assert as_user("prod1").get("/records/parts/").status_code == 200
+    assert as_user("owner1").get("/records/parts/").status_code == 403
 
 
 @pytest.mark.parametrize("who", ["eng_n1", "sales1", "manager1"])

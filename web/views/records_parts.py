@@ -1,5 +1,6 @@
-"""The parts catalogue with prices: everyone who serves customers reads it; the service desk and
-administrators add parts and change names and prices (workflows.records.service audits each change)."""
+"""The parts catalogue with prices: everyone who serves customers, makes, ships or costs parts reads it;
+the service desk and administrators add parts and change names and prices (workflows.records.service
+audits each change)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -19,7 +20,7 @@ PER_PAGE = 50
 
 @bp.get("/")
 def index():
-    customer_file.check_reader(current_actor())
+    customer_file.check_parts_reader(current_actor())
     q = (request.args.get("q") or "").strip()[:100] or None
     page = queries.paginate(service.part_query(q), page_number(), PER_PAGE)
     return render_template("records/parts.html", page=page, q=q or "", pager_args={"q": q},

@@ -23,6 +23,8 @@ from workflows.records.tables import Customer, Equipment
 # technology and process owners work on orders and models, not on customer files
 READERS = ("sales", "service_desk", "service_manager", "sales_vp", "quality_vp", "general_manager", "engineer",
            "auditor", "admin", "archivist")
+# the parts catalogue is read by those who make, ship and cost the parts too
+PARTS_READERS = (*READERS, "production", "logistics", "mfg_tech")
 OPEN = queries.OPEN_STATUSES
 CASES_SHOWN = 100
 
@@ -30,6 +32,11 @@ CASES_SHOWN = 100
 def check_reader(actor: Actor) -> None:
     if not actor.has_role(*READERS):
         raise Forbidden("customer and equipment records are for the people who serve customers")
+
+
+def check_parts_reader(actor: Actor) -> None:
+    if not actor.has_role(*PARTS_READERS):
+        raise Forbidden("the parts catalogue is for the people who serve customers or make and ship parts")
 
 
 @dataclass
