@@ -57,6 +57,7 @@ def test_each_filter_narrows_the_list(cases, as_user, clock):
     desk = as_user("desk1")
     west, north = cases["west"].id, cases["north"].id
     assert listed(desk, "") == {west, north}
+    assert f'href="/records/customers/{cases["north"].customer_id}"' in desk.get("/cases/").get_data(as_text=True)
     assert listed(desk, "region=south_west") == {west}
     assert listed(desk, "region=north") == {north}
     assert listed(desk, "region=general") == set()
