@@ -36,6 +36,7 @@ from web.views import (
     ui,
     warehouse,
 )
+from web.views.records_pages import BLUEPRINTS as RECORDS_PAGES
 from workflows import build_hooks
 
 csrf = CSRFProtect()
@@ -77,6 +78,8 @@ def _register_blueprints(app: Flask) -> None:
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
                     notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp, comments.bp,
                     case_actions.bp, dashboard.bp, copies.bp, warehouse.bp):
+        app.register_blueprint(page_bp)
+    for page_bp in RECORDS_PAGES:
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
     health.init_app(app)

@@ -9,6 +9,7 @@ from engine.errors import Conflict, ValidationFailed
 from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views import form_view, submission
+from web.views.approval_context import approval_context
 from web.views.messages import explain_error
 from web.views.page_data import next_task_for, task_page
 
@@ -21,7 +22,8 @@ def _render(page, values, errors=None, status=200):
     fields = form_view.field_views(page.definition, lang, values, errors, readonly_values=readonly,
                                    fresh=values is None)
     return render_template("task.html", page=page, fields=fields, errors=errors or {},
-                           unplaced=form_view.unplaced_errors(fields, errors)), status
+                           unplaced=form_view.unplaced_errors(fields, errors),
+                           approval=approval_context(page.task, page.summary.instance)), status
 
 
 @bp.get("/tasks/<task_id>")
