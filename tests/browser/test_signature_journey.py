@@ -1,0 +1,59 @@
+"""On a phone (390×844) the engineer has the customer sign the installation acceptance receipt with
+a finger on the signature pad; the receipt then shows the drawn signature as matching."""
+from __future__ import annotations
+
+import pytest
+
+from engine import commands
+from engine.db import db
+from tests.browserkit import NO_HORIZONTAL_SCROLL
+from tests.workflows.collaboration.conftest import give_names
+from tests.workflows.flowkit import complete, task_of
+from workflows.documents import layouts, signatures
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+
+def at_the_receipt(flows, actors):
+    give_names()
+    case = commands.start_instance(process_id="installation", data={
+        "customer_id": flows.sw, "contract_number": "HT-2026-018", "wished_date": "2026-03-20",
+        "equipment": [{"model": "HX-200 压滤机", "quantity": 1}]}, actor=actors["sales1"])
+    complete(case, "desk_review", actors["desk1"])
+    complete(case, "vp_approval", actors["salesvp1"], approved=True)
+    complete(case, "assign_engineer", actors["manager1"], assigned_engineer="eng_sw1")
+    for element in ("shipping_check", "goods_count", "commissioning", "training"):
+        complete(case, element, actors["eng_sw1"])
+    return case
+
+
+def test_the_engineer_has_the_customer_sign_the_receipt_on_the_pad(open_session, flows, actors, artifacts):
+    case = at_the_receipt(flows, actors)
+    receipt = task_of(case, "performance_test")
+    page = open_session("eng_sw1", **PHONE).go(f"/tasks/{receipt.id}")
+    page.fill("[name='results-0-indicator']", "处理量")
+    page.fill("[name='results-0-measured']", "21 m³/h")
+    page.check("input[name='passed'][value='true']")
+    page.fill("[name='customer_signatory']", "王厂长")
+    pad = page.locator("[data-signature-pad]")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box["width"] <= 390
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 25, box["y"] + box["height"] * (0.3 if step % 2 else 0.7), steps=3)
+    page.mouse.up()
+    page.wait_for_function("() => document.querySelector('[data-signature-value]').value.length === 64")
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    page.screenshot(path=str(artifacts / "signature-pad-390.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("[data-testid=complete]")
+    db.session.expire_all()  # the live server wrote it
+    document = layouts.case_document(case, "acceptance", "zh")
+    [state] = signatures.states(document, "zh")
+    assert (state.signer, state.matches) == ("王厂长", True)
+    shown = page.context.new_page()
+    shown.goto(page.url.split("/tasks")[0].split("/cases")[0] + f"/cases/{case.id}/documents/acceptance")
+    assert "签名有效" in shown.text_content("[data-testid=signatures]")
