@@ -17,9 +17,10 @@ from engine.models import Attachment, Instance
 from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views import labels
+from web.views.files import may_download
 from web.views.form_view import ShownValue, reference_values, shown
 from web.views.references import reference_names
-from workflows.documents import layouts, pdf, signatures
+from workflows.documents import layouts, pdf, photos, signatures
 
 bp = Blueprint("documents", __name__)
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
@@ -118,6 +119,20 @@ def pdf_response(view: DocumentView) -> Response:
 
 
 # ---------------------------------------------------------------- pages
+@bp.get("/files/<attachment_id>/thumbnail")
+def thumbnail(attachment_id: str):
+    """A photo's small picture for the galleries (whoever may download the photo)."""
+    may_download(attachment_id)
+    small = photos.thumbnail(attachments.get(attachment_id).content)
+    if small is None:
+        raise NotFound("this file is no image", attachment_id=attachment_id)
+    response = Response(small, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+
 @bp.get("/cases/<int:instance_id>/documents")
 def index(instance_id: int):
     instance = readable(instance_id, current_actor())
