@@ -21,6 +21,7 @@ from web.views import (
     case_actions,
     cases,
     comments,
+    customer_link,
     dashboard,
     documents,
     files,
@@ -75,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
                     notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp, comments.bp,
-                    case_actions.bp, dashboard.bp, documents.bp):
+                    case_actions.bp, dashboard.bp, documents.bp, customer_link.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
     health.init_app(app)

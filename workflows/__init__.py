@@ -10,7 +10,7 @@ from workflows.deadlines import (
     revisit_plan,  # noqa: F401 - its tables exist wherever the app runs
     sla_tracking,
 )
-from workflows.documents import signatures
+from workflows.documents import customer_link, signatures  # noqa: F401 - customer_link: its table exists
 from workflows.management import facts_update
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
