@@ -54,7 +54,7 @@ LAYOUTS: dict[str, tuple[Layout, ...]] = {
         Layout("acceptance", _t("设备安装验收单", "Installation acceptance receipt"),
                ("installation/performance_test",)),
         Layout("summary_report", _t("项目售后服务总结报告", "Project service summary report"),
-               ("installation/summary_report",)),
+               ("installation/summary_report",), customer_facing=False),  # parts sales, days on site: ours
     ),
     "fault_handling": (
         REQUEST, SERVICE_LOG,
