@@ -2,8 +2,8 @@
 
 A definition: {"title": {"zh", "en"}, "fields": [{"name", "type", "label": {"zh", "en"},
 "required", ...}]}. Types: string, text, integer, number (Decimal money), boolean, date, datetime,
-enum (choices), file, customer, equipment, engineer (references), rows (repeatable groups) and
-signature (a drawn signature kept as an uploaded image; its `signer` names the sibling field that
+enum (choices), file, customer, equipment, engineer, part, person (references), rows (repeatable groups)
+and signature (a drawn signature kept as an uploaded image; its `signer` names the sibling field that
 holds the signer's name).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from engine.errors import ValidationFailed
 
 SCALAR_TYPES = {"string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "file"}
-REFERENCE_TYPES = {"customer", "equipment", "engineer", "part"}
+REFERENCE_TYPES = {"customer", "equipment", "engineer", "part", "person"}
 FIELD_TYPES = SCALAR_TYPES | REFERENCE_TYPES | {"rows", "signature"}
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MONEY_MAX = Decimal("9999999999.99")  # every money column holds this (ten billion yuan), whatever the form says

@@ -46,7 +46,8 @@ def test_the_customer_reads_progress_and_documents_and_nothing_internal(as_user,
     assert "服务已完成" in text and case.case_number in text and "成都蓉城机械有限公司" in text
     for title in ("售后服务申请表", "设备培训人员签到表", "设备安装验收单"):
         assert title in text
-    internal = ["售后服务备忘录（日志）", "项目售后服务总结报告", "内部备注", "审计", "哈希", *NAMES.values(), "eng_sw1", "manager1"]
+    internal = ["售后服务备忘录（日志）", "项目售后服务总结报告", "内部备注", "审计", "哈希", *NAMES.values(),
+                "eng_sw1", "manager1"]
     assert [word for word in internal if word in text] == []
     pdf = customer.get(f"{link}/documents/acceptance.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
