@@ -57,3 +57,5 @@ def test_the_engineer_has_the_customer_sign_the_receipt_on_the_pad(open_session,
     shown = page.context.new_page()
     shown.goto(page.url.split("/tasks")[0].split("/cases")[0] + f"/cases/{case.id}/documents/acceptance")
     assert "签名有效" in shown.text_content("[data-testid=signatures]")
+    assert shown.evaluate(NO_HORIZONTAL_SCROLL)  # the printable receipt reads on the phone too
+    shown.screenshot(path=str(artifacts / "receipt-390.png"), full_page=True)
