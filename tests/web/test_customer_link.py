@@ -9,7 +9,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from engine import commands, queries
+from engine import commands, queries, replay
+from engine.audit import chain as audit
 from engine.clock import now
 from engine.db import db
 from engine.models import Instance
@@ -77,6 +78,8 @@ def test_the_survey_answer_reaches_the_case_the_records_the_revisit_and_the_figu
     assert phone.draft["satisfaction"] == 4 and "工程师很专业" in phone.draft["comment"]
     timeline = visible_text(as_user("manager1").get(f"/cases/{case.id}").get_data(as_text=True))
     assert "客户满意度评价" in timeline and "4/5 工程师很专业，希望响应再快些" in timeline
+    assert audit.verify_stream(audit.instance_stream(case.id)).ok  # an audited annotation of the case
+    assert replay.check(case.id).ok  # the re-execution check still agrees with the history
 
 
 def test_the_link_expires_and_names_one_case_only(as_user, customer, flows, actors, clock):
