@@ -56,7 +56,7 @@ def test_the_customer_reads_progress_and_documents_and_nothing_internal(as_user,
     assert customer.post(link).status_code == 405 and customer.post(f"{link}/documents/request.pdf").status_code == 405
 
 
-def test_the_survey_answer_reaches_the_case_the_records_the_revisit_and_the_figures(as_user, customer, flows,
+def test_the_survey_answer_reaches_the_case_the_records_the_revisit_and_the_figures(as_user, api, customer, flows,
                                                                                     actors):
     case = finished_installation(flows, actors)
     link = issued_link(as_user, case)
@@ -78,6 +78,12 @@ def test_the_survey_answer_reaches_the_case_the_records_the_revisit_and_the_figu
     assert phone.draft["satisfaction"] == 4 and "工程师很专业" in phone.draft["comment"]
     timeline = visible_text(as_user("manager1").get(f"/cases/{case.id}").get_data(as_text=True))
     assert "客户满意度评价" in timeline and "4/5 工程师很专业，希望响应再快些" in timeline
+    for path in ("history", "report"):
+        shown = visible_text(as_user("auditor1").get(f"/cases/{case.id}/{path}").get_data(as_text=True))
+        assert "客户满意度评价" in shown and "customer" not in shown, path
+    events = api("auditor1").get(f"/process-instances/{case.id}/events?per_page=200").get_json()["items"]
+    [answer] = [e for e in events if e["type"] == "customer_survey_answered"]
+    assert answer["actor_name"] == "客户" and answer["data"]["score"] == 4
     assert audit.verify_stream(audit.instance_stream(case.id)).ok  # an audited annotation of the case
     assert replay.check(case.id).ok  # the re-execution check still agrees with the history
 
