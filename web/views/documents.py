@@ -103,14 +103,13 @@ def data_uri(row: Attachment) -> str:
 
 
 def document_html(view: DocumentView, *, for_pdf: bool) -> str:
-    css = (Path(current_app.static_folder) / "css" / "document.css").read_text(encoding="utf-8") if for_pdf else ""
-    return render_template("documents/document.html", doc=view, for_pdf=for_pdf, inline_css=css,
-                           font_family=pdf.FONT_FAMILY, image_src=data_uri, printed_at=now(),
-                           lang=current_language())
+    return render_template("documents/document.html", doc=view, for_pdf=for_pdf, image_src=data_uri,
+                           printed_at=now(), lang=current_language())
 
 
 def pdf_response(view: DocumentView) -> Response:
-    body = pdf.render_pdf(document_html(view, for_pdf=True))
+    css = (Path(current_app.static_folder) / "css" / "document.css").read_text(encoding="utf-8")
+    body = pdf.render_pdf(document_html(view, for_pdf=True), css)
     name = f"{view.instance.case_number or view.instance.id}-{view.key}.pdf"
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'

@@ -5,8 +5,9 @@ from __future__ import annotations
 import weasyprint
 from weasyprint.urls import URLFetcher
 
-FONT_FAMILY = '"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", sans-serif'
 
-
-def render_pdf(html: str) -> bytes:
-    return weasyprint.HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+def render_pdf(html: str, css: str) -> bytes:
+    """`css`: the layout's stylesheet (its fonts name the Noto CJK families)."""
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
+        stylesheets=[weasyprint.CSS(string=css, url_fetcher=fetcher)])
