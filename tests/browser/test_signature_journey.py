@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine import commands
 from engine.db import db
 from tests.browserkit import NO_HORIZONTAL_SCROLL
-from tests.workflows.collaboration.conftest import give_names
-from tests.workflows.flowkit import complete, task_of
+from tests.web.documents_journey import at_the_receipt
+from tests.workflows.flowkit import task_of
 from workflows.documents import layouts, signatures
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-def at_the_receipt(flows, actors):
-    give_names()
-    case = commands.start_instance(process_id="installation", data={
-        "customer_id": flows.sw, "contract_number": "HT-2026-018", "wished_date": "2026-03-20",
-        "equipment": [{"model": "HX-200 压滤机", "quantity": 1}]}, actor=actors["sales1"])
-    complete(case, "desk_review", actors["desk1"])
-    complete(case, "vp_approval", actors["salesvp1"], approved=True)
-    complete(case, "assign_engineer", actors["manager1"], assigned_engineer="eng_sw1")
-    for element in ("shipping_check", "goods_count", "commissioning", "training"):
-        complete(case, element, actors["eng_sw1"])
-    return case
 
 
 def test_the_engineer_has_the_customer_sign_the_receipt_on_the_pad(open_session, flows, actors, artifacts):

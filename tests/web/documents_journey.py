@@ -59,6 +59,20 @@ def finished_installation(flows, actors):
     return case
 
 
+def at_the_receipt(flows, actors):
+    """An installation whose engineer is at the acceptance receipt (性能考核)."""
+    give_names()
+    case = commands.start_instance(process_id="installation", data={
+        "customer_id": flows.sw, "contract_number": "HT-2026-018", "wished_date": "2026-03-20",
+        "equipment": [{"model": "HX-200 压滤机", "quantity": 1}]}, actor=actors["sales1"])
+    complete(case, "desk_review", actors["desk1"])
+    complete(case, "vp_approval", actors["salesvp1"], approved=True)
+    complete(case, "assign_engineer", actors["manager1"], assigned_engineer="eng_sw1")
+    for element in ("shipping_check", "goods_count", "commissioning", "training"):
+        complete(case, element, actors["eng_sw1"])
+    return case
+
+
 def finished_fault(flows, actors):
     """The fault case of names_journey (with its 8,400-yuan compensation), its report signed."""
     return drive(flows, actors, service_report={"customer_signatory": "王工",

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.documents_journey import finished_fault, finished_installation, pdf_images, pdf_text
+from tests.web.documents_journey import (
+    at_the_receipt,
+    drawn_signature,
+    finished_fault,
+    finished_installation,
+    pdf_images,
+    pdf_text,
+)
+from tests.workflows.flowkit import complete
 
 INSTALLATION_DOCUMENTS = {"request": "售后服务申请表", "service_log": "售后服务备忘录（日志）",
                           "goods_count": "设备到货清点报告", "commissioning": "设备安装调试资料数据采集清单",
@@ -85,3 +93,22 @@ def test_who_may_not_read_the_case_may_not_read_its_documents(api, flows, actors
     assert api("eng_n1").get(f"/process-instances/{case.id}{path}").status_code == 403
     assert api("manager1").get(f"/process-instances/999999{path}").status_code == 404
     assert api("manager1").get(f"/process-instances/{case.id}/documents/nothing.pdf").status_code == 404
+
+
+def test_a_value_corrected_after_signing_shows_on_the_document_as_no_longer_matching(api, as_user, flows, actors):
+    case = at_the_receipt(flows, actors)
+    complete(case, "performance_test", actors["eng_sw1"], passed=True, customer_signatory="王厂长",
+             customer_signature=drawn_signature("王厂长", "eng_sw1"))
+    [acceptance] = [i for i in api("manager1").get(f"/process-instances/{case.id}/documents").get_json()["items"]
+                    if i["key"] == "acceptance"]
+    assert acceptance["signed"]
+    corrected = api("manager1").post(f"/process-instances/{case.id}/correct", json={
+        "task_id": acceptance["task_id"], "field": "problems", "value": "二号机振动偏大", "reason": "漏记了问题"})
+    assert corrected.status_code == 200, corrected.get_json()
+    [acceptance] = [i for i in api("manager1").get(f"/process-instances/{case.id}/documents").get_json()["items"]
+                    if i["key"] == "acceptance"]
+    assert not acceptance["signed"]
+    text = pdf_text(api("manager1").get(f"/process-instances/{case.id}/documents/acceptance.pdf").data)
+    assert "签名与内容不符" in text and "二号机振动偏大" in text and "王厂长" in text
+    page = as_user("manager1").get(f"/cases/{case.id}/documents").get_data(as_text=True)
+    assert 'data-signing="mismatch"' in page and "签名与内容不符" in page

@@ -26,8 +26,8 @@ class DocumentList(Schema):
      errors=(401, 403, 404))
 def list_documents(instance_id: int):
     instance = documents.readable(instance_id, current_actor())
-    return {"items": [{"key": d.layout.key, "title": d.title, "task_id": d.task_id, "signed": signed}
-                      for d, signed in documents.listing(instance, lang())]}
+    return {"items": [{"key": d.layout.key, "title": d.title, "task_id": d.task_id, "signed": state == "signed"}
+                      for d, state in documents.listing(instance, lang())]}
 
 
 @bp.get("/process-instances/<int:instance_id>/documents/<key>.pdf")

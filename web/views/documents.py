@@ -86,9 +86,9 @@ def readable(instance_id: int, actor: Actor) -> Instance:
     return queries.readable_case(instance_id, actor)
 
 
-def listing(instance: Instance, lang: str) -> list[tuple[layouts.CaseDocument, bool]]:
-    """(document, signed) for each document the case has produced."""
-    return [(d, signatures.is_signed(d)) for d in layouts.case_documents(instance, lang)]
+def listing(instance: Instance, lang: str) -> list[tuple[layouts.CaseDocument, str]]:
+    """(document, signed / mismatch / unsigned) for each document the case has produced."""
+    return [(d, signatures.signing_state(d)) for d in layouts.case_documents(instance, lang)]
 
 
 def one(instance: Instance, key: str, lang: str) -> DocumentView:

@@ -133,7 +133,13 @@ def states(document: CaseDocument, lang: str) -> list[SignatureState]:
     return found
 
 
-def is_signed(document: CaseDocument) -> bool:
-    """Signed, and still matching: every signature vouches for the values shown."""
+def signing_state(document: CaseDocument) -> str:
+    """`signed` (every signature still vouches for the values shown), `mismatch` or `unsigned`."""
     found = states(document, "zh")
-    return bool(found) and all(s.matches for s in found)
+    if not found:
+        return "unsigned"
+    return "signed" if all(s.matches for s in found) else "mismatch"
+
+
+def is_signed(document: CaseDocument) -> bool:
+    return signing_state(document) == "signed"
