@@ -112,3 +112,12 @@ def test_a_value_corrected_after_signing_shows_on_the_document_as_no_longer_matc
     assert "签名与内容不符" in text and "二号机振动偏大" in text and "王厂长" in text
     page = as_user("manager1").get(f"/cases/{case.id}/documents").get_data(as_text=True)
     assert 'data-signing="mismatch"' in page and "签名与内容不符" in page
+
+
+def test_the_api_describes_a_signature_field_with_its_signer(api, flows, actors):
+    case = at_the_receipt(flows, actors)
+    receipt = [t for t in api("eng_sw1").get("/tasks").get_json()["items"] if t["instance_id"] == case.id][0]
+    form = api("eng_sw1").get(f"/tasks/{receipt['id']}").get_json()["form"]
+    [signature] = [f for f in form["fields"] if f["type"] == "signature"]
+    assert signature == {"name": "customer_signature", "label": "客户签名", "type": "signature", "required": False,
+                         "signer": "customer_signatory"}
