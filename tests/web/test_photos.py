@@ -64,7 +64,7 @@ def test_photos_show_as_thumbnails_and_a_gallery_to_those_who_read_the_case(as_u
     assert 'data-testid="gallery"' in case_page and thumb in case_page
     [vp_task] = queries.tasks_of(case.id, "ready")
     task_page = as_user("salesvp1").get(f"/tasks/{vp_task.id}").get_data(as_text=True)
-    assert thumb in task_page and "spindle.jpg" in task_page
+    assert thumb in task_page and "spindle.jpg" in task_page and 'data-testid="task-gallery"' in task_page
     small = manager.get(thumb)
     assert small.status_code == 200 and small.mimetype == "image/jpeg"
     assert max(Image.open(io.BytesIO(small.data)).size) <= photos.THUMBNAIL_PX
