@@ -109,6 +109,20 @@ def test_the_link_expires_and_names_one_case_only(as_user, customer, flows, acto
     assert customer.post(f"{link}/survey", {"score": "5"}).status_code == 403
 
 
+def test_a_turned_down_request_reads_as_closed_and_asks_no_survey(as_user, customer, flows, actors):
+    case = commands.start_instance(process_id="installation", data={
+        "customer_id": flows.sw, "contract_number": "HT-2026-019", "wished_date": "2026-03-20",
+        "equipment": [{"model": "HX-200 压滤机", "quantity": 1}]}, actor=actors["sales1"])
+    complete(case, "desk_review", actors["desk1"])
+    complete(case, "vp_approval", actors["salesvp1"], approved=False, comment="合同尚未生效")
+    case = complete(case, "rejection_notice", actors["sales1"])
+    assert case.status == "completed"
+    link = issued_link(as_user, case)
+    page = customer.get(link).get_data(as_text=True)
+    assert "此申请已关闭" in page and 'data-testid="survey"' not in page and "合同尚未生效" not in page
+    assert customer.post(f"{link}/survey", {"score": "5"}).status_code == 409
+
+
 def test_only_sales_the_desk_and_managers_hand_out_links(as_user, flows, actors):
     case = finished_installation(flows, actors)
     assert as_user("eng_sw1").get(f"/cases/{case.id}/customer-link").status_code == 403

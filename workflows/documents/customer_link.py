@@ -91,12 +91,14 @@ class Progress:
 
 
 ON_SITE_ROLES = {"engineer"}
+REFUSAL_STEPS = {"rejection_notice"}  # a request turned down ends too, but nothing was served
 
 
 def progress(instance: Instance) -> Progress:
     """Where the case stands, in words a customer knows (no step names, people or roles)."""
     if instance.status == FINISHED:
-        stage = "finished"
+        refused = any(t.element_id in REFUSAL_STEPS for t in queries.tasks_of(instance.id, "completed"))
+        stage = "closed" if refused else "finished"
     elif instance.status in ("cancelled", "rejected") or instance.ended_at is not None:
         stage = "closed"
     else:
@@ -158,8 +160,8 @@ def answer_survey(*, instance_id: int, score, comment, now: dt.datetime, lang: s
     """The customer's one answer for a finished case: one locked command on it."""
     with transaction():
         instance = store.lock(instance_id)
-        if instance.status != FINISHED:
-            raise Conflict("the survey opens when the case is finished", instance_id=instance_id)
+        if progress(instance).stage != "finished":
+            raise Conflict("the survey opens when the service is finished", instance_id=instance_id)
         if feedback_of(instance.id) is not None:
             raise Conflict("this survey has already been answered; thank you", instance_id=instance_id)
         value, text = _clean(score, comment, lang)
