@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine import commands
 from tests.web.documents_journey import (
     at_the_receipt,
     drawn_signature,
@@ -121,3 +122,28 @@ def test_the_api_describes_a_signature_field_with_its_signer(api, flows, actors)
     [signature] = [f for f in form["fields"] if f["type"] == "signature"]
     assert signature == {"name": "customer_signature", "label": "客户签名", "type": "signature", "required": False,
                          "signer": "customer_signatory"}
+
+
+def test_an_answered_technical_question_prints_its_answer(api, flows, actors):
+    case = commands.start_instance(process_id="tech_support", data={
+        "customer_id": flows.north, "equipment_serial": "EQ-N-001", "question": "滤布多久更换一次？"},
+        actor=actors["sales1"])
+    case = complete(case, "answer", actors["eng_n1"], answer="建议每运行三个月检查一次滤布")
+    items = api("manager1").get(f"/process-instances/{case.id}/documents").get_json()["items"]
+    assert [(i["key"], i["title"]) for i in items] == [("tech_answer", "技术答复单")]
+    text = pdf_text(api("manager1").get(f"/process-instances/{case.id}/documents/tech_answer.pdf").data)
+    assert "滤布多久更换一次？" in text and "建议每运行三个月检查一次滤布" in text and "北京京北精工有限公司" in text
+
+
+def test_a_handled_complaint_prints_its_receipt(api, flows, actors):
+    case = commands.start_instance(process_id="complaint", data={
+        "customer_id": flows.sw, "channel": "phone", "priority": "urgent",
+        "description": "工程师安装后设备漏油，客户停产"}, actor=actors["desk1"])
+    complete(case, "respond", actors["manager1"], remedy_plan="内部：先派南区工程师")
+    engineer = [t for t in api("manager1").get("/tasks?tab=all").get_json()["items"]
+                if t["instance_id"] == case.id][0]["assignee"]
+    complete(case, "engineer_handling", actors[engineer], actions="上门复查，更换密封件", result="漏油已排除")
+    complete(case, "confirm", actors["desk1"], contact_person="王工", satisfied=True, satisfaction=4)
+    text = pdf_text(api("manager1").get(f"/process-instances/{case.id}/documents/complaint_receipt.pdf").data)
+    assert "客户投诉处理单" in text and "工程师安装后设备漏油，客户停产" in text and "漏油已排除" in text
+    assert "王工" in text and "内部：先派南区工程师" not in text

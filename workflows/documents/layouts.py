@@ -79,7 +79,7 @@ LAYOUTS: dict[str, tuple[Layout, ...]] = {
     ),
     "complaint": (
         Layout("complaint_receipt", _t("客户投诉处理单", "Complaint handling receipt"),
-               (START, "complaint/respond", "complaint/handling", "complaint/confirm")),
+               (START, "complaint/handling", "complaint/confirm")),  # the response plan stays inside
         SERVICE_LOG,
     ),
     "tech_support": (
