@@ -44,11 +44,6 @@ class DocumentView:
     sections: list[SectionView]
     signatures: list[signatures.SignatureState]
     signature_images: dict[str, Attachment]
-    customer_facing: bool
-
-    @property
-    def signed(self) -> bool:
-        return bool(self.signatures) and all(s.matches for s in self.signatures)
 
 
 def _yes_no(value: bool) -> str:
@@ -77,8 +72,7 @@ def document_view(instance: Instance, document: layouts.CaseDocument, lang: str)
     return DocumentView(
         key=document.layout.key, title=document.title, instance=instance,
         sections=[_section_view(s, refs, names, lang) for s in document.sections], signatures=states,
-        signature_images=attachments.describe(s.attachment_id for s in states),
-        customer_facing=document.layout.customer_facing)
+        signature_images=attachments.describe(s.attachment_id for s in states))
 
 
 # ---------------------------------------------------------------- use cases the pages and the API share

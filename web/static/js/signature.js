@@ -18,7 +18,6 @@
         .then(function (result) {
           if (!result[0]) { throw new Error(result[1].message || 'upload failed'); }
           hidden.value = result[1].id;
-          field.dataset.signed = 'true';
           if (status) { status.textContent = status.dataset.signedText || '✓'; }
         })
         .catch(function (error) { if (status) { status.textContent = error.message; } })
@@ -43,7 +42,6 @@
         pad.clear();
         field.querySelector('[data-signature-value]').value = '';
         var image = field.querySelector('[data-signature-image]'); if (image) { image.remove(); }
-        delete field.dataset.signed;
       });
     }
   }
