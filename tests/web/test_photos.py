@@ -73,6 +73,13 @@ def test_photos_show_as_thumbnails_and_a_gallery_to_those_who_read_the_case(as_u
     assert as_user("sales1").get(f"/files/{letter}/thumbnail").status_code == 404
 
 
-@pytest.mark.parametrize("content", [b"\xff\xd8\xff\xe0broken", b"GIF89a" + b"\x00" * 20])
-def test_a_damaged_image_is_stored_unchanged(content):
+def huge_png() -> bytes:
+    """A small file that would decode to 60 megapixels."""
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 6_000)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content", [b"\xff\xd8\xff\xe0broken", b"GIF89a" + b"\x00" * 20, huge_png()])
+def test_a_damaged_or_oversized_image_is_stored_unchanged(content):
     assert photos.downscale(content, 100) == content and photos.thumbnail(content) is None

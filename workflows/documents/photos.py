@@ -10,11 +10,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 SCALED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}  # GIFs may move: kept as they are
 EXIF_IFD, DATETIME_ORIGINAL, DATETIME = 0x8769, 36867, 306
 THUMBNAIL_PX = 320
+MAX_PIXELS = 50_000_000  # a 50-megapixel camera is the most; a larger picture is kept, never decoded
 
 
 def _open(content: bytes) -> Image.Image | None:
+    """The decoded image, or None when it is no image or too many pixels to decode safely."""
     try:
         image = Image.open(io.BytesIO(content))
+        if image.width * image.height > MAX_PIXELS:
+            return None
         image.load()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
