@@ -26,7 +26,7 @@ from workflows.records.tables import Customer
 
 
 def issued_link(as_user, case, who="desk1") -> str:
-    page = as_user(who).get(f"/cases/{case.id}/customer-link")
+    page = as_user(who).post(f"/cases/{case.id}/customer-link")
     assert page.status_code == 200
     [link] = re.findall(r'value="https?://[^/"]+(/c/[^"]+)"', page.get_data(as_text=True))
     return link
@@ -125,10 +125,11 @@ def test_a_turned_down_request_reads_as_closed_and_asks_no_survey(as_user, custo
 
 def test_only_sales_the_desk_and_managers_hand_out_links(as_user, flows, actors):
     case = finished_installation(flows, actors)
-    assert as_user("eng_sw1").get(f"/cases/{case.id}/customer-link").status_code == 403
-    assert as_user("auditor1").get(f"/cases/{case.id}/customer-link").status_code == 403
-    assert as_user("manager1").get(f"/cases/{case.id}/customer-link").status_code == 200
+    assert as_user("eng_sw1").post(f"/cases/{case.id}/customer-link").status_code == 403
+    assert as_user("auditor1").post(f"/cases/{case.id}/customer-link").status_code == 403
+    assert as_user("manager1").post(f"/cases/{case.id}/customer-link").status_code == 200
     assert 'data-testid="customer-link-issue"' in as_user("desk1").get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'data-testid="customer-link-issue"' not in as_user("eng_sw1").get(f"/cases/{case.id}").get_data(as_text=True)
 
 
 def test_the_desk_e_mails_the_link_when_smtp_is_set(as_user, app, monkeypatch, flows, actors):
@@ -150,9 +151,9 @@ def test_the_desk_e_mails_the_link_when_smtp_is_set(as_user, app, monkeypatch, f
     monkeypatch.setattr("web.views.customer_link.smtplib.SMTP", FakeSmtp)
     case = finished_installation(flows, actors)
     desk = as_user("desk1")
-    assert 'name="email"' not in desk.get(f"/cases/{case.id}/customer-link").get_data(as_text=True)
+    assert 'name="email"' not in desk.post(f"/cases/{case.id}/customer-link").get_data(as_text=True)
     monkeypatch.setitem(app.config, "SMTP_HOST", "mail.example")
-    assert 'name="email"' in desk.get(f"/cases/{case.id}/customer-link").get_data(as_text=True)
+    assert 'name="email"' in desk.post(f"/cases/{case.id}/customer-link").get_data(as_text=True)
     assert desk.post(f"/cases/{case.id}/customer-link/email", {"email": "not-an-address"}).status_code == 422
     assert desk.post(f"/cases/{case.id}/customer-link/email", {"email": "wang@rongcheng.example"}).status_code == 302
     [message] = sent

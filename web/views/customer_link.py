@@ -88,8 +88,9 @@ def survey(token: str):
 
 
 # ---------------------------------------------------------------- staff hand the link out
-@bp.get("/cases/<int:instance_id>/customer-link")
+@bp.post("/cases/<int:instance_id>/customer-link")
 def issue(instance_id: int):
+    """Issuing a link hands out a way into the case: an action (a button), not a page to browse."""
     token = customer_link.issue(instance_id=instance_id, actor=current_actor(), secret=_secret())
     instance = documents.readable(instance_id, current_actor())
     return render_template("customer/issue.html", instance=instance,
@@ -117,4 +118,4 @@ def email(instance_id: int):
                       timeout=10) as server:
         server.send_message(message)
     flash(translate(N_("链接已发送至 {email}。"), email=address), "success")
-    return redirect(url_for("customer_link.issue", instance_id=instance_id))
+    return redirect(url_for("cases.show", instance_id=instance_id))

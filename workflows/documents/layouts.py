@@ -110,8 +110,11 @@ class CaseDocument:
     sections: list[Section] = field(default_factory=list)
 
 
+DEFAULT_LAYOUTS = (REQUEST, SERVICE_LOG)  # any other flow: what was asked, and what was done
+
+
 def layouts_of(process_id: str) -> tuple[Layout, ...]:
-    return LAYOUTS.get(process_id, ())
+    return LAYOUTS.get(process_id, DEFAULT_LAYOUTS)
 
 
 def layout(process_id: str, key: str) -> Layout | None:
