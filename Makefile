@@ -8,7 +8,7 @@ PORT   ?= 5000
 # demo mode (the login page lists the demo accounts) on the local demo database, not on PostgreSQL
 DEMO   ?= $(if $(AFTERCARE_DATABASE_URL),false,true)
 
-.PHONY: run test install frontend db lint bench clean
+.PHONY: run test install frontend system db lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) frontend
+install: system $(STAMP) frontend
+
+# the PDF documents are drawn by WeasyPrint (Pango) in the Noto CJK fonts; apt installs them when missing
+system:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ! fc-list 2>/dev/null | grep -qi "CJK"; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; \
+		else echo "install libpango-1.0-0, libpangoft2-1.0-0 and fonts-noto-cjk for the PDF documents"; fi; \
+	fi
 
 frontend: node_modules/.package-lock.json
 

@@ -25,6 +25,7 @@ def main() -> int:
     failures += run("timer_lateness.py", *postgres) != 0
     failures += run("inbox_query.py") != 0
     failures += run("replay_check.py") != 0
+    failures += run("documents.py") != 0
     failures += run("dashboard.py", *(postgres or ["--cases", "5000", "--events", "250000", "--no-write"])) != 0
     return 1 if failures else 0
 

@@ -172,14 +172,14 @@ def resolve_file(value: Any) -> str:
 # ---------------------------------------------------------------- links to cases
 def file_values(definition: Mapping[str, Any] | None, data: Mapping[str, Any] | None,
                 prefix: str = "") -> list[tuple[str, str]]:
-    """(field path, attachment id) for every file field of a form's submitted data."""
+    """(field path, attachment id) for every file and signature field of a form's submitted data."""
     found: list[tuple[str, str]] = []
     if not definition or not isinstance(data, Mapping):
         return found
     for spec in definition.get("fields", []):
         value = data.get(spec["name"])
         path = f"{prefix}{spec['name']}"
-        if spec.get("type") == "file":
+        if spec.get("type") in ("file", "signature"):
             values = value if isinstance(value, list) else [value]
             found += [(path, v) for v in values if isinstance(v, str) and ID.match(v)]
         elif spec.get("type") == "rows" and isinstance(value, list):

@@ -2,7 +2,9 @@
 
 A definition: {"title": {"zh", "en"}, "fields": [{"name", "type", "label": {"zh", "en"},
 "required", ...}]}. Types: string, text, integer, number (Decimal money), boolean, date, datetime,
-enum (choices), file, customer, equipment, engineer, part, person (references) and rows (repeatable groups).
+enum (choices), file, customer, equipment, engineer, part, person (references), rows (repeatable groups)
+and signature (a drawn signature kept as an uploaded image; its `signer` names the sibling field that
+holds the signer's name).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from engine.errors import ValidationFailed
 
 SCALAR_TYPES = {"string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "file"}
 REFERENCE_TYPES = {"customer", "equipment", "engineer", "part", "person"}
-FIELD_TYPES = SCALAR_TYPES | REFERENCE_TYPES | {"rows"}
+FIELD_TYPES = SCALAR_TYPES | REFERENCE_TYPES | {"rows", "signature"}
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MONEY_MAX = Decimal("9999999999.99")  # every money column holds this (ten billion yuan), whatever the form says
 INTEGER_RANGE = (-(2**63), 2**63 - 1)
@@ -173,6 +175,10 @@ def _scalar(spec: Mapping[str, Any], lang: str, resolvers: Mapping[str, Any], tz
 
 
 def _field(spec: Mapping[str, Any], lang: str, resolvers: Mapping[str, Any], tz: str) -> fields.Field:
+    if spec["type"] == "signature":  # one uploaded image, named like a file
+        return _Reference(resolvers.get("file"), lang, required=bool(spec.get("required")),
+                          allow_none=not spec.get("required"),
+                          error_messages={"required": _msg(lang, "required"), "null": _msg(lang, "null")})
     if spec["type"] != "rows":
         return _scalar(spec, lang, resolvers, tz)
     row_schema = _schema_class(spec["fields"], lang, resolvers, tz)
@@ -269,7 +275,7 @@ def _describe_field(spec: Mapping[str, Any], lang: str) -> dict[str, Any]:
     if spec["type"] == "rows":
         out["fields"] = [_describe_field(f, lang) for f in spec.get("fields", [])]
     for key in ("min", "max", "max_length", "places", "multiple", "readonly", "default", "accept",
-                "min_rows", "max_rows"):
+                "min_rows", "max_rows", "signer"):
         if key in spec:
             out[key] = spec[key]
     if "help" in spec:
@@ -306,6 +312,8 @@ def _check_fields(form: str, specs: list[Any], seen_prefix: str = "") -> list[st
             problems.append(f"form '{form}': field '{name}' has unknown type '{kind}'")
         elif kind == "enum" and not spec.get("choices"):
             problems.append(f"form '{form}': enum field '{name}' has no choices")
+        elif kind == "signature" and spec.get("signer") not in {s.get("name") for s in specs if isinstance(s, Mapping)}:
+            problems.append(f"form '{form}': signature field '{name}' needs a 'signer' field beside it")
         elif kind == "rows":
             problems += _check_fields(form, spec.get("fields") or [], name + ".")
             if not spec.get("fields"):

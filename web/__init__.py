@@ -22,7 +22,9 @@ from web.views import (
     cases,
     comments,
     copies,
+    customer_link,
     dashboard,
+    documents,
     files,
     history,
     home,
@@ -77,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
                     notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp, comments.bp,
-                    case_actions.bp, dashboard.bp, copies.bp, warehouse.bp):
+                    case_actions.bp, dashboard.bp, copies.bp, warehouse.bp, documents.bp, customer_link.bp):
         app.register_blueprint(page_bp)
     for page_bp in RECORDS_PAGES:
         app.register_blueprint(page_bp)

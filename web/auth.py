@@ -14,7 +14,9 @@ from engine.identity import Actor, actor_of
 from engine.models import User
 
 login_manager = LoginManager()
-PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor.asset", "api.create_token", "api.openapi", "health"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor.asset", "api.create_token", "api.openapi", "health",
+                    # the customer's signed link to one case (web/views/customer_link.py)
+                    "customer_link.show", "customer_link.document", "customer_link.survey"}
 SESSION_KEY = "sk"  # the session's key in the (signed) cookie; the server keeps its digest
 
 

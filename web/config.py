@@ -15,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGE": "zh",
     "SCHEDULER": False,  # `aftercare serve` turns it on in exactly one process
     "MAX_UPLOAD_MB": 10,
+    "IMAGE_MAX_PX": 2000,  # uploaded photos are downscaled to this many pixels on their longer side (0: kept)
+    "CUSTOMER_LINK_DAYS": 30,  # how long a customer's link to their case stays valid
     "MAX_CASE_DATA_MB": 1,  # the cap on one case's serialized data
     "ENGINEER_READS": "team",  # team: an engineer reads the cases of their region team; own: only theirs
     "BPMN_DIR": str(ROOT / "bpmn"),

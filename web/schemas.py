@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
+from engine.forms import FIELD_TYPES
 from web.bounds import MAX_ID, MAX_PAGE
 
 
@@ -80,11 +81,10 @@ def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
 class FormField(Schema):
     name = fields.String(required=True)
     label = fields.String(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(sorted(
-        {"string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "file", "customer",
-         "equipment", "engineer", "part", "rows"})))
+    type = fields.String(required=True, validate=validate.OneOf(sorted(FIELD_TYPES)))
     required = fields.Boolean(required=True)
     choices = fields.List(fields.Dict())
+    signer = fields.String(metadata={"description": "a `signature` field: the field beside it naming the signer"})
     fields = fields.List(fields.Dict(), metadata={"description": "the row fields of a `rows` field"})
 
 

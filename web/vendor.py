@@ -14,6 +14,7 @@ ALLOWED = {
     "bpmn-js": "bpmn-js/dist",
     "dmn-js": "dmn-js/dist",
     "echarts": "echarts/dist",
+    "signature_pad": "signature_pad/dist",
 }
 
 

@@ -10,6 +10,7 @@ from workflows.deadlines import (
     revisit_plan,  # noqa: F401 - its tables exist wherever the app runs
     sla_tracking,
 )
+from workflows.documents import customer_link, signatures  # noqa: F401 - customer_link: its table exists
 from workflows.management import facts_update
 from workflows.records import parts_draw  # noqa: F401 - its table exists wherever the app runs
 from workflows.records.dispatch import prefill_hook, teammates
@@ -37,6 +38,7 @@ def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1
         prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
         case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
         after_command=[prefill_hook(drafts), sla_tracking.on_command, attachments.link_case_files,
+                       signatures.record_signatures,
                        collaboration.on_command, facts_update.on_command],  # facts last: they read the others
         script_helpers=dict(calendar.SCRIPT_HELPERS),
         timer_handlers={"sla_warn": sla_tracking.on_warning,

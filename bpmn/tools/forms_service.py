@@ -78,7 +78,8 @@ INSTALLATION = {
             f("name", "string", "姓名", "Name", True, max_length=60),
             f("department", "string", "部门", "Department", max_length=60),
             f("position", "string", "岗位", "Position", max_length=60),
-            f("phone", "string", "电话", "Phone", max_length=40)]),
+            f("phone", "string", "电话", "Phone", max_length=40),
+            f("signature", "signature", "签名", "Signature", signer="name")]),
         f("problems", "text", "问题记录", "Problems")),
     "performance_test": form(
         "性能考核", "Performance test",
@@ -88,7 +89,9 @@ INSTALLATION = {
             f("measured", "string", "实测值", "Measured", True, max_length=60)]),
         f("passed", "boolean", "考核通过", "Passed", True,
           help=("未通过将返回安装调试", "A failed test goes back to commissioning")),
-        f("problems", "text", "问题记录", "Problems")),
+        f("problems", "text", "问题记录", "Problems"),
+        f("customer_signatory", "string", "客户验收人", "Accepted by (customer)", max_length=60),
+        f("customer_signature", "signature", "客户签名", "Customer's signature", signer="customer_signatory")),
     "summary_report": form(
         "项目售后服务总结报告", "Project service summary report",
         f("summary", "text", "服务总结", "Summary", True),
@@ -231,6 +234,7 @@ FAULT_HANDLING = {
         f("outcome", "text", "处理结果", "Outcome", True),
         f("customer_opinion", "text", "客户意见", "Customer's opinion"),
         f("customer_signatory", "string", "客户签字人", "Signed by (customer)", max_length=60),
+        f("customer_signature", "signature", "客户签名", "Customer's signature", signer="customer_signatory"),
         f("service_log", "text", "售后服务备忘录（日志）", "Service log")),
     "manager_review": form(
         "经理审核（质量故障）", "Manager review (quality fault)",

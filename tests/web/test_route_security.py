@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 PUBLIC = {"auth.login", "static", "vendor.asset", "api.create_token", "api.openapi", "health"}
+# the customer's link: no login, but a signed token naming one case (tests/web/test_customer_link.py)
+CUSTOMER_LINK = {"customer_link.show", "customer_link.document", "customer_link.survey"}
 
 
 def _sample_path(rule: str) -> str:
@@ -14,7 +16,7 @@ def _sample_path(rule: str) -> str:
 def test_every_route_requires_login(app, client):
     checked = 0
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC:
+        if rule.endpoint in PUBLIC | CUSTOMER_LINK:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(_sample_path(rule.rule), method=method)
@@ -27,6 +29,16 @@ def test_every_route_requires_login(app, client):
                     assert "/login" in response.headers["Location"]
             checked += 1
     assert checked >= 15
+
+
+def test_the_customer_link_is_the_one_route_without_login_and_needs_its_token(app, client):
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.endpoint in CUSTOMER_LINK}
+    assert set(rules) == CUSTOMER_LINK and all(rule.rule.startswith("/c/<token>") for rule in rules.values())
+    assert client.get("/c/forged").status_code == 404
+    assert client.get("/c/forged/documents/request.pdf").status_code == 404
+    page = client.get("/login")
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
+    assert client.post("/c/forged/survey", data={"score": "5", "csrf_token": token}).status_code == 404
 
 
 def test_session_api_calls_need_the_csrf_token(app, client, users, deploy):

@@ -3,6 +3,7 @@ from web.api import (  # noqa: F401
     audit_api,
     comments,
     dashboard,
+    documents,
     files,
     history,
     instances,

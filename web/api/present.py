@@ -10,12 +10,14 @@ from engine.identity import SYSTEM
 from engine.models import Instance, ModelVersion, Task
 
 SYSTEM_NAME = {"zh": "系统", "en": "System"}
+CUSTOMER_NAME = {"zh": "客户", "en": "Customer"}
 
 
 def person_names(usernames: set[str | None], lang: str) -> dict[str, str]:
     """username -> display name for the people an answer names (the system by its name too)."""
     names = queries.display_names({u for u in usernames if u})
     names[SYSTEM.username] = SYSTEM_NAME.get(lang, SYSTEM_NAME["zh"])
+    names.setdefault("customer", CUSTOMER_NAME.get(lang, CUSTOMER_NAME["zh"]))  # through the customer's link
     return names
 
 

@@ -79,6 +79,8 @@ def _timeline(events: list[AuditEvent], titles: dict[str, str], task_titles: dic
         elif event.type == "comment_added":
             mentioned = " ".join(f"@{names.get(m, m)}" for m in data.get("mentions") or [])
             detail = f"{mentioned} {data.get('body', '')}".strip()
+        elif event.type == "customer_survey_answered":
+            detail = f"{data.get('score')}/5 {data.get('comment', '')}".strip()
         elif event.type == "instance_started":
             subject = data.get("case_number", "")
         elif event.type == "task_ready" and data.get("role"):
@@ -135,6 +137,7 @@ def case_page(instance_id: int, actor: Actor, lang: str) -> CasePage:
     mentioned = {m for e in events if e.type == "comment_added" for m in (e.data or {}).get("mentions") or []}
     summary.names.update(queries.display_names(({e.actor for e in events} | mentioned) - set(summary.names)))
     summary.names.setdefault(SYSTEM.username, translate(N_("系统")))
+    summary.names.setdefault("customer", translate(N_("客户")))  # the customer answering through their link
     titles = element_titles(instance.model, lang)
     last = events[-1].state if events else {}
     marks = {k: list(last.get(k, [])) for k in ("completed", "active", "waiting", "error")}

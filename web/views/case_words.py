@@ -115,6 +115,8 @@ class CaseWords:
             return ""
         if username == "system":
             return self.word(N_("系统"))
+        if username == "customer":  # the customer answering through their link
+            return self.word(N_("客户"))
         return self.people.get(username, username)
 
     # ---------------------------------------------------------------- fields and values

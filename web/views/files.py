@@ -15,6 +15,7 @@ from engine.commands import transaction
 from engine.errors import Forbidden, ValidationFailed
 from web.auth import current_actor
 from web.i18n import current_language
+from workflows.documents import photos
 
 bp = Blueprint("files", __name__)
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
@@ -27,6 +28,8 @@ def max_bytes() -> int:
 def store_upload(upload: FileStorage, key: str) -> str:
     """Keep one uploaded file (committed at once, so a form that fails validation keeps it)."""
     content = upload.read(max_bytes() + 1)
+    if len(content) <= max_bytes():  # a photo is kept at the configured size, its EXIF capture time with it
+        content = photos.downscale(content, int(current_app.config["IMAGE_MAX_PX"]))
     with transaction():
         row = attachments.store(filename=upload.filename, content=content, uploaded_by=current_actor().username,
                                 max_bytes=max_bytes(), now=now(), lang=current_language(), field=key)
@@ -45,7 +48,7 @@ def upload():
                     "url": url_for("files.download", attachment_id=row.id)}), 201
 
 
-def _may_download(attachment_id: str) -> None:
+def may_download(attachment_id: str) -> None:
     actor = current_actor()
     attachments.get(attachment_id)
     if attachments.uploaded(attachment_id, actor.username):
@@ -59,7 +62,7 @@ def _may_download(attachment_id: str) -> None:
 
 @bp.get("/files/<attachment_id>")
 def download(attachment_id: str):
-    _may_download(attachment_id)
+    may_download(attachment_id)
     row = attachments.get(attachment_id)
     inline = http_request.args.get("download") != "1" and row.content_type in INLINE_TYPES
     response = send_file(BytesIO(row.content), mimetype=row.content_type, as_attachment=not inline,

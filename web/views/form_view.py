@@ -351,7 +351,7 @@ class _Words:
 
 def _shown_value(spec: Mapping[str, Any], value: Any, words: _Words) -> Any:
     kind = spec["type"]
-    if kind == "file":
+    if kind in ("file", "signature"):
         return value if isinstance(value, list) else [value]
     if kind == "rows":
         subs = spec.get("fields", [])
@@ -381,6 +381,8 @@ def _plain_text(spec: Mapping[str, Any], value: Any, words: _Words) -> str:
         return str(shown_value).replace("T", " ")
     if kind == "file":
         return ""
+    if kind == "signature":  # inside a row: the drawing is on the document
+        return "已签名" if lang == "zh" else "signed"
     if isinstance(value, Mapping):
         return str(value.get("name") or value.get("label") or value.get("id") or "")
     if isinstance(value, list):

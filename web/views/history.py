@@ -47,6 +47,7 @@ EVENT_LABELS = {
     "task_corrected": "更正数据", "instance_sent_back": "退回重做", "instance_migrated": "迁移版本",
     "incident_retried": "故障重试", "incident_resolved": "故障按给定值处理", "timer_resolved": "定时器故障已处理",
     "notification_retried": "通知重发", "notification_resolved": "通知故障已处理",
+    "customer_survey_answered": "客户满意度评价",
 }
 CATEGORY_LABELS = {
     "input": "提交的数据", "approval": "审批", "task": "任务", "timer": "定时器", "sla": "时限", "admin": "管理操作",

@@ -87,6 +87,7 @@ EVENTS = {
     "notification_retried": N_("通知重发"),
     "notification_resolved": N_("通知故障已处理"),
     "comment_added": N_("评论"),
+    "customer_survey_answered": N_("客户满意度评价"),
 }
 # events whose timeline line shows the reason given
 REASONED_EVENTS = {"instance_cancelled", "instance_suspended", "instance_resumed", "instance_sent_back",
@@ -97,7 +98,8 @@ MAIN_EVENTS = {"instance_started", "task_ready", "task_completed", "task_claimed
                "instance_error", "instance_completed", "instance_cancelled", "sla_warning", "sla_breached",
                "sla_unscheduled", "sla_intervention", "timer_failed", "case_archived", "instance_suspended",
                "instance_resumed", "task_corrected", "instance_sent_back", "instance_migrated", "incident_retried",
-               "incident_resolved", "timer_resolved", "comment_added"}
+               "incident_resolved", "timer_resolved", "comment_added",
+               "customer_survey_answered"}
 
 TABS = {"mine": N_("我的任务"), "role": N_("角色队列"), "all": N_("全部任务")}
 SORTS = {"due": N_("按到期时间"), "age": N_("按等待时长"), "case": N_("按案件编号")}

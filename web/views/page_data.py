@@ -107,7 +107,8 @@ def case_summary(instance: Instance, lang: str) -> CaseSummary:
     order = queries.completion_order(instance.id)
     steps.sort(key=lambda s: (order.get(s.task.id, 1 << 30), s.task.completed_at or dt.datetime.min, s.task.id))
     people = {instance.started_by} | {t.completed_by for t in tasks} | {t.assignee for t in tasks}
-    file_ids = [i for v in request + [v for s in steps for v in s.values] if v.type == "file" for i in v.value]
+    file_ids = [i for v in request + [v for s in steps for v in s.values] if v.type in ("file", "signature")
+                for i in v.value]
     return CaseSummary(
         instance=instance, flow=flow_name(instance.process_id, model.name), facts=_facts(instance),
         request_title=text((start_definition or {}).get("title"), lang), request=request, steps=steps,

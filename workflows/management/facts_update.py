@@ -25,6 +25,7 @@ from engine.hooks import CommandContext, TimerContext
 from engine.identity import Actor
 from engine.models import Instance, Task
 from workflows.deadlines.sla import SlaRecord
+from workflows.documents import customer_link
 from workflows.management import facts_cubes as cubes
 from workflows.management import facts_sources as sources
 from workflows.management.facts import CaseFact, ManagementSetting, SlaFact, StepFact, StepMonth
@@ -72,6 +73,8 @@ def refresh(instance: Instance, *, now: dt.datetime) -> CaseFact:
     records = list(db.session.execute(sa.select(SlaRecord).where(SlaRecord.instance_id == instance.id)).scalars())
     fact = db.session.get(CaseFact, instance.id)
     values = sources.case_values(instance, tasks, records, zone=_zone(), parent=_parent_of(instance))
+    if values["satisfaction"] is None:  # the customer's own answer through their link
+        values["satisfaction"] = customer_link.survey_score(instance.id)
     created = fact is None
     if created:
         fact = CaseFact(instance_id=instance.id)
@@ -189,11 +192,14 @@ def _rebuild_batch(instances: Sequence[Instance], zone: ZoneInfo, customers: dic
     ids = [instance.id for instance in instances]
     tasks = _grouped(db.session.execute(sa.select(Task).where(Task.instance_id.in_(ids))).scalars())
     records = _grouped(db.session.execute(sa.select(SlaRecord).where(SlaRecord.instance_id.in_(ids))).scalars())
+    answered = customer_link.survey_scores(ids)
     cases, steps, slas = [], [], []
     for instance in instances:
         parent = customers.get(instance.parent_id) if (instance.data or {}).get("customer_id") is None else None
         values = sources.case_values(instance, tasks.get(instance.id, []), records.get(instance.id, []), zone=zone,
                                      parent=parent)
+        if values["satisfaction"] is None:
+            values["satisfaction"] = answered.get(instance.id)
         customers[instance.id] = {name: values[name] for name in CUSTOMER_COLUMNS}
         cases.append({"instance_id": instance.id, **values, "updated_at": stamp})
         steps += _step_rows(tasks.get(instance.id, []), values)
