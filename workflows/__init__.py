@@ -11,6 +11,7 @@ from workflows.deadlines import (
     sla_tracking,
 )
 from workflows.management import facts_update
+from workflows.management import scorecard as _scorecard  # noqa: F401 - its tables and the fines ledger's
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES

@@ -12,6 +12,7 @@ from web.api import (  # noqa: F401
     operations,
     records,
     reports,
+    scorecards,
     tasks,
     tokens,
 )

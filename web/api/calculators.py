@@ -7,10 +7,10 @@ from marshmallow import fields, validate
 
 from engine.clock import now
 from engine.commands import transaction
-from web.api.base import bp, doc, parse_body
+from web.api.base import bp, doc, parse_body, parse_query
 from web.auth import current_actor
 from web.schemas import StrictSchema
-from workflows.management import accountability, calculators
+from workflows.management import accountability, calculators, commission
 from workflows.management import accountability_settings as settings
 
 MONEY_RANGE = validate.Range(min=0, max=calculators.MAX_MONEY)
@@ -77,3 +77,16 @@ def change_accountability_setting(key: str):
     with transaction():
         stored = settings.update(key, body["value"], actor=actor, now=now())
     return {"key": key, "value": stored}
+
+
+class CommissionQuery(StrictSchema):
+    year = fields.Integer(required=True, strict=False, validate=validate.Range(min=2000, max=2200))
+
+
+@bp.get("/commission")
+@doc(summary="Parts sales per engineer in a year and the commission above the yearly target",
+     tag="accountability", query=CommissionQuery, errors=(401, 403, 422))
+def parts_commission():
+    actor = current_actor()
+    accountability.check_reader(actor)
+    return commission.yearly(parse_query(CommissionQuery)["year"], actor=actor)
