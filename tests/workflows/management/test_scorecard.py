@@ -165,7 +165,8 @@ def test_every_line_of_a_month_of_real_cases(november, actors, clock):
     assert (got["late"]["points"], ids(got["late"])) == (-2, [c["t1"].id, f2_revisit])
     assert (got["complaints"]["points"], ids(got["complaints"])) == (-2, [c["c1"].id, c["c2"].id])
     assert (got["failed_services"]["points"], ids(got["failed_services"])) == (-2, [c["f1"].id, c["f2"].id])
-    assert "poor" in got["failed_services"]["cases"][0]["note"] and "30 days" in got["failed_services"]["cases"][1]["note"]
+    failed = got["failed_services"]["cases"]
+    assert "poor" in failed[0]["note"] and "30 days" in failed[1]["note"]
     assert got["field_days"]["points"] == -1 and got["field_days"]["detail"] == "5 / 220"
     assert (got["training"]["points"], ids(got["training"])) == (-1, [c["i1"].id])
     assert got["phone_revisits"]["points"] == -1 and got["phone_revisits"]["detail"] == "2 / 6"
