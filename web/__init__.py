@@ -33,6 +33,7 @@ from web.views import (
     scorecards,
     start,
     tasks,
+    tools,
     ui,
 )
 from workflows import build_hooks
@@ -75,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
                     notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp, comments.bp,
-                    case_actions.bp, dashboard.bp, scorecards.bp):
+                    case_actions.bp, dashboard.bp, scorecards.bp, tools.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
     health.init_app(app)

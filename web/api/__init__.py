@@ -15,6 +15,7 @@ from web.api import (  # noqa: F401
     scorecards,
     tasks,
     tokens,
+    tools,
 )
 from web.api.base import bp
 
