@@ -21,6 +21,7 @@ from workflows.deadlines import (
 )
 from workflows.management import facts_update
 from workflows.management import scorecard as _scorecard  # noqa: F401 - its tables and the fines ledger's
+from workflows.management import tools_schedule as _tools_schedule  # noqa: F401 - the yearly request's table
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES

@@ -7,13 +7,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from engine import commands
 from engine.commands import transaction
 from engine.db import db
 from engine.errors import Conflict, Forbidden, ValidationFailed
+from engine.timers.outbox import Notification
 from tests.workflows.flowkit import assert_story, complete, gateways, task_of
-from workflows.management import tools
+from workflows.management import tools, tools_schedule
 
 D = dt.date
 
@@ -96,3 +98,16 @@ def test_the_february_replenishment_request(kit, actors):
     assert "hammer" in mine and "camera" in mine  # past its two years; never issued
     others = [line for line in request["lines"] if line["engineer"] == "eng_n1"]
     assert len(others) == len(tools.STANDARD_KIT) and request["month"] == "2026-02"
+
+
+def test_the_request_is_drawn_up_once_from_february(kit, actors, clock):
+    run = tools_schedule.job()
+    clock.set(dt.datetime(2027, 1, 31, 4, tzinfo=dt.UTC))
+    assert run() is None  # not February yet
+    clock.set(dt.datetime(2027, 2, 1, 1, tzinfo=dt.UTC))
+    assert run() == 2027 and run() is None  # once a year
+    kept = db.session.get(tools_schedule.ToolRequest, 2027)
+    assert {"hammer", "camera"} <= {line["code"] for line in kept.lines if line["engineer"] == "eng_sw1"}
+    told = db.session.execute(sa.select(Notification.username).where(
+        Notification.kind == tools_schedule.NOTIFICATION_KIND)).scalars().all()
+    assert told == ["manager1"]
