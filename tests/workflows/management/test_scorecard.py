@@ -32,8 +32,9 @@ from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.models import AuditEvent, Instance
 from engine.timers import firing as timers
 from tests.workflows.flowkit import attachment, complete
+from workflows.deadlines.sla import SlaRecord
 from workflows.management import fines, scorecard
-from workflows.management.scorecard_lines import Month, sales_points
+from workflows.management.scorecard_lines import Month, late, sales_points
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 ENG = "eng_sw1"
@@ -242,3 +243,21 @@ def test_months_are_checked():
     for bad in ("2026-13", "2026-1", "26-11", "2026-11-01", "x"):
         with pytest.raises(ValidationFailed):
             Month.parse(bad)
+
+
+def test_a_missed_arrival_deadline_counts_as_late(flows, actors, clock):
+    """The on-site arrival SLA (`arrival`) counts against the engineer who held it, whatever the role
+    of its task; a deadline of the desk's never does."""
+    at(clock, 3, 9)
+    case, other = fault(flows, actors, "EQ-SW-001"), fault(flows, actors, "EQ-CQ-001")
+    due = dt.datetime(2026, 11, 4, 1)
+    for held, who in ((case, ENG), (other, "eng_sw2")):
+        db.session.add(SlaRecord(instance_id=held.id, case_number=held.case_number, process_id="fault_handling",
+                                 rule="arrival", assignee=who, started_at=due, due_at=due, breached_at=due,
+                                 outcome="breached"))
+    desk = db.session.execute(sa.select(SlaRecord).where(SlaRecord.instance_id == other.id,
+                                                         SlaRecord.rule == "service_request_response")).scalar_one()
+    desk.outcome, desk.breached_at, desk.assignee = "breached", due, ENG
+    db.session.flush()
+    line = late(ENG, Month.parse("2026-11"))
+    assert (line.points, [c["instance_id"] for c in line.cases]) == (-1, [case.id])
