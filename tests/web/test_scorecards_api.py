@@ -31,7 +31,11 @@ def test_an_engineer_reads_only_their_own_card(november, api):
     assert body["engineer"] == ENG and body["month"] == "2026-11" and body["confirmed_at"] is None
     late = next(line for line in body["lines"] if line["code"] == "late")
     assert {"code", "label", "points", "cases"} <= set(late) and late["label"] == "未在规定期限到达现场或完成任务"
-    assert late["cases"][0]["link"].startswith("/cases/")
+    assert late["cases"][0]["link"].startswith("/cases/") and late["cases"][0]["note"].startswith("技术问题书面答复")
+    english = api(ENG).get(f"/scorecards/{ENG}?month=2026-11&lang=en").get_json()
+    late = next(line for line in english["lines"] if line["code"] == "late")
+    assert late["label"] == "Late arrival or missed deadline"
+    assert late["cases"][0]["note"].startswith("Written answer to a technical question, due 2026-11-1")
     assert api("eng_sw2").get(f"/scorecards/{ENG}?month=2026-11").status_code == 403
     assert api("eng_sw2").get(f"/scorecards/{ENG}?month=bad").status_code == 403  # who before what
     assert api("eng_sw2").get(MONTH).status_code == 403
@@ -117,3 +121,5 @@ def test_the_pages(november, as_user, clock):
     manager.post(f"/scorecards/{ENG}/confirm", {"month": "2026-11"})
     page = manager.get(f"/scorecards/{ENG}?month=2026-11").get_data(as_text=True)
     assert "已确认" in page and 'name="bonus"' not in page
+    listing = manager.get("/scorecards?month=2026-11").get_data(as_text=True)
+    assert listing.count("客户投诉") == 2 and "100.00" in listing

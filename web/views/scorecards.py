@@ -16,7 +16,7 @@ from web.api.base import _load
 from web.api.calculators import AccidentFineRequest, ToolCompensationRequest
 from web.auth import current_actor
 from web.i18n import current_language, translate
-from workflows.management import accountability, calculators, dashboard, scorecard
+from workflows.management import accountability, calculators, dashboard, fines, scorecard
 from workflows.management import accountability_settings as settings
 
 bp = Blueprint("accountability", __name__)
@@ -77,7 +77,8 @@ def scorecards_page():
     if not actor.has_role(*accountability.READERS):
         return redirect(url_for("accountability.scorecard_page", username=actor.username, month=_month_asked()))
     found = scorecard.month_cards(_month_asked(), actor=actor, lang=current_language())
-    return render_template("accountability/scorecards.html", month=found["month"], cards=found["items"])
+    return render_template("accountability/scorecards.html", month=found["month"], cards=found["items"],
+                           ledger=fines.ledger(actor=actor, month=found["month"]))
 
 
 @bp.get("/scorecards/<username>")

@@ -117,12 +117,22 @@ def _differences(frozen: dict[str, Any], fresh: dict[str, Any]) -> list[dict[str
     return changed
 
 
+def _label(code: str, lang: str) -> str:
+    zh, en, _item = lines.COMPUTED.get(code) or lines.ENTERED[code]
+    return en if lang == "en" else zh
+
+
+def _in_language(cases: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    return [{**case, "note": case["note"].get(lang, "") if isinstance(case["note"], dict) else case["note"]}
+            for case in cases]
+
+
 def _present(card: dict[str, Any], lang: str, names: dict[str, str]) -> dict[str, Any]:
     labelled = []
     for line in card["lines"]:
-        zh, en, item = lines.COMPUTED.get(line["code"]) or lines.ENTERED[line["code"]]
-        labelled.append({**line, "label": en if lang == "en" else zh, "item": item,
-                         "entered": line["code"] in lines.ENTERED})
+        item = (lines.COMPUTED.get(line["code"]) or lines.ENTERED[line["code"]])[2]
+        labelled.append({**line, "cases": _in_language(line["cases"], lang), "label": _label(line["code"], lang),
+                         "item": item, "entered": line["code"] in lines.ENTERED})
     items = [{"code": code, "label": en if lang == "en" else zh, "weight": weight, "score": card["items"][code]}
              for code, (zh, en, weight) in lines.SECTIONS.items()]
     return {**card, "name": names.get(card["engineer"], card["engineer"]), "lines": labelled, "items": items}
@@ -143,8 +153,10 @@ def _card(engineer: str, month: lines.Month, lang: str, names: dict[str, str]) -
     fresh = compute(engineer, month)
     if row is None or row.confirmed_at is None:
         return {**_present(fresh, lang, names), "confirmed_at": None, "confirmed_by": None, "differences": []}
+    differences = [{**d, "label": _label(d["code"], lang), "cases_now": _in_language(d["cases_now"], lang)}
+                   for d in _differences(row.frozen, fresh)]
     return {**_present(row.frozen, lang, names), "confirmed_at": isoformat(row.confirmed_at),
-            "confirmed_by": row.confirmed_by, "differences": _differences(row.frozen, fresh)}
+            "confirmed_by": row.confirmed_by, "differences": differences}
 
 
 def month_cards(month_text: str, *, actor: Actor, lang: str = "zh") -> dict[str, Any]:

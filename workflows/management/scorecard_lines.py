@@ -45,6 +45,7 @@ from engine.db import db
 from engine.errors import ValidationFailed
 from engine.models import Instance, Task
 from workflows.case_data import local_zone
+from workflows.deadlines import sla
 from workflows.deadlines.sla import SlaRecord
 from workflows.management import commission
 from workflows.management.calculators import money
@@ -109,6 +110,15 @@ EXPECTED_FIELDS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("revisit", "phone_questionnaire"): ("called_at",),
     ("revisit", "visit_preparation"): ("years_in_use", "quality_record", "past_services"),
 }
+FIELD_LABELS: Mapping[str, tuple[str, str]] = {
+    "photos": ("照片", "photos"), "finished_on": ("完成日期", "finished on"), "hours": ("培训学时", "hours"),
+    "customer_opinion": ("客户意见", "customer's opinion"), "days_on_site": ("现场服务天数", "days on site"),
+    "arrived_at": ("到达现场时间", "arrival time"), "site_conditions": ("现场工作状况", "site conditions"),
+    "site_photos": ("现场照片", "site photos"), "customer_signatory": ("客户签字人", "customer's signatory"),
+    "service_log": ("售后服务备忘录（日志）", "service log"), "called_at": ("回访时间", "time of the call"),
+    "years_in_use": ("使用年限", "years in use"), "quality_record": ("产品质量状况", "quality record"),
+    "past_services": ("以往服务记录", "past services"),
+}
 ONSITE_STEPS = frozenset({
     ("installation", "goods_count"), ("installation", "commissioning"), ("installation", "training"),
     ("installation", "performance_test"), ("fault_handling", "onsite_investigation"), ("fault_handling", "repair"),
@@ -167,8 +177,10 @@ class Line:
                 "cases": self.cases, "detail": self.detail, "entered": self.code in ENTERED}
 
 
-def case_ref(instance_id: int, case_number: str | None, note: str = "") -> dict[str, Any]:
-    return {"instance_id": instance_id, "case_number": case_number, "link": f"/cases/{instance_id}", "note": note}
+def case_ref(instance_id: int, case_number: str | None, zh: str = "", en: str | None = None) -> dict[str, Any]:
+    """A case behind a line, with why (in both languages: a confirmed card is kept as computed)."""
+    return {"instance_id": instance_id, "case_number": case_number, "link": f"/cases/{instance_id}",
+            "note": {"zh": zh, "en": zh if en is None else en}}
 
 
 def _ymd(moment: dt.datetime) -> str:
@@ -182,8 +194,12 @@ def late(engineer: str, month: Month) -> Line:
         SlaRecord.outcome == "breached", SlaRecord.assignee == engineer,
         sa.or_(SlaRecord.role == "engineer", SlaRecord.rule == ARRIVAL_RULE),
         SlaRecord.breached_at >= start, SlaRecord.breached_at < end).order_by(SlaRecord.breached_at, SlaRecord.id))
-    cases = [case_ref(r.instance_id, r.case_number, f"{r.rule} {_ymd(r.due_at or r.breached_at)}")
-             for r in rows.scalars()]
+    names = {rule.key: (rule.name_zh, rule.name_en) for rule in sla.rules()}
+    cases = []
+    for r in rows.scalars():
+        zh, en = names.get(r.rule, (r.rule, r.rule))
+        day = _ymd(r.due_at or r.breached_at)
+        cases.append(case_ref(r.instance_id, r.case_number, f"{zh}，期限 {day}", f"{en}, due {day}"))
     return Line("late", -len(cases), cases)
 
 
@@ -211,13 +227,14 @@ def failed_services(engineer: str, month: Month) -> Line:
         data = db.session.execute(sa.select(Instance.data).where(Instance.id == fact.instance_id)).scalar() or {}
         reasons = []
         if fact.onsite_visits > 1:
-            reasons.append("second on-site visit")
+            reasons.append(("第二次现场服务", "a second on-site visit"))
         if fact.next_fault_gap_days is not None and fact.next_fault_gap_days <= window:
-            reasons.append(f"new fault within {window} days")
+            reasons.append((f"{window}天内同一设备再次故障", f"a new fault on the same equipment within {window} days"))
         if data.get("service_quality") == "poor":
-            reasons.append("rated poor in the manager's review")
+            reasons.append(("经理审核评为差", "rated poor in the manager's review"))
         if reasons:
-            cases.append(case_ref(fact.instance_id, fact.case_number, "; ".join(reasons)))
+            cases.append(case_ref(fact.instance_id, fact.case_number, "；".join(zh for zh, _en in reasons),
+                                  "; ".join(en for _zh, en in reasons)))
     each = 2 if len(cases) > MANY_FAILURES else 1
     return Line("failed_services", -each * len(cases), cases)
 
@@ -252,7 +269,7 @@ def training(engineer: str, month: Month) -> Line:
             Task.instance_id == fact.instance_id, Task.element_id == "training", Task.status == "completed")).scalars()
         held = [data for data in sessions if str((data or {}).get("hours", "")).strip() not in ("0", "0.0")]
         if not held:
-            cases.append(case_ref(fact.instance_id, fact.case_number, "no customer training"))
+            cases.append(case_ref(fact.instance_id, fact.case_number, "未进行客户操作维护培训", "no customer training"))
     return Line("training", -len(cases), cases)
 
 
@@ -283,7 +300,10 @@ def forms(engineer: str, month: Month) -> Line:
                    if _empty((task.data or {}).get(name))]
         if missing:
             gaps += len(missing)
-            cases.append(case_ref(task.instance_id, task.case_number, f"{task.element_id}: {', '.join(missing)}"))
+            zh = "、".join(FIELD_LABELS[name][0] for name in missing)
+            en = ", ".join(FIELD_LABELS[name][1] for name in missing)
+            cases.append(case_ref(task.instance_id, task.case_number, f"{task.name}：{zh}",
+                                  f"{task.element_id.replace('_', ' ')}: {en}"))
     each = 2 if gaps > MANY_GAPS else 1
     return Line("forms", -each * gaps, cases, f"{gaps}")
 

@@ -167,13 +167,13 @@ def test_every_line_of_a_month_of_real_cases(november, actors, clock):
     assert (got["complaints"]["points"], ids(got["complaints"])) == (-2, [c["c1"].id, c["c2"].id])
     assert (got["failed_services"]["points"], ids(got["failed_services"])) == (-2, [c["f1"].id, c["f2"].id])
     failed = got["failed_services"]["cases"]
-    assert "poor" in failed[0]["note"] and "30 days" in failed[1]["note"]
+    assert failed[0]["note"] == "经理审核评为差" and failed[1]["note"] == "30天内同一设备再次故障"
     assert got["field_days"]["points"] == -1 and got["field_days"]["detail"] == "5 / 220"
     assert (got["training"]["points"], ids(got["training"])) == (-1, [c["i1"].id])
     assert got["phone_revisits"]["points"] == -1 and got["phone_revisits"]["detail"] == "2 / 6"
     assert got["site_visits"]["points"] == -2 and got["site_visits"]["detail"] == "0 / 11"
     assert (got["forms"]["points"], ids(got["forms"])) == (-1, [c["i1"].id])
-    assert got["forms"]["cases"][0]["note"] == "goods_count: photos"
+    assert got["forms"]["cases"][0]["note"] == "现场清点、验货交接：照片"
     assert (got["parts_sales"]["points"], got["parts_sales"]["detail"]) == (8, "6000.00")
     assert got["conduct"]["points"] == -1 and got["profit"]["points"] == 0
     assert got["late"]["cases"][0]["link"] == f"/cases/{c['t1'].id}"
