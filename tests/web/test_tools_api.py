@@ -2,8 +2,11 @@
 engineer's register (their own), the February request, the recorded compensations."""
 from __future__ import annotations
 
+from engine import commands
+from engine.db import db
 from tests.workflows.flowkit import complete
 from tests.workflows.test_tool_loss import report
+from workflows.management.facts import CaseFact
 
 
 def test_issue_read_return(flows, actors, api, client):
@@ -50,3 +53,17 @@ def test_compensation_records_and_pages(flows, actors, api, as_user):
     assert keeper.post("/tools/eng_sw1/issue", {"code": "tape", "price": "25", "issued_on": "2026-03-01"}
                        ).status_code == 302
     assert "5米卷尺" in keeper.get("/tools/eng_sw1").get_data(as_text=True)
+
+
+def test_the_accountability_cases_open_on_their_pages_and_stay_out_of_the_dashboard(flows, actors, api, as_user):
+    item = api("manager1").post("/tools/register/eng_sw1", json={"code": "camera", "price": "3000.00",
+                                                                 "issued_on": "2025-08-01"}).get_json()
+    loss = report(actors, item["id"])
+    accident = commands.start_instance(process_id="accident", actor=actors["qualityvp1"], data={
+        "responsible_engineer": "eng_sw1", "occurred_on": "2026-02-26", "description": "违规操作",
+        "responsibility": "工程师责任", "loss": "3000.00"})
+    manager = as_user("manager1")
+    for case in (loss, accident):
+        page = manager.get(f"/cases/{case.id}")
+        assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    assert db.session.get(CaseFact, loss.id) is None and db.session.get(CaseFact, accident.id) is None
