@@ -45,6 +45,11 @@ def test_compensation_records_and_pages(flows, actors, api, as_user):
     assert api("eng_sw2").get("/tools/compensations?engineer=eng_sw1").status_code == 403
     engineer = as_user("eng_sw1")
     assert engineer.get("/tools").status_code == 302
+    manager.post("/tools/register/eng_sw1", json={"code": "usb_drive", "price": "80", "issued_on": "2026-01-05"})
+    held = engineer.get("/tools/eng_sw1").get_data(as_text=True)
+    assert "/start/tool_loss?tool_item=" in held
+    start = engineer.get("/start/tool_loss?tool_item=2").get_data(as_text=True)
+    assert 'value="2"' in start
     page = engineer.get("/tools/eng_sw1").get_data(as_text=True)
     assert "数码相机" in page and "已遗失（赔偿）" in page and "登记领用" not in page
     keeper = as_user("manager1")

@@ -34,7 +34,7 @@ def register_page(username: str):
     actor = current_actor()
     found = tools.register(username, actor=actor, lang=current_language())
     return render_template("accountability/tool_register.html", register=found, kit=tools.kit_names(
-        current_language()), may_keep=actor.has_role(*tools.KEEPERS))
+        current_language()), may_keep=actor.has_role(*tools.KEEPERS), is_holder=actor.username == username)
 
 
 def _flash(exc: ValidationFailed | Conflict) -> None:
