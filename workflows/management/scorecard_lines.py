@@ -267,10 +267,18 @@ def training(engineer: str, month: Month) -> Line:
             continue
         sessions = db.session.execute(sa.select(Task.data).where(
             Task.instance_id == fact.instance_id, Task.element_id == "training", Task.status == "completed")).scalars()
-        held = [data for data in sessions if str((data or {}).get("hours", "")).strip() not in ("0", "0.0")]
+        held = [data for data in sessions if not _zero((data or {}).get("hours"))]
         if not held:
             cases.append(case_ref(fact.instance_id, fact.case_number, "未进行客户操作维护培训", "no customer training"))
     return Line("training", -len(cases), cases)
+
+
+def _zero(hours: Any) -> bool:
+    """A training recorded with 0 hours (no hours given is an incomplete form, not a missing training)."""
+    try:
+        return hours not in (None, "") and Decimal(str(hours)) == 0
+    except ArithmeticError:
+        return False
 
 
 def phone_revisits(engineer: str, month: Month) -> Line:
