@@ -33,8 +33,10 @@ from web.views import (
     modeler,
     notifications,
     operations,
+    scorecards,
     start,
     tasks,
+    tools,
     ui,
     warehouse,
 )
@@ -79,7 +81,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
                     notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp, comments.bp,
-                    case_actions.bp, dashboard.bp, copies.bp, warehouse.bp, documents.bp, customer_link.bp):
+                    case_actions.bp, dashboard.bp, copies.bp, warehouse.bp, documents.bp, customer_link.bp,
+                    scorecards.bp, tools.bp):
         app.register_blueprint(page_bp)
     for page_bp in RECORDS_PAGES:
         app.register_blueprint(page_bp)

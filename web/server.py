@@ -24,7 +24,7 @@ from web.health import HOST_KEY
 from web.views.history import integrity_link
 from workflows.collaboration import digest
 from workflows.deadlines import calendar_years, revisit_plan
-from workflows.management import reports_schedule
+from workflows.management import reports_schedule, tools_schedule
 
 MAIL_EVERY_SECONDS = 30
 PLAN_EVERY_SECONDS = 3600
@@ -81,6 +81,7 @@ def build_scheduler(app: Flask) -> TimerScheduler:
     scheduler.add_periodic("integrity.nightly", nightly, INTEGRITY_POLL_SECONDS)
     scheduler.add_periodic("reports.produce", reports_schedule.job(), REPORTS_POLL_SECONDS)
     scheduler.add_periodic("calendar.remind_next_year", calendar_years.job(), CALENDAR_REMINDER_SECONDS)
+    scheduler.add_periodic("tools.replenishment", tools_schedule.job(), REPORTS_POLL_SECONDS)
     return scheduler
 
 

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from engine import attachments
 from engine.hooks import Hooks
-from workflows import compensation_approval, complaint, fault_handling, installation, revisit, tech_support
+from workflows import (
+    accident,
+    compensation_approval,
+    complaint,
+    fault_handling,
+    installation,
+    revisit,
+    tech_support,
+    tool_loss,
+)
 from workflows.collaboration import triggers as collaboration
 from workflows.deadlines import (
     calendar,
@@ -12,12 +21,14 @@ from workflows.deadlines import (
 )
 from workflows.documents import customer_link, signatures  # noqa: F401 - customer_link: its table exists
 from workflows.management import facts_update
+from workflows.management import scorecard as _scorecard  # noqa: F401 - its tables and the fines ledger's
+from workflows.management import tools_schedule as _tools_schedule  # noqa: F401 - the yearly request's table
 from workflows.records import parts_draw  # noqa: F401 - its table exists wherever the app runs
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES
 
-FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint)
+FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint, accident, tool_loss)
 
 
 def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1_000_000,

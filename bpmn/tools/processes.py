@@ -3,6 +3,7 @@ diagrams (nodes on a lane/column grid)."""
 from __future__ import annotations
 
 from diagram import Process
+from processes_accountability import PROCESSES as ACCOUNTABILITY
 from processes_fault import compensation_approval, fault_handling
 
 from workflows.roles import ROLES
@@ -163,4 +164,4 @@ def complaint() -> Process:
     return p
 
 
-PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint]
+PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint, *ACCOUNTABILITY]

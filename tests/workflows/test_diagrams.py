@@ -53,8 +53,9 @@ def _read(path: Path):
 
 
 def test_the_flows_are_there():
-    assert [p.stem for p in DIAGRAMS] == ["compensation_approval", "complaint", "fault_handling", "installation",
-                                          "revisit", "sla_escalation", "tech_support"]  # + the SLA breach escalation
+    assert [p.stem for p in DIAGRAMS] == ["accident", "compensation_approval", "complaint", "fault_handling",
+                                          "installation", "revisit", "sla_escalation", "tech_support",
+                                          "tool_loss"]  # + the SLA breach escalation
 
 
 @pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.stem)

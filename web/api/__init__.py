@@ -1,6 +1,7 @@
 """JSON API under /api/v1. Importing the endpoint modules registers their routes on `bp`."""
 from web.api import (  # noqa: F401
     audit_api,
+    calculators,
     comments,
     dashboard,
     documents,
@@ -14,8 +15,10 @@ from web.api import (  # noqa: F401
     record_copies,
     records,
     reports,
+    scorecards,
     tasks,
     tokens,
+    tools,
 )
 from web.api.base import bp
 

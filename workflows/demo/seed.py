@@ -10,6 +10,7 @@ from engine.db import db
 from engine.identity import create_user
 from engine.models import User
 from workflows.demo.cases import load_cases
+from workflows.demo.kits import load_kits
 from workflows.demo.records import load_engineers, load_records
 from workflows.roles import DEMO_USERS
 
@@ -28,6 +29,7 @@ def load_users() -> list[str]:
     created += load_engineers(DEMO_PASSWORD)
     if load_records():
         log.info("demo records loaded")
+    load_kits()
     cases = load_cases()
     if cases:
         log.info("%d demo cases started", cases)

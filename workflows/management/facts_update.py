@@ -30,8 +30,9 @@ from workflows.management import facts_cubes as cubes
 from workflows.management import facts_sources as sources
 from workflows.management.facts import CaseFact, ManagementSetting, SlaFact, StepFact, StepMonth
 
-# Bookkeeping cases of the department itself (an SLA escalation) are not customer work: no facts.
-INTERNAL_PROCESSES = frozenset({"sla_escalation"})
+# Bookkeeping cases of the department itself (an SLA escalation, an accident, a lost tool) are not customer
+# work: no facts.
+INTERNAL_PROCESSES = frozenset({"sla_escalation", "accident", "tool_loss"})
 SILENT_EVENTS = frozenset({"task_claimed", "task_unclaimed", "task_reassigned"})
 CUSTOMER_COLUMNS = ("customer_id", "customer_name", "customer_class", "region", "region_team")
 FILTER_COLUMNS = ("opened_on", "region_team", "customer_class")

@@ -8,6 +8,7 @@ from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Instance, Task
 from web.cli import main as cli
+from workflows.management.tools import STANDARD_KIT, ToolItem
 from workflows.records.parts_draw import PartsDraw
 from workflows.records.tables import Customer, Engineer, Equipment, Part
 
@@ -41,8 +42,9 @@ def test_init_demo_shows_a_living_system(app, clock):
     assert _count(Instance, Instance.parent_id.is_not(None)) == 2  # revisits opened by finished cases
     assert _count(PartsDraw) == 1  # parts issued against the approved claim in production
     assert _count(Task, Task.status == "ready", Task.element_id == "customer_answer") == 1  # a paid repair quoted
+    assert _count(ToolItem, ToolItem.engineer == "eng_sw1") == len(STANDARD_KIT)  # every engineer's kit
     assert audit.verify_all().ok
     db.session.commit()  # end this session's read transaction: `init` alters the audit table on PostgreSQL
     again = app.test_cli_runner().invoke(cli, ["init", "--demo"])
     assert again.exit_code == 0 and "none (already there)" in again.output
-    assert _count(Customer) == 30 and _count(Instance) == 31
+    assert _count(Customer) == 30 and _count(Instance) == 31 and _count(ToolItem) == 6 * len(STANDARD_KIT)
