@@ -16,6 +16,7 @@ from web import auth, bounds, config, errors, headers, health, i18n, outage, ven
 from web.api import bp as api_bp
 from web.views import (
     admin,
+    appointments,
     auth_pages,
     bulk_pages,
     case_actions,
@@ -74,7 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
                     notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp, comments.bp,
-                    case_actions.bp, dashboard.bp):
+                    case_actions.bp, dashboard.bp, appointments.bp):
         app.register_blueprint(page_bp)
     app.register_blueprint(vendor.bp)
     health.init_app(app)

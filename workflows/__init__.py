@@ -3,7 +3,15 @@ from __future__ import annotations
 
 from engine import attachments
 from engine.hooks import Hooks
-from workflows import compensation_approval, complaint, fault_handling, installation, revisit, tech_support
+from workflows import (
+    compensation_approval,
+    complaint,
+    fault_handling,
+    installation,
+    revisit,
+    service_appointment,
+    tech_support,
+)
 from workflows.collaboration import triggers as collaboration
 from workflows.deadlines import (
     calendar,
@@ -15,7 +23,7 @@ from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES
 
-FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint)
+FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint, service_appointment)
 
 
 def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1_000_000,

@@ -24,8 +24,10 @@ for _prefix, _uri in NS.items():
 TAGS = {
     "start": "startEvent", "end": "endEvent", "user": "userTask", "service": "serviceTask",
     "script": "scriptTask", "rule": "businessRuleTask", "call": "callActivity", "xor": "exclusiveGateway",
+    "timer": "intermediateCatchEvent", "boundary": "boundaryEvent",
 }
-SIZES = {"start": (36, 36), "end": (36, 36), "xor": (50, 50)}
+SIZES = {"start": (36, 36), "end": (36, 36), "xor": (50, 50), "timer": (36, 36), "boundary": (36, 36)}
+EVENTS = ("start", "end", "xor", "timer", "boundary")  # shapes labelled outside
 TASK_SIZE = (100, 80)
 GAP = 55  # horizontal space between columns
 ROW_H = 120  # height of one row of a lane
@@ -53,6 +55,8 @@ class Node:
     script: str = ""
     decision: str = ""
     called: str = ""
+    timer: str = ""  # timer events: the timeDate expression
+    attached: str = ""  # a boundary timer: the task it sits on (non-interrupting)
     x: float = 0
     y: float = 0
 
@@ -118,6 +122,8 @@ class Process:
     def layout(self) -> None:
         cells = {}
         for node in self.nodes.values():
+            if node.kind == "boundary":
+                continue
             key = (node.lane, node.row, node.col)
             if key in cells:
                 raise ValueError(f"{self.id}: {node.id} and {cells[key]} share lane/row/column {key}")
@@ -139,6 +145,10 @@ class Process:
         for node in self.nodes.values():
             top, _ = self.lane_bounds[node.lane]
             node.x, node.y = centers[node.col], top + node.row * ROW_H + ROW_H / 2
+        for node in self.nodes.values():
+            if node.kind == "boundary":  # on the bottom edge of its task
+                task = self.nodes[node.attached]
+                node.x, node.y = task.x + 20, task.bounds[3]
         for flow in self.flows:
             flow.waypoints = self._route(flow)
 
@@ -236,6 +246,8 @@ class Process:
         attrs = {"id": node.id, "name": node.name}
         if node.kind == "call":
             attrs["calledElement"] = node.called
+        if node.kind == "boundary":
+            attrs.update(attachedToRef=node.attached, cancelActivity="false")
         el = ET.SubElement(process, q("bpmn", TAGS[node.kind]), attrs)
         if node.doc:
             ET.SubElement(el, q("bpmn", "documentation")).text = node.doc
@@ -250,6 +262,9 @@ class Process:
                 ET.SubElement(el, q("bpmn", "outgoing")).text = flow.id
         if node.kind == "script":
             ET.SubElement(el, q("bpmn", "script")).text = node.script
+        if node.kind in ("timer", "boundary"):
+            definition = ET.SubElement(el, q("bpmn", "timerEventDefinition"), {"id": f"{node.id}_timer"})
+            ET.SubElement(definition, q("bpmn", "timeDate")).text = node.timer
 
     def _diagram_xml(self, root) -> None:
         diagram = ET.SubElement(root, q("bpmndi", "BPMNDiagram"), {"id": f"diagram_{self.id}"})
@@ -264,7 +279,7 @@ class Process:
             left, top, right, bottom = node.bounds
             shape = _shape(plane, node.id, left, top, right - left, bottom - top,
                            horizontal=None, marker=node.kind == "xor")
-            if node.kind in ("start", "end", "xor") and node.name:
+            if node.kind in EVENTS and node.name:
                 _label(shape, *self._label_spot(node))
         for flow in self.flows:
             edge = ET.SubElement(plane, q("bpmndi", "BPMNEdge"), {"id": f"{flow.id}_di", "bpmnElement": flow.id})

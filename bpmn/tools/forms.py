@@ -4,6 +4,7 @@ documents of the service manual (申请表, 到货清点报告, 安装调试数�
 `build.py` writes them to bpmn/forms/<process>/<form>.json."""
 from __future__ import annotations
 
+from forms_appointment import SERVICE_APPOINTMENT
 from forms_approval import COMPENSATION_APPROVAL
 from forms_customer import COMPLAINT, REVISIT, TECH_SUPPORT
 from forms_service import FAULT_HANDLING, INSTALLATION
@@ -11,4 +12,5 @@ from forms_service import FAULT_HANDLING, INSTALLATION
 FORMS = {
     "installation": INSTALLATION, "fault_handling": FAULT_HANDLING, "revisit": REVISIT,
     "compensation_approval": COMPENSATION_APPROVAL, "tech_support": TECH_SUPPORT, "complaint": COMPLAINT,
+    "service_appointment": SERVICE_APPOINTMENT,
 }

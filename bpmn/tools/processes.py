@@ -3,6 +3,7 @@ diagrams (nodes on a lane/column grid)."""
 from __future__ import annotations
 
 from diagram import Process
+from processes_appointment import service_appointment
 
 from workflows.roles import ROLES
 
@@ -271,4 +272,5 @@ def complaint() -> Process:
     return p
 
 
-PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint]
+PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint,
+             service_appointment]

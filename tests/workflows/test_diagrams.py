@@ -54,7 +54,8 @@ def _read(path: Path):
 
 def test_the_flows_are_there():
     assert [p.stem for p in DIAGRAMS] == ["compensation_approval", "complaint", "fault_handling", "installation",
-                                          "revisit", "sla_escalation", "tech_support"]  # + the SLA breach escalation
+                                          "revisit", "service_appointment", "sla_escalation",
+                                          "tech_support"]  # + the SLA breach escalation
 
 
 @pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.stem)
