@@ -148,7 +148,7 @@ class Process:
         for node in self.nodes.values():
             if node.kind == "boundary":  # on the bottom edge of its task
                 task = self.nodes[node.attached]
-                node.x, node.y = task.x + 20, task.bounds[3]
+                node.x, node.y = task.x + 30, task.bounds[3]
         for flow in self.flows:
             flow.waypoints = self._route(flow)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from diagram import Process
 from processes_appointment import service_appointment
+from processes_delivery import delivery_installation
 
 from workflows.roles import ROLES
 
@@ -273,4 +274,4 @@ def complaint() -> Process:
 
 
 PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint,
-             service_appointment]
+             service_appointment, delivery_installation]
