@@ -3,6 +3,7 @@ the customer's consent to added work, the charges, settlement and closing."""
 from __future__ import annotations
 
 from form_kit import enum, f, form, ro
+from forms_priority import priority_field
 
 SLOTS = [("morning", "上午", "Morning"), ("afternoon", "下午", "Afternoon")]
 CHANNELS = [("phone", "电话", "Phone"), ("sms", "短信", "Text message"), ("in_person", "当面", "In person")]
@@ -33,6 +34,7 @@ SERVICE_APPOINTMENT = {
         enum("service_kind", "服务类别", "Kind of service", [
             ("maintenance", "定期保养", "Scheduled maintenance"), ("repair", "维修", "Repair"),
             ("inspection", "检查", "Inspection")], True),
+        priority_field(),
         f("needs", "text", "客户需求", "Customer's needs", max_length=2000),
         f("parts_expected", "text", "预计所需备件（确认库存）", "Parts expected (stock checked)", max_length=2000)),
     "remind": form(

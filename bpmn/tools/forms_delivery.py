@@ -4,6 +4,7 @@ dealer's 发货单, apology and promised date, the return record and 出车记�
 from __future__ import annotations
 
 from form_kit import enum, f, form, ro
+from forms_priority import priority_field
 
 KINDS = [("end_customer", "终端客户", "End customer"), ("dealer", "经销商", "Dealer")]
 
@@ -25,6 +26,7 @@ DELIVERY_INSTALLATION = {
         f("order_number", "string", "订单号", "Order number", max_length=40),
         items("items", "产品及件数", "Products and pieces"),
         f("wished_date", "date", "要求送货安装日期", "Wished date"),
+        priority_field(),
         f("requirements", "text", "客户要求及意见", "Customer's requirements", max_length=2000)),
     "coordinate": form(
         "与客服部负责人协调（经销商）", "Coordination with the service head (dealer)",

@@ -28,7 +28,7 @@ from engine.db import db
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.identity import Actor
 from engine.models import Instance, Task
-from workflows import revisit
+from workflows import classification, revisit
 from workflows.deadlines import calendar
 
 UNITS = ("working_days", "working_hours", "days", "hours")
@@ -83,6 +83,7 @@ DEFAULT_RULES: tuple[SlaRule, ...] = (
             ("complaint",), Decimal(5), "working_days", target="case", condition_field="priority",
             condition_values=ORDINARY),
 )
+DEFAULT_RULES += tuple(SlaRule(**spec) for spec in classification.SLA_RULES)  # urgent and high requests
 DEFAULTS = {rule.key: rule for rule in DEFAULT_RULES}
 
 
