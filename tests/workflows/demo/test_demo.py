@@ -10,7 +10,8 @@ from engine.models import Instance, Task
 from web.cli import main as cli
 from workflows.records.tables import Customer, Engineer, Equipment, Part
 
-FLOWS = {"installation", "fault_handling", "revisit", "compensation_approval", "tech_support", "complaint"}
+FLOWS = {"installation", "fault_handling", "revisit", "compensation_approval", "tech_support", "complaint",
+         "service_appointment", "delivery_installation"}
 
 
 def _count(model, *where) -> int:
@@ -42,4 +43,4 @@ def test_init_demo_shows_a_living_system(app, clock):
     db.session.commit()  # end this session's read transaction: `init` alters the audit table on PostgreSQL
     again = app.test_cli_runner().invoke(cli, ["init", "--demo"])
     assert again.exit_code == 0 and "none (already there)" in again.output
-    assert _count(Customer) == 30 and _count(Instance) == 31
+    assert _count(Customer) == 30 and _count(Instance) == 39
