@@ -111,6 +111,10 @@ def test_a_full_day_refuses_the_booking_and_names_the_next_free_slots(flows, peo
     assert capacity.capacity(dt.date(2026, 3, 7)) == 0  # a Saturday
     with pytest.raises(ValidationFailed):
         book(flows, people, appointment_date="2026-03-01")  # yesterday
+    with pytest.raises(ValidationFailed) as unknown:
+        book(flows, people, appointment_date="2099-03-02")
+    assert unknown.value.errors["appointment_date"] == ["2099 年的工作日历尚未确认，暂不能预约。"]
+    assert capacity.free_slots(dt.date(9999, 12, 31)) == []
 
 
 def test_a_cancelled_appointment_frees_its_seat(flows, people, clock):

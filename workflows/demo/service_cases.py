@@ -18,8 +18,9 @@ TIMER = "<timer>"  # a step that lets the case's due timers fire (the reminder c
 ITEMS = [{"product": "办公桌 BZ-1600", "quantity": 6}, {"product": "文件柜 WJ-900", "quantity": 4}]
 FORM_DATA: dict[str, dict[str, Any]] = {
     "service_appointment/remind": {"coming": True, "note": "客户确认按时到厂"},
-    "service_appointment/reception": {"equipment_condition": "外观完好，液压站有油污", "customer_needs": "定期保养并检查保压",
-                                      "record_updated": True, "estimate": "800.00"},
+    "service_appointment/reception": {"equipment_condition": "外观完好，液压站有油污",
+                                      "customer_needs": "定期保养并检查保压", "record_updated": True,
+                                      "estimate": "800.00"},
     "service_appointment/work_order": {"assigned_engineer": "eng_sw1",
                                        "labour": [{"item": "定期保养", "hours": "3", "rate": "150.00"}],
                                        "parts": [{"part": "SEAL-80", "quantity": 4}]},

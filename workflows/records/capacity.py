@@ -96,6 +96,8 @@ def free_slots(since: dt.date, *, count: int = SUGGESTIONS, horizon: int = HORIZ
     """The first `count` slots with a free seat, from `since` on (days the calendar knows)."""
     found: list[FreeSlot] = []
     cal = calendar.current()
+    if not cal.knows(since.year):
+        return found
     for offset in range(horizon):
         day = since + dt.timedelta(days=offset)
         if not cal.knows(day.year):
@@ -116,6 +118,10 @@ def book(day: dt.date, slot: str, *, customer_id: int, booked_by: str, now: dt.d
     """Hold a seat of the slot, or refuse a past, closed or full slot naming the next free ones."""
     if day < today:
         raise ValidationFailed({"appointment_date": [problem("预约日期不能早于今天。", "The date is in the past.")]})
+    if not calendar.current().knows(day.year):
+        raise ValidationFailed({"appointment_date": [problem(
+            f"{day.year} 年的工作日历尚未确认，暂不能预约。",
+            f"The working calendar of {day.year} is not confirmed yet.")]})
     seats = capacity(day)
     taken = seats_taken(day, slot)
     free = [seat for seat in range(1, seats + 1) if seat not in taken]
