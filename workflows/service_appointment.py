@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine import queries
+from engine import commands, queries
 from engine.clock import now
 from engine.db import db
-from engine.errors import Forbidden, NotFound
+from engine.errors import Forbidden, NotFound, ValidationFailed
+from engine.forms import text
 from engine.identity import Actor
 from workflows.case_data import customer_and_equipment, local_date, local_zone
 from workflows.records import capacity
+from workflows.records.references import resolve_engineer
 from workflows.records.tables import Part
 
 PROCESS_ID = "service_appointment"
@@ -131,15 +133,33 @@ def bill(labour: list[Mapping[str, Any]], parts: list[Mapping[str, Any]]) -> dic
 
 
 # ---------------------------------------------------------------- what the advisor's pages read
-BOOKERS = ("service_advisor", "service_manager", "admin")
+BOOKERS = capacity.EDITORS
+
+
+def require_booker(actor: Actor) -> None:
+    if not actor.has_role(*BOOKERS):
+        raise Forbidden("only service advisors and the service manager book appointments and keep the "
+                        "engineers' calendars")
 
 
 def free_slots_for(*, actor: Actor, since: dt.date | None, count: int) -> list[dict[str, Any]]:
     """The next free slots from `since` (today when none), for the people who book appointments."""
-    if not actor.has_role(*BOOKERS):
-        raise Forbidden("only service advisors and the service manager book appointments")
+    require_booker(actor)
     today = local_date(None)
     return [slot.to_dict() for slot in capacity.free_slots(max(since or today, today), count=count)]
+
+
+def mark_day_off(*, engineer: str, day: dt.date, off: bool, note: str, actor: Actor,
+                 lang: str = "zh") -> dict[str, Any]:
+    """An engineer's day off (or back at work), in the engineers' working calendar the bookings read."""
+    with commands.transaction():
+        require_booker(actor)
+        try:
+            username = resolve_engineer(engineer)
+        except ValueError as exc:
+            raise ValidationFailed({"engineer": [text(exc.args[0], lang)]}) from exc
+        capacity.set_day_off(username, day, off=off, note=note, actor=actor, now=now())
+        return {"engineer": username, "date": day.isoformat(), "off": off, "capacity": capacity.capacity(day)}
 
 
 def bill_of(instance_id: int, *, actor: Actor) -> dict[str, Any]:

@@ -177,9 +177,15 @@ def test_through_the_api_a_full_slot_is_refused_with_free_slots_and_wrong_roles_
                                                                                       api, app):
     from tests.web.conftest import Browser
     day = dt.date(2026, 3, 4)
-    with transaction():
-        for engineer in ("eng_sw2", "eng_n1", "eng_g1"):
-            capacity.set_day_off(engineer, day, off=True, note="培训", actor=people["advisor1"], now=clock.now())
+    absent = {"engineer": "eng_sw2", "date": "2026-03-04", "note": "培训"}
+    assert api("eng_sw1").post("/appointments/days-off", json={}).status_code == 403  # who before what
+    assert api("advisor1").post("/appointments/days-off", json={**absent, "engineer": "nobody"}).status_code == 422
+    assert api("advisor1").post("/appointments/days-off", json={**absent, "date": "2026-13-01"}).status_code == 422
+    marked = api("advisor1").post("/appointments/days-off", json=absent).get_json()
+    assert marked == {"engineer": "eng_sw2", "date": "2026-03-04", "off": True, "capacity": 3}
+    for engineer in ("eng_n1", "eng_g1"):
+        assert api("advisor1").post("/appointments/days-off", json={**absent, "engineer": engineer}).status_code == 200
+    assert capacity.capacity(day) == 1
     body = {"process_id": "service_appointment", "data": {"customer_id": flows.sw, **BOOKING}}
     assert api("eng_sw1").post("/process-instances", json=body).status_code == 403
     started = api("advisor1").post("/process-instances", json=body)
