@@ -45,3 +45,18 @@ def test_the_inbox_puts_the_most_urgent_first_then_the_soonest_due(flows, actors
     rows = db.session.execute(queries.task_query(actors["eng_n1"], TaskFilter(scope="mine"))).scalars().all()
     assert [row.instance_id for row in rows] == [urgent.id, high.id, ordinary.id]
     assert [row.priority for row in rows] == [0, 1, 2]
+
+
+def test_the_inbox_page_marks_urgent_and_high_requests_and_lists_them_first(flows, actors, clock, app):
+    from tests.web.conftest import Browser
+    ordinary = question(flows, actors)
+    clock.advance(hours=7)
+    urgent = question(flows, actors, priority="urgent")
+    high = question(flows, actors, priority="high")
+    engineer = Browser(app.test_client())
+    engineer.login("eng_n1")
+    page = engineer.get("/inbox?tab=mine").get_data(as_text=True)
+    shown = [page.index(case.case_number) for case in (urgent, high, ordinary)]
+    assert shown == sorted(shown)
+    assert page.count('data-priority="urgent"') == 1 and page.count('data-priority="high"') == 1
+    assert "优先级：紧急" in page
