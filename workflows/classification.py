@@ -28,7 +28,7 @@ PRIORITIES: dict[str, tuple[int, str, str]] = {
     "ordinary": (2, "普通", "Ordinary"),
 }
 DEFAULT_PRIORITY = "ordinary"
-# Response SLAs of urgent and high requests, as SlaRule fields (sla.py builds the rules; a process
+# Response SLAs of urgent and high requests (and the delivery's first response), as SlaRule fields (sla.py builds the rules; a process
 # owner changes them on the SLA settings page like any other). Complaints have their own graded
 # rules; appointments and revisits are timed by their booked or planned dates.
 PRIORITY_PROCESSES = ("installation", "fault_handling", "tech_support", "delivery_installation")
@@ -40,6 +40,9 @@ SLA_RULES: tuple[dict[str, Any], ...] = (
      "name_en": "High-priority request: first response",
      "processes": PRIORITY_PROCESSES, "amount": Decimal(4), "unit": "working_hours",
      "condition_field": "priority", "condition_values": ("high",)},
+    {"key": "delivery_assignment", "name_zh": "送货安装派工", "name_en": "Delivery: crew and date assigned",
+     "processes": ("delivery_installation",), "amount": Decimal(1), "unit": "working_days",
+     "role": "service_head"},  # 004: a service request is answered within one working day
 )
 
 

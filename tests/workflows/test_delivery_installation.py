@@ -71,6 +71,7 @@ def receipt(case, people):
 def test_an_end_customer_delivery_from_the_feedback_form_to_the_trip_record(flows, people):
     case = request(people)
     assert case.case_number.startswith("DLV-2026-") and task_of(case, "assign_crew").role == "service_head"
+    assert task_of(case, "assign_crew").due_at == dt.datetime(2026, 3, 3, 1, 0)  # within one working day
     case = to_site(case, people)
     for element in ("unload_count", "install", "adjust_explain", "clean_up"):
         assert task_of(case, element).role == "installation_crew"

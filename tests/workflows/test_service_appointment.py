@@ -223,3 +223,17 @@ def test_through_the_api_a_full_slot_is_refused_with_free_slots_and_wrong_roles_
     outsider = Browser(app.test_client())
     outsider.login("eng_n1")
     assert outsider.get(f"/appointments/{case_id}/bill").status_code == 403
+
+
+def test_the_pages_render_every_appointment_form(flows, people, clock, app):
+    from tests.web.conftest import Browser
+    advisor = Browser(app.test_client())
+    advisor.login("advisor1")
+    start = advisor.get("/start/service_appointment")
+    assert start.status_code == 200 and "预约日期" in start.get_data(as_text=True)
+    case = added_work_asked(flows, people, clock)
+    page = advisor.get(f"/tasks/{task_of(case, 'consent').id}").get_data(as_text=True)
+    assert "同意方式" in page and "客户签字（签字同意时必填）" in page and "更换主轴承" in page
+    booked = advisor.post("/start/service_appointment", {
+        "customer_id": str(flows.cq), "appointment_date": "2026-03-05", "slot": "morning", "service_kind": "repair"})
+    assert booked.status_code in (302, 303), booked.get_data(as_text=True)[:500]
