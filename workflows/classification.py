@@ -28,8 +28,8 @@ PRIORITIES: dict[str, tuple[int, str, str]] = {
     "ordinary": (2, "普通", "Ordinary"),
 }
 DEFAULT_PRIORITY = "ordinary"
-# Response SLAs of urgent and high requests (and the delivery's first response), as SlaRule fields (sla.py builds the rules; a process
-# owner changes them on the SLA settings page like any other). Complaints have their own graded
+# Response SLAs of urgent and high requests (and the delivery's first response), as SlaRule fields
+# (sla.py builds the rules; a process owner changes them on the SLA settings page like any other). Complaints have their own graded
 # rules; appointments and revisits are timed by their booked or planned dates.
 PRIORITY_PROCESSES = ("installation", "fault_handling", "tech_support", "delivery_installation")
 SLA_RULES: tuple[dict[str, Any], ...] = (
