@@ -29,8 +29,9 @@ PRIORITIES: dict[str, tuple[int, str, str]] = {
 }
 DEFAULT_PRIORITY = "ordinary"
 # Response SLAs of urgent and high requests (and the delivery's first response), as SlaRule fields
-# (sla.py builds the rules; a process owner changes them on the SLA settings page like any other). Complaints have their own graded
-# rules; appointments and revisits are timed by their booked or planned dates.
+# (sla.py builds the rules; a process owner changes them on the SLA settings page like any other).
+# Complaints have their own graded rules; appointments and revisits are timed by their booked or
+# planned dates.
 PRIORITY_PROCESSES = ("installation", "fault_handling", "tech_support", "delivery_installation")
 SLA_RULES: tuple[dict[str, Any], ...] = (
     {"key": "urgent_request_response", "name_zh": "紧急工单首次响应", "name_en": "Urgent request: first response",
