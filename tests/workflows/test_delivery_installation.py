@@ -4,6 +4,7 @@ service head hears of when missed), returns with their record and the driver's t
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -11,6 +12,7 @@ from engine import commands
 from engine.commands import transaction
 from engine.identity import Actor, create_user
 from engine.timers import firing as timers
+from tests.workflows.flowkit import PNG_SIGNATURE as PNG
 from tests.workflows.flowkit import assert_story, attachment, complete, gateways, ready, steps, task_of
 
 DELIVERY_USERS = {"svchead1": ["service_head"], "leader1": ["supervising_leader"],
@@ -178,3 +180,37 @@ def test_wrong_roles_get_403_through_the_api(flows, people, api):
     assert done.status_code == 200
     load = task_of(case_id, "load_check")
     assert api("driver1").post(f"/tasks/{load.id}/complete", json={"data": FORMS["load_check"]}).status_code == 403
+
+
+def test_both_paths_end_to_end_through_the_api_as_the_right_users(flows, people, api):
+    def act(case_id, element, who, **data):
+        task = task_of(case_id, element)
+        response = api(who).post(f"/tasks/{task.id}/complete", json={"data": {**FORMS.get(element, {}), **data}})
+        assert response.status_code == 200, (element, response.get_json())
+        return response.get_json()
+
+    receipt_scan = api("crew1").post("/files", data={"file": (io.BytesIO(PNG + b"r"), "receipt.png")},
+                                     content_type="multipart/form-data").get_json()["id"]
+    note_scan = api("crew1").post("/files", data={"file": (io.BytesIO(PNG + b"n"), "note.png")},
+                                  content_type="multipart/form-data").get_json()["id"]
+    end = api("sales1").post("/process-instances", json={"process_id": "delivery_installation",
+                                                          "data": REQUEST}).get_json()["id"]
+    dealer = api("dealer1").post("/process-instances", json={"process_id": "delivery_installation", "data": {
+        **REQUEST, "customer_kind": "dealer", "customer_name": "历城家具经销部"}}).get_json()["id"]
+    act(dealer, "coordinate", "dealer1", agreed_date="2026-03-06", installation_needed=False)
+    for case_id in (end, dealer):
+        for element, who in (("assign_crew", "svchead1"), ("load_check", "crew1"), ("call_customer", "crew1")):
+            act(case_id, element, who)
+    for element in ("unload_count", "install", "adjust_explain", "clean_up"):
+        act(end, element, "crew1")
+    act(end, "installation_receipt", "crew1", receipt_scan=receipt_scan, signed_by="刘女士",
+        signed_at="2026-03-05T14:30:00+08:00")
+    act(end, "thanks", "crew1")
+    done = act(end, "trip_record", "driver1")
+    assert done["status"] == "completed" and done["data"]["receipt_scan"] == receipt_scan
+    act(dealer, "dealer_count", "crew1", dealer_person="王经理", counted=ITEMS, count_matches=True)
+    act(dealer, "delivery_note", "crew1", note_number="FH-0089", copies_given=2, dealer_signed=True,
+        signed_copy=note_scan)
+    act(dealer, "supervisor_copy", "instsup1", copy_received=True)
+    done = act(dealer, "trip_record", "driver1")
+    assert done["status"] == "completed" and done["data"]["signed_copy"] == note_scan
