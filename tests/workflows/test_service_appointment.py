@@ -5,6 +5,7 @@ maintenance call scheduled a week before it is due."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -14,6 +15,7 @@ from engine.errors import Forbidden, ValidationFailed
 from engine.identity import Actor, create_user
 from engine.models import Task
 from engine.timers import firing as timers
+from tests.workflows.flowkit import PNG_SIGNATURE as PNG
 from tests.workflows.flowkit import assert_story, attachment, complete, gateways, ready, steps, task_of
 from workflows.records import capacity
 
@@ -204,14 +206,27 @@ def test_through_the_api_a_full_slot_is_refused_with_free_slots_and_wrong_roles_
     remind = task_of(case_id, "remind_customer")
     assert api("cashier1").post(f"/tasks/{remind.id}/complete", json={"data": {"coming": True}}).status_code == 403
     assert api("advisor1").post(f"/tasks/{remind.id}/complete", json={"data": {"coming": True}}).status_code == 200
-    case = complete(case_id, "reception", people["advisor1"], equipment_condition="完好", customer_needs="检修")
-    case = complete(case, "work_order", people["advisor1"], **WORK_ORDER)
-    case = complete(case, "perform_work", people["eng_sw1"], **NO_ADDED)
-    case = complete(case, "progress_update", people["advisor1"], **TOLD)
-    case = complete(case, "explain_charges", people["advisor1"], explained=True,
-                    **task_of(case, "explain_charges").draft)
-    settle = task_of(case, "settlement")
-    paid = {"data": {"payment_method": "cash", "amount_paid": "324.00", "receipt_number": "SJ-001"}}
+
+    def act(element, who, **data):
+        response = api(who).post(f"/tasks/{task_of(case_id, element).id}/complete", json={"data": data})
+        assert response.status_code == 200, (element, response.get_json())
+
+    act("reception", "advisor1", equipment_condition="完好", customer_needs="检修")
+    act("work_order", "advisor1", **WORK_ORDER)
+    act("perform_work", "eng_sw1", **ADDED)
+    act("progress_update", "advisor1", **TOLD)
+    added = task_of(case_id, "consent")
+    signed = {**PHONE_CONSENT, "consent_method": "signature"}
+    assert api("eng_sw1").post(f"/tasks/{added.id}/complete", json={"data": signed}).status_code == 403
+    scan = api("advisor1").post("/files", data={"file": (io.BytesIO(PNG + b"c"), "consent.png")},
+                                content_type="multipart/form-data").get_json()["id"]
+    act("consent", "advisor1", **signed, consent_signature=scan)
+    act("added_work", "eng_sw1", work_done="已更换主轴承")
+    act("perform_work", "eng_sw1", **NO_ADDED)
+    act("progress_update", "advisor1", **TOLD)
+    act("explain_charges", "advisor1", explained=True, **task_of(case_id, "explain_charges").draft)
+    settle = task_of(case_id, "settlement")
+    paid = {"data": {"payment_method": "cash", "amount_paid": "634.50", "receipt_number": "SJ-001"}}
     assert api("advisor1").post(f"/tasks/{settle.id}/complete", json=paid).status_code == 403
     assert api("cashier1").post(f"/tasks/{settle.id}/complete", json=paid).status_code == 200
     cashier = Browser(app.test_client())
@@ -219,7 +234,8 @@ def test_through_the_api_a_full_slot_is_refused_with_free_slots_and_wrong_roles_
     page = cashier.get(f"/appointments/{case_id}/bill")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert 'data-testid="total">324.00<' in text and "骨架油封 80" in text and "现金" in text
+    assert 'data-testid="total">634.50<' in text and "骨架油封 80" in text and "现金" in text
+    assert "王工（设备科长）" in text  # who agreed to the added work
     outsider = Browser(app.test_client())
     outsider.login("eng_n1")
     assert outsider.get(f"/appointments/{case_id}/bill").status_code == 403
