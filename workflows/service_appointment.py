@@ -17,6 +17,7 @@ from engine.clock import now
 from engine.db import db
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.forms import text
+from engine.hooks import CommandContext
 from engine.identity import Actor
 from workflows.case_data import customer_and_equipment, local_date, local_zone
 from workflows.records import capacity
@@ -105,6 +106,14 @@ def schedule_maintenance_reminder(data: dict[str, Any], params: dict[str, Any]) 
 SERVICES = {"confirm_booking": confirm_booking, "release_booking": release_booking,
             "record_consent": record_consent, "agree_added_work": agree_added_work,
             "compute_bill": compute_bill, "schedule_maintenance_reminder": schedule_maintenance_reminder}
+
+
+def on_command(ctx: CommandContext) -> None:
+    """After-command hook: a cancelled appointment gives its seat back."""
+    if ctx.instance.process_id == PROCESS_ID and any(e["type"] == "instance_cancelled" for e in ctx.events):
+        booking_id = (ctx.instance.data or {}).get("booking_id")
+        if booking_id is not None:
+            capacity.release(booking_id)
 
 
 # ---------------------------------------------------------------- domain rules

@@ -128,6 +128,12 @@ def test_a_cancelled_appointment_frees_its_seat(flows, people, clock):
     assert capacity.seats_taken(dt.date(2026, 3, 4), "morning") == set()
 
 
+def test_a_case_the_manager_cancels_frees_its_seat(flows, people):
+    case = book(flows, people)
+    commands.cancel_instance(instance_id=case.id, actor=people["manager1"], reason="客户来电取消")
+    assert capacity.seats_taken(dt.date(2026, 3, 4), "morning") == set()
+
+
 def test_a_booking_made_on_the_eve_is_reminded_at_once(flows, people, clock):
     case = book(flows, people, appointment_date="2026-03-02", slot="afternoon")
     assert case.data["reminder_at"] == "2026-03-02T09:00:00+08:00"
