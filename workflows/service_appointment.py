@@ -20,8 +20,9 @@ from engine.forms import text
 from engine.hooks import CommandContext
 from engine.identity import Actor
 from workflows.case_data import customer_and_equipment, local_date, local_zone
+from workflows.deadlines import calendar
 from workflows.records import capacity
-from workflows.records.references import resolve_engineer
+from workflows.records.references import problem, resolve_engineer
 from workflows.records.tables import Part
 
 PROCESS_ID = "service_appointment"
@@ -163,6 +164,10 @@ def mark_day_off(*, engineer: str, day: dt.date, off: bool, note: str, actor: Ac
     """An engineer's day off (or back at work), in the engineers' working calendar the bookings read."""
     with commands.transaction():
         require_booker(actor)
+        if not calendar.current().knows(day.year):
+            raise ValidationFailed({"date": [text(problem(f"{day.year} 年的工作日历尚未确认。",
+                                                          f"The working calendar of {day.year} is not confirmed yet."),
+                                                  lang)]})
         try:
             username = resolve_engineer(engineer)
         except ValueError as exc:

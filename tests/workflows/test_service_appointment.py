@@ -189,6 +189,7 @@ def test_through_the_api_a_full_slot_is_refused_with_free_slots_and_wrong_roles_
     assert api("eng_sw1").post("/appointments/days-off", json={}).status_code == 403  # who before what
     assert api("advisor1").post("/appointments/days-off", json={**absent, "engineer": "nobody"}).status_code == 422
     assert api("advisor1").post("/appointments/days-off", json={**absent, "date": "2026-13-01"}).status_code == 422
+    assert api("advisor1").post("/appointments/days-off", json={**absent, "date": "2099-01-05"}).status_code == 422
     marked = api("advisor1").post("/appointments/days-off", json=absent).get_json()
     assert marked == {"engineer": "eng_sw2", "date": "2026-03-04", "off": True, "capacity": 3}
     for engineer in ("eng_n1", "eng_g1"):
