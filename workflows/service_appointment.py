@@ -15,7 +15,7 @@ from typing import Any
 from engine import commands, queries
 from engine.clock import now
 from engine.db import db
-from engine.errors import Forbidden, NotFound, ValidationFailed
+from engine.errors import Forbidden, ValidationFailed
 from engine.forms import text
 from engine.hooks import CommandContext
 from engine.identity import Actor
@@ -177,14 +177,14 @@ def mark_day_off(*, engineer: str, day: dt.date, off: bool, note: str, actor: Ac
 
 
 def bill_of(instance_id: int, *, actor: Actor) -> dict[str, Any]:
-    """The printable bill of a settled appointment, for anyone who may read the case."""
+    """The printable bill of an appointment, for anyone who may read the case; `billed` is false
+    until the charges are computed (and for a case of another flow, which has none)."""
     case = queries.readable_case(instance_id, actor)
     data = case.data or {}
-    if case.process_id != PROCESS_ID or "bill" not in data:
-        raise NotFound("this case has no bill", instance_id=instance_id)
+    billed = case.process_id == PROCESS_ID and "bill" in data
     return {"instance_id": case.id, "case_number": case.case_number, "customer_name": data.get("customer_name"),
             "equipment_serial": data.get("equipment_serial"), "slot": data.get("booking_slot"),
             "payment_method": data.get("payment_method"), "amount_paid": data.get("amount_paid"),
             "receipt_number": data.get("receipt_number"), "consents": [a.get("consent") for a in
                                                                          data.get("added_agreed") or []],
-            **data["bill"]}
+            "billed": billed, **(data["bill"] if billed else {})}

@@ -233,16 +233,23 @@ def test_through_the_api_a_full_slot_is_refused_with_free_slots_and_wrong_roles_
     act("progress_update", "advisor1", **TOLD)
     act("explain_charges", "advisor1", explained=True, **task_of(case_id, "explain_charges").draft)
     settle = task_of(case_id, "settlement")
+    cashier = Browser(app.test_client())
+    cashier.login("cashier1")
+    early = cashier.get(f"/appointments/{case_id}/bill").get_data(as_text=True)
+    assert 'data-testid="not-billed"' not in early  # the charges are explained: the bill is there
     paid = {"data": {"payment_method": "cash", "amount_paid": "634.50", "receipt_number": "SJ-001"}}
     assert api("advisor1").post(f"/tasks/{settle.id}/complete", json=paid).status_code == 403
     assert api("cashier1").post(f"/tasks/{settle.id}/complete", json=paid).status_code == 200
-    cashier = Browser(app.test_client())
-    cashier.login("cashier1")
     page = cashier.get(f"/appointments/{case_id}/bill")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert 'data-testid="total">634.50<' in text and "骨架油封 80" in text and "现金" in text
     assert "王工（设备科长）" in text  # who agreed to the added work
+    advisor = Browser(app.test_client())
+    advisor.login("advisor1")
+    other = book(flows, people, customer_id=flows.cq, appointment_date="2026-03-05")
+    waiting = advisor.get(f"/appointments/{other.id}/bill")
+    assert waiting.status_code == 200 and 'data-testid="not-billed"' in waiting.get_data(as_text=True)
     outsider = Browser(app.test_client())
     outsider.login("eng_n1")
     assert outsider.get(f"/appointments/{case_id}/bill").status_code == 403
