@@ -60,3 +60,6 @@ def test_the_inbox_page_marks_urgent_and_high_requests_and_lists_them_first(flow
     assert shown == sorted(shown)
     assert page.count('data-priority="urgent"') == 1 and page.count('data-priority="high"') == 1
     assert "优先级：紧急" in page
+    assert page.count("<span class=\"sub\" data-request-type>咨询</span>") == 3  # the request type beside the flow
+    english = engineer.get("/inbox?tab=mine&lang=en").get_data(as_text=True)
+    assert "data-request-type>Enquiry</span>" in english
