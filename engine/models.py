@@ -146,6 +146,7 @@ class Task(db.Model):
     customer_id: Mapped[int | None] = mapped_column()
     customer_name: Mapped[str | None] = mapped_column(sa.String(200))
     region: Mapped[str | None] = mapped_column(sa.String(40))
+    priority: Mapped[int | None] = mapped_column(sa.SmallInteger)  # rank the flows give (0 first); sorts the inbox
     instance: Mapped[Instance] = relationship(lazy="raise")
 
 

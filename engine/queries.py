@@ -78,12 +78,13 @@ def task_query(actor: Actor, f: TaskFilter):
 
 
 def _sorted(query, sort: str):
-    """Soonest due first (NULLS LAST keeps the index order usable), oldest first, or by case."""
+    """Most urgent first (the rank the flows give a request), then soonest due (NULLS LAST keeps the
+    index order usable); oldest first; or by case."""
     if sort == "age":
         return query.order_by(Task.created_at, Task.id)
     if sort == "case":
         return query.order_by(Task.case_number.desc(), Task.id)
-    return query.order_by(Task.due_at.asc().nulls_last(), Task.created_at, Task.id)
+    return query.order_by(Task.priority.asc().nulls_last(), Task.due_at.asc().nulls_last(), Task.created_at, Task.id)
 
 
 def task_counts(actor: Actor, *, with_all: bool = False) -> dict[str, int]:

@@ -16,6 +16,7 @@ from web import auth, bounds, config, errors, headers, health, i18n, outage, ven
 from web.api import bp as api_bp
 from web.views import (
     admin,
+    appointments,
     auth_pages,
     bulk_pages,
     case_actions,
@@ -82,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     for page_bp in (ui.bp, messages.bp, auth_pages.bp, home.bp, inbox.bp, tasks.bp, start.bp, cases.bp, files.bp,
                     notifications.bp, history.bp, modeler.bp, admin.bp, operations.bp, bulk_pages.bp, comments.bp,
                     case_actions.bp, dashboard.bp, copies.bp, warehouse.bp, documents.bp, customer_link.bp,
-                    scorecards.bp, tools.bp):
+                    scorecards.bp, tools.bp, appointments.bp):
         app.register_blueprint(page_bp)
     for page_bp in RECORDS_PAGES:
         app.register_blueprint(page_bp)

@@ -5,11 +5,14 @@ from engine import attachments
 from engine.hooks import Hooks
 from workflows import (
     accident,
+    classification,
     compensation_approval,
     complaint,
+    delivery_installation,
     fault_handling,
     installation,
     revisit,
+    service_appointment,
     tech_support,
     tool_loss,
 )
@@ -28,7 +31,8 @@ from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES
 
-FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint, accident, tool_loss)
+FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint, service_appointment,
+         delivery_installation, accident, tool_loss)
 
 
 def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1_000_000,
@@ -48,8 +52,8 @@ def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1
         references={**REFERENCES, "file": attachments.resolve_file},
         prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
         case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
-        after_command=[prefill_hook(drafts), sla_tracking.on_command, attachments.link_case_files,
-                       signatures.record_signatures,
+        after_command=[prefill_hook(drafts), classification.on_command, service_appointment.on_command,
+                       sla_tracking.on_command, attachments.link_case_files, signatures.record_signatures,
                        collaboration.on_command, facts_update.on_command],  # facts last: they read the others
         script_helpers=dict(calendar.SCRIPT_HELPERS),
         timer_handlers={"sla_warn": sla_tracking.on_warning,

@@ -18,6 +18,15 @@ ROLES = {r.id: r for r in [
     Role("process_owner", "流程负责人", "Process owner"),
     Role("auditor", "审计", "Auditor"),
     Role("admin", "系统管理员", "Administrator"),
+    # service appointments (004) and furniture delivery and installation (003)
+    Role("service_advisor", "客户服务代表", "Service advisor"),
+    Role("cashier", "收银员", "Cashier"),
+    Role("service_head", "客服部负责人", "Customer service head"),
+    Role("supervising_leader", "主管领导", "Supervising leader"),
+    Role("installation_supervisor", "安装主管", "Installation supervisor"),
+    Role("installation_crew", "安装人员", "Installation crew"),
+    Role("dealer_coordinator", "经销商业务负责人", "Dealer coordinator"),
+    Role("driver", "司机", "Driver"),
 ]}
 
 # Demo users: one per role (DOMAIN.md); engineers one per region team.
@@ -38,4 +47,13 @@ DEMO_USERS = [
     ("owner1", "蒋流程", ["process_owner"]),
     ("auditor1", "沈审计", ["auditor"]),
     ("admin", "系统管理员", ["admin"]),
+    ("advisor1", "何接待", ["service_advisor"]),
+    ("cashier1", "吕收银", ["cashier"]),
+    ("svchead1", "施主任", ["service_head"]),
+    ("leader1", "张主管领导", ["supervising_leader"]),
+    ("instsup1", "孔主管", ["installation_supervisor"]),
+    ("crew1", "曹安装", ["installation_crew"]),
+    ("crew2", "严安装", ["installation_crew"]),
+    ("dealer1", "华经销", ["dealer_coordinator"]),
+    ("driver1", "金司机", ["driver"]),
 ]

@@ -25,10 +25,12 @@ TAGS = {
     "start": "startEvent", "end": "endEvent", "user": "userTask", "service": "serviceTask",
     "script": "scriptTask", "rule": "businessRuleTask", "call": "callActivity", "xor": "exclusiveGateway",
     "and": "parallelGateway", "throw": "intermediateThrowEvent", "catch": "intermediateCatchEvent",
+    "timer": "intermediateCatchEvent", "boundary": "boundaryEvent",
 }
-SIZES = {"start": (36, 36), "end": (36, 36), "xor": (50, 50), "and": (50, 50), "throw": (36, 36), "catch": (36, 36)}
+SIZES = {"start": (36, 36), "end": (36, 36), "xor": (50, 50), "and": (50, 50), "throw": (36, 36), "catch": (36, 36),
+         "timer": (36, 36), "boundary": (36, 36)}
 GATEWAYS = ("xor", "and")
-OUTSIDE_LABELS = ("start", "end", "xor", "and", "throw", "catch")
+OUTSIDE_LABELS = ("start", "end", "xor", "and", "throw", "catch", "timer", "boundary")
 TASK_SIZE = (100, 80)
 GAP = 55  # horizontal space between columns
 ROW_H = 120  # height of one row of a lane
@@ -57,6 +59,8 @@ class Node:
     decision: str = ""
     called: str = ""
     signal: str = ""  # throw/catch events: the signal's name (signals match by name across called processes)
+    timer: str = ""  # timer events: the timeDate expression
+    attached: str = ""  # a boundary timer: the task it sits on (non-interrupting)
     x: float = 0
     y: float = 0
 
@@ -122,6 +126,8 @@ class Process:
     def layout(self) -> None:
         cells = {}
         for node in self.nodes.values():
+            if node.kind == "boundary":
+                continue
             key = (node.lane, node.row, node.col)
             if key in cells:
                 raise ValueError(f"{self.id}: {node.id} and {cells[key]} share lane/row/column {key}")
@@ -143,6 +149,10 @@ class Process:
         for node in self.nodes.values():
             top, _ = self.lane_bounds[node.lane]
             node.x, node.y = centers[node.col], top + node.row * ROW_H + ROW_H / 2
+        for node in self.nodes.values():
+            if node.kind == "boundary":  # on the bottom edge of its task
+                task = self.nodes[node.attached]
+                node.x, node.y = task.x + 30, task.bounds[3]
         for flow in self.flows:
             flow.waypoints = self._route(flow)
 
@@ -242,6 +252,8 @@ class Process:
         attrs = {"id": node.id, "name": node.name}
         if node.kind == "call":
             attrs["calledElement"] = node.called
+        if node.kind == "boundary":
+            attrs.update(attachedToRef=node.attached, cancelActivity="false")
         el = ET.SubElement(process, q("bpmn", TAGS[node.kind]), attrs)
         if node.doc:
             ET.SubElement(el, q("bpmn", "documentation")).text = node.doc
@@ -259,6 +271,9 @@ class Process:
         if node.signal:
             ET.SubElement(el, q("bpmn", "signalEventDefinition"), {"id": f"{node.id}_signal",
                                                                    "signalRef": f"signal_{node.signal}"})
+        if node.kind in ("timer", "boundary"):
+            definition = ET.SubElement(el, q("bpmn", "timerEventDefinition"), {"id": f"{node.id}_timer"})
+            ET.SubElement(definition, q("bpmn", "timeDate")).text = node.timer
 
     def _diagram_xml(self, root) -> None:
         diagram = ET.SubElement(root, q("bpmndi", "BPMNDiagram"), {"id": f"diagram_{self.id}"})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from form_kit import enum, f, form, ro, satisfaction
+from forms_priority import priority_field
 
 # ---------------------------------------------------------------- 客户回访
 REVISIT = {
@@ -80,6 +81,7 @@ TECH_SUPPORT = {
     "question": form(
         "技术咨询登记", "Technical question",
         f("customer_id", "customer", "客户单位", "Customer", True),
+        priority_field(),
         f("equipment_serial", "equipment", "设备出厂编号", "Equipment serial"),
         f("question", "text", "问题描述", "Question", True),
         f("received_at", "datetime", "来电/来函时间", "Received at", help=("留空为当前时间", "Empty means now")),

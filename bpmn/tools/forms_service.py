@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from form_kit import DEPARTMENTS, RATING, approval, enum, f, form, rejection_notice, ro
+from forms_priority import priority_field
 
 # ---------------------------------------------------------------- 设备安装调试
 INSTALLATION = {
     "request": form(
         "售后服务申请表（设备安装调试）", "Service request (installation)",
         f("customer_id", "customer", "客户单位", "Customer", True),
+        priority_field(),
         f("address", "string", "安装地址", "Site address", max_length=300,
           help=("留空则使用客户档案中的地址", "Leave empty to use the address on file")),
         f("contact", "string", "联系人", "Contact person", max_length=60),
@@ -117,6 +119,7 @@ FAULT_HANDLING = {
     "fault_report": form(
         "售后服务申请表（质量故障）", "Service request (quality fault)",
         f("equipment_serial", "equipment", "设备出厂编号", "Equipment serial", True),
+        priority_field(),
         ro("customer_name", "string", "客户单位", "Customer"),
         ro("equipment_model", "string", "设备型号", "Model"),
         ro("factory_date", "date", "出厂日期", "Factory date"),

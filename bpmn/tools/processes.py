@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from diagram import Process
 from processes_accountability import PROCESSES as ACCOUNTABILITY
+from processes_appointment import service_appointment
+from processes_delivery import delivery_installation
 from processes_fault import compensation_approval, fault_handling
 
 from workflows.roles import ROLES
@@ -164,4 +166,5 @@ def complaint() -> Process:
     return p
 
 
-PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint, *ACCOUNTABILITY]
+PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint,
+             service_appointment, delivery_installation, *ACCOUNTABILITY]

@@ -13,7 +13,8 @@ from markupsafe import escape as html_escape
 from web.views import form_view
 
 FORMS = sorted((Path(__file__).resolve().parents[2] / "bpmn" / "forms").glob("*/*.json"))
-KNOWN = ["fault_handling", "installation", "tech_support", "complaint", "compensation_approval", "revisit"]
+KNOWN = ["fault_handling", "installation", "tech_support", "complaint", "compensation_approval", "revisit",
+         "delivery_installation"]
 
 
 def offered(html: str) -> list[str]:

@@ -1,5 +1,6 @@
 """JSON API under /api/v1. Importing the endpoint modules registers their routes on `bp`."""
 from web.api import (  # noqa: F401
+    appointments,
     audit_api,
     calculators,
     comments,

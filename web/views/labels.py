@@ -17,6 +17,9 @@ START_PAGES = {
     "compensation_approval": (N_("赔偿申请"), N_("凭客户质量函或损坏报告申请零部件赔偿，按金额逐级审批"), {}),
     "revisit": (N_("现场回访申请"), N_("申请到客户现场回访，经理签批后由工程师准备并执行"),
                 {"mode": "onsite", "source": "manual"}),
+    "service_appointment": (N_("预约登记"), N_("按工厂劳动状况预约客户回厂：已约满的时段给出最近的空闲时段"), {}),
+    "delivery_installation": (N_("送货安装"),
+                              N_("填写客户意见反馈表，安排家具送货安装；经销商送货由相关部门负责人协调"), {}),
 }
 
 FLOW_NAMES = {
@@ -26,6 +29,8 @@ FLOW_NAMES = {
     "compensation_approval": N_("零部件赔偿"),
     "tech_support": N_("技术支持"),
     "complaint": N_("客户投诉处理"),
+    "service_appointment": N_("预约服务"),
+    "delivery_installation": N_("送货安装"),
 }
 
 CASE_STATUS = {

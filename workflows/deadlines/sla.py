@@ -30,7 +30,7 @@ from engine.db import db
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.identity import Actor
 from engine.models import Instance, Task
-from workflows import revisit
+from workflows import classification, revisit
 from workflows.deadlines import calendar
 
 UNITS = ("working_days", "working_hours", "days", "hours")
@@ -108,6 +108,7 @@ DEFAULT_RULES: tuple[SlaRule, ...] = (
             ("revisit",), Decimal(2), "working_days", anchor="task_created",
             elements=("follow_up",)),
 )
+DEFAULT_RULES += tuple(SlaRule(**spec) for spec in classification.SLA_RULES)  # urgent and high requests
 DEFAULTS = {rule.key: rule for rule in DEFAULT_RULES}
 
 

@@ -15,6 +15,7 @@ from engine.db import db
 from engine.identity import actor_of, get_user
 from engine.models import Instance
 from workflows import FLOWS
+from workflows.demo import service_cases
 from workflows.demo.records import attachment_ids
 from workflows.records import parts_draw
 from workflows.records.tables import Customer, Equipment
@@ -77,6 +78,7 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "complaint/handling": {"actions": "上门复查并处理", "result": "问题已排除，客户签字确认"},
     "complaint/confirm": {"contact_person": "设备科长", "satisfied": True, "satisfaction": 4},
     "complaint/close": {"justified": True, "cause": "engineer_fault", "improvement": "维修后增加保压复查"},
+    **service_cases.FORM_DATA,
 }
 
 
@@ -226,6 +228,7 @@ def scenarios() -> list[Demo]:
         Demo("complaint", "desk1", _complaint(sw, "ordinary", "工程师现场作业后未清理现场", "eng_sw2"), [
             ("respond", "manager1", {"assigned_engineer": "eng_sw1"}), ("engineer_handling", ASSIGNEE, {}),
             ("confirm", "desk1", {}), ("close", "manager1", {"engineer_responsible": "eng_sw2"})], days_ago=6),
+        *[Demo(*case) for case in service_cases.scenarios()],  # appointments and furniture deliveries
     ]
 
 
@@ -238,6 +241,9 @@ def _play(demo: Demo, until: dt.datetime, actor: Callable[[str], Any]) -> Instan
             clock.advance(seconds=gap.total_seconds())
             if element == PARTS_DRAWN:
                 parts_draw.record_draw(instance_id=case.id, **data, actor=actor(who), now=clock.now())
+                continue
+            if element == service_cases.TIMER:
+                commands.fire_timers(instance_id=case.id)
                 continue
             [task] = [t for t in queries.tasks_of(case.id, "ready") if t.element_id == element]
             case = commands.complete_task(task_id=task.id, data={**FORM_DATA.get(task.form_name, {}), **data},

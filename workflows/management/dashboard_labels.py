@@ -20,6 +20,8 @@ FLOWS = {
     "tech_support": ("技术支持", "Technical support"),
     "complaint": ("客户投诉处理", "Complaint handling"),
     "sla_escalation": ("超时处理", "Deadline escalation"),
+    "service_appointment": ("预约服务", "Service appointment"),
+    "delivery_installation": ("送货安装", "Delivery and installation"),
 }
 CLASSES = {"key": ("大客户/重点客户", "Key customer"), "ordinary": ("一般客户", "Ordinary customer"),
            None: ("未分类", "Unclassified")}

@@ -12,7 +12,8 @@ from workflows.management.tools import STANDARD_KIT, ToolItem
 from workflows.records.parts_draw import PartsDraw
 from workflows.records.tables import Customer, Engineer, Equipment, Part
 
-FLOWS = {"installation", "fault_handling", "revisit", "compensation_approval", "tech_support", "complaint"}
+FLOWS = {"installation", "fault_handling", "revisit", "compensation_approval", "tech_support", "complaint",
+         "service_appointment", "delivery_installation"}
 
 
 def _count(model, *where) -> int:
@@ -47,4 +48,4 @@ def test_init_demo_shows_a_living_system(app, clock):
     db.session.commit()  # end this session's read transaction: `init` alters the audit table on PostgreSQL
     again = app.test_cli_runner().invoke(cli, ["init", "--demo"])
     assert again.exit_code == 0 and "none (already there)" in again.output
-    assert _count(Customer) == 30 and _count(Instance) == 31 and _count(ToolItem) == 6 * len(STANDARD_KIT)
+    assert _count(Customer) == 30 and _count(Instance) == 39 and _count(ToolItem) == 6 * len(STANDARD_KIT)
