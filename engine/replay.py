@@ -5,7 +5,7 @@ explains the state.
 What is re-run, command by command, with the clock set to the command's recorded time (which also
 drives SpiffWorkflow's timers): the start data, each submitted form (matched to its task by element
 id and order, since task ids differ on re-execution), timer firings in their recorded order,
-cancellations, and the managers' operations — suspend and resume (timers moved by the recorded
+messages received, cancellations, and the managers' operations — suspend and resume (timers moved by the recorded
 pause), corrections, send-backs, moves to a newer version (the re-run starts on the version the case
 started on), retried and resolved failed steps (engine/replay_operations.py). A cycle timer fires
 without completing, so each of its firings is recorded as `timer_fired` with `data.cycle`; the
@@ -211,6 +211,20 @@ class _Rerun(OperationsRerun):
         failure = _advance(self.wf)
         return [*early, event_key("task_completed", done.element_id, None),
                 *self._engine_events(before, {task_id}), *self._failure(*failure)]
+
+    def _message(self, command: Command) -> list[tuple]:
+        received = command.first("message_received")
+        before, waiting = sw.snapshot(self.wf), self._waiting_timers()
+        sw.fire_due_timers(self.wf)  # as the command did before handing the message over
+        early = [*self._cycle_firings(waiting), *self._engine_events(before)]
+        before = sw.snapshot(self.wf)
+        element = sw.deliver_message(self.wf, received.data.get("message"), received.data.get("payload") or {})
+        if element is None:
+            raise _Stop(received.seq, "input", "on re-execution the case is not waiting for this message",
+                        received.data.get("message"))
+        failure = _advance(self.wf)
+        return [*early, event_key("message_received", element, None), *self._engine_events(before),
+                *self._failure(*failure)]
 
     def _timers(self, command: Command) -> list[tuple]:
         before, waiting = sw.snapshot(self.wf), self._waiting_timers()

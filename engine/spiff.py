@@ -23,7 +23,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
@@ -259,8 +262,25 @@ class TaskInfo:
 
     @property
     def is_timer(self) -> bool:
-        return self.kind in TIMER_EVENTS and isinstance(
-            getattr(self._spec, "event_definition", None), TimerEventDefinition)
+        return self.kind in TIMER_EVENTS and isinstance(_own_definition(self._spec), TimerEventDefinition)
+
+
+def _own_definition(spec):
+    """The event an element catches. An event-based gateway holds the events of the catch events
+    after it (the library moves them there), so for those it is read back from the gateway."""
+    definition = getattr(spec, "event_definition", None)
+    for gateway in getattr(spec, "inputs", ()):
+        if type(gateway).__name__ == "EventBasedGateway" and spec in gateway.outputs:
+            return gateway.event_definition.event_definitions[gateway.outputs.index(spec)]
+    return definition
+
+
+def _gateway_branches(task):
+    """(event definition, catch element id, child task) of each branch of a waiting event-based gateway."""
+    spec = task.task_spec
+    children = {child.task_spec: child for child in task.children}
+    return [(definition, out.bpmn_id, children.get(out))
+            for definition, out in zip(spec.event_definition.event_definitions, spec.outputs, strict=False)]
 
 
 def _info(task) -> TaskInfo:
@@ -320,13 +340,41 @@ def pending_timers(wf: BpmnWorkflow) -> list[tuple[str, str, str]]:
     found = []
     for task in list(wf.event_manager.tasks.values()):  # subprocesses share the top event manager
         definition = task.task_spec.event_definition
-        if not isinstance(definition, TimerEventDefinition) or task.state & (COMPLETED | CANCELLED):
+        if task.state & (COMPLETED | CANCELLED):
             continue
-        value = definition.details(task).value
-        due = value.get("next") if isinstance(value, dict) else value  # None until first refresh
-        if due:
-            found.append((str(task.id), task.task_spec.bpmn_id, due))
+        if isinstance(definition, MultipleEventDefinition):  # an event-based gateway racing its events:
+            for branch, element, child in _gateway_branches(task):  # the timer's row is its catch event's
+                if isinstance(branch, TimerEventDefinition) and child is not None:
+                    due = _due(branch, task)
+                    if due:
+                        found.append((str(child.id), element, due))
+            continue
+        if isinstance(definition, TimerEventDefinition):
+            due = _due(definition, task)
+            if due:
+                found.append((str(task.id), task.task_spec.bpmn_id, due))
     return found
+
+
+def _due(definition, task) -> str | None:
+    value = definition.details(task).value
+    return value.get("next") if isinstance(value, dict) else value  # None until first refresh
+
+
+def deliver_message(wf: BpmnWorkflow, name: str, payload: Mapping[str, Any]) -> str | None:
+    """Hand a message to the element waiting for it; returns that element's id, None if none waits.
+    Only a waiting element's own definition is sent (the library matches definitions by class)."""
+    for task in list(wf.event_manager.tasks.values()):
+        if task.state & (COMPLETED | CANCELLED):
+            continue
+        definition = task.task_spec.event_definition
+        branches = (_gateway_branches(task) if isinstance(definition, MultipleEventDefinition)
+                    else [(definition, task.task_spec.bpmn_id, task)])
+        for branch, element, _child in branches:
+            if isinstance(branch, MessageEventDefinition) and branch.name == name:
+                wf.send_event(BpmnEvent(branch, dict(payload)))
+                return element
+    return None
 
 
 def is_completed(wf: BpmnWorkflow) -> bool:
