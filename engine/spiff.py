@@ -18,6 +18,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -30,9 +31,12 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
+from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.util.task import TaskState
 
+from engine.inspect_model import CAMUNDA_DECISION_REF, default_roles
 from engine.jsonutil import dumps
 from engine.scripts import Sandbox
 
@@ -122,9 +126,23 @@ def _task_metadata(spec) -> dict[str, Any]:
     }
 
 
+class _BusinessRuleTaskParser(BusinessRuleTaskParser):
+    """Also reads Camunda's `camunda:decisionRef`, so diagrams from Camunda Modeler run as drawn."""
+
+    @staticmethod
+    def get_decision_ref(node):
+        return BusinessRuleTaskParser.get_decision_ref(node) or node.get(CAMUNDA_DECISION_REF)
+
+
+class _Parser(SpiffBpmnParser):
+    OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+                               full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask)}
+
+
 def parse(sources: Mapping[str, str], process_id: str) -> ParsedModel:
-    """Parse BPMN and DMN texts; raises ParseError / EngineError with the element at fault."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    """Parse BPMN and DMN texts; raises ParseError / EngineError with the element at fault. A user
+    task outside any lane takes its process's default role (the `default_role` property), if set."""
+    parser = _Parser(validator=VALIDATOR)
     for filename, text in sources.items():
         if filename.endswith(".dmn"):
             parser.add_dmn_str(text.encode("utf-8"), filename=filename)
@@ -134,15 +152,18 @@ def parse(sources: Mapping[str, str], process_id: str) -> ParsedModel:
     spec = parser.get_spec(process_id)
     subprocess_specs = parser.get_subprocess_specs(process_id)
     tasks: dict[str, dict[str, Any]] = {}
+    defaults = default_roles(sources)
     for proc in [spec, *subprocess_specs.values()]:
         for task_spec in proc.task_specs.values():
+            if getattr(task_spec, "manual", False) and not task_spec.lane and proc.name in defaults:
+                task_spec.lane = defaults[proc.name]
             if getattr(task_spec, "bpmn_id", None):
                 tasks.setdefault(task_spec.bpmn_id, _task_metadata(task_spec) | {"process": proc.name})
     return ParsedModel(process_id, spec.description or process_id, spec, subprocess_specs, tasks)
 
 
 def process_ids(sources: Mapping[str, str]) -> list[str]:
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = _Parser(validator=VALIDATOR)
     for filename, text in sources.items():
         if filename.endswith(".bpmn"):
             parser.add_bpmn_str(text.encode("utf-8"), filename=filename)

@@ -31,10 +31,12 @@ def config_of(response) -> dict:
     return json.loads(match.group(1))
 
 
-def deploy_from_page(browser, files: dict[str, str]):
-    """What modeler.js sends: the files as multipart parts named `file`, the page's token in X-CSRFToken."""
+def deploy_from_page(browser, files: dict[str, str], note: str = "核实步骤改名", **fields):
+    """What modeler.js sends: the files as multipart parts named `file` and the change note, the page's
+    token in X-CSRFToken."""
     parts = [(io.BytesIO(text.encode("utf-8")), name) for name, text in files.items()]
-    return browser.client.post("/api/v1/process-models", data={"file": parts}, content_type="multipart/form-data",
+    return browser.client.post("/api/v1/process-models", data={"file": parts, "note": note, **fields},
+                               content_type="multipart/form-data",
                                headers={"X-CSRFToken": browser.token, "Accept": "application/json"})
 
 
@@ -131,13 +133,17 @@ def test_a_deploy_from_the_editor_makes_a_new_version_or_reports_unchanged(as_us
 
     renamed = same[before.main_file].replace("核实来函、存档并分析原因", "核实来函并存档")
     edited = dict(same, **{before.main_file: renamed})
+    unexplained = deploy_from_page(owner, edited, note="  ")
+    assert unexplained.status_code == 422
+    assert unexplained.get_json()["errors"] == [
+        {"element": "note", "problem": "write a change note: what changed and why"}]
     response = deploy_from_page(owner, edited)
     assert response.status_code == 201 and response.get_json() == {
         "process_id": PROCESS, "version": before.version + 1, "created": True,
         "deployed": [{"process_id": PROCESS, "version": before.version + 1, "created": True}]}
     db.session.expire_all()
     model = loader.latest(PROCESS)
-    assert model.deployed_by == "owner1" and model.forms == before.forms
+    assert model.deployed_by == "owner1" and model.forms == before.forms and model.note == "核实步骤改名"
     assert "核实来函并存档" in model.sources[model.main_file]
 
     refused = owner.client.post("/api/v1/process-models", data={"file": [(io.BytesIO(b"<x/>"), "x.bpmn")]},
@@ -160,14 +166,15 @@ def test_a_broken_diagram_comes_back_as_problems_the_page_can_explain(as_user, f
     response = deploy_from_page(owner, {model.main_file: no_condition})
     assert response.status_code == 422
     problems = {p["element"]: p["problem"] for p in response.get_json()["errors"]}
-    assert problems["vp_approval"] == "user task is in no lane"
+    assert problems["vp_approval"].startswith("user task is in no lane")
+    assert "售后服务部 (service_desk)" in problems["vp_approval"]  # the roles it may take
     assert problems["gm_approval"] == "form 'no_such_form' was not provided"
     assert "has no condition and is not the gateway's default" in problems["flow_approver_gateway_vp_approval"]
     db.session.expire_all()
     assert loader.latest(PROCESS).version == model.version
 
     explained = {element: _explain(problem) for element, problem in problems.items()}
-    assert explained["vp_approval"] == "用户任务不在任何泳道中：请把它拖进某个角色的泳道。"
+    assert explained["vp_approval"].startswith("用户任务不在任何泳道中：请把它拖进某个角色的泳道，或为流程设置默认角色")
     assert explained["gm_approval"] == "表单“no_such_form”不存在：此流程的表单中没有这个名称。"
     assert explained["flow_approver_gateway_vp_approval"] == \
         "从网关“approver_gateway”出来的这条连线既没有条件，也不是默认连线。"

@@ -25,8 +25,16 @@ OWNERS = ("process_owner", "admin")
 # The engine's deploy problems (web/api answers them in English) in the page's words. Python
 # patterns; the page's script turns `(?P<` into JavaScript's `(?<`.
 PROBLEMS = (
-    (r"^user task is in no lane$", N_("用户任务不在任何泳道中：请把它拖进某个角色的泳道。")),
-    (r"^lane '(?P<lane>.*)' is not a known role$", N_("泳道“{lane}”不是已知的角色。")),
+    (r"^user task is in no lane \(put it in a role's lane, or give the process a default_role\); "
+     r"roles: (?P<roles>.*)$",
+     N_("用户任务不在任何泳道中：请把它拖进某个角色的泳道，或为流程设置默认角色（default_role）。可用的角色：{roles}")),
+    (r"^lane '(?P<lane>.*)' is not a known role; use one of: (?P<roles>.*)$",
+     N_("泳道“{lane}”不是已知的角色。可用的角色：{roles}")),
+    (r"^default role '(?P<role>.*)' is not a known role; use one of: (?P<roles>.*)$",
+     N_("流程的默认角色“{role}”不是已知的角色。可用的角色：{roles}")),
+    (r"^write a change note: what changed and why$", N_("请填写变更说明：改了什么、为什么改。")),
+    (r"^process id '(?P<process>.*)' already belongs to '(?P<name>.*)' \(file (?P<file>.*)\); .*$",
+     N_("流程编号“{process}”已属于流程“{name}”（文件 {file}）：请换一个流程编号，或确认替换那个流程。")),
     (r"^start form '(?P<form>.*)' was not provided$", N_("开始表单“{form}”不存在。")),
     (r"^form '(?P<form>[^']*)' was not provided$", N_("表单“{form}”不存在：此流程的表单中没有这个名称。")),
     (r"^unknown service operator '(?P<operator>.*)'$", N_("服务任务的操作“{operator}”不存在。")),

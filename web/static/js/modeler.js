@@ -200,6 +200,7 @@
       .then(function () {
         var form = new FormData();
         names.forEach(function (name) { form.append('file', new Blob([sent[name]], { type: 'application/xml' }), name); });
+        form.append('note', document.getElementById('change-note').value);
         return fetch(config.deployUrl, { method: 'POST', body: form, credentials: 'same-origin',
                                           headers: { 'X-CSRFToken': csrf, Accept: 'application/json' } });
       })
