@@ -65,13 +65,17 @@ def test_versions_page_counts_the_open_cases_pinned_to_each_version(as_user, dep
     source = (BPMN_DIR.parent / "tests" / "bpmn" / "t_approval.bpmn").read_text(encoding="utf-8")
     with commands.transaction():
         renamed = source.replace('name="Review request"', 'name="Review the request"')
-        loader.deploy({"t_approval.bpmn": renamed}, actor="owner1")
+        loader.deploy({"t_approval.bpmn": renamed}, actor="owner1", note="评审步骤改名")
     commands.start_instance(process_id="t_approval", data={"customer_name": "丙"}, actor=users["sales1"])
     commands.cancel_instance(instance_id=first.id, actor=users["admin"], reason="重复")
 
     page = text_of(as_user("owner1").get("/modeler/t_approval"))
     counts = dict(re.findall(r'data-version="(\d+)">.*?data-testid="open-cases">(\d+)<', page, re.S))
     assert counts == {"2": "1", "1": "1"}  # the cancelled case no longer counts
+    totals = dict(re.findall(r'data-version="(\d+)">.*?data-testid="all-cases">(\d+)<', page, re.S))
+    assert totals == {"2": "1", "1": "2"}
+    notes = dict(re.findall(r'data-version="(\d+)">.*?data-testid="note">([^<]*)<', page, re.S))
+    assert notes == {"2": "评审步骤改名", "1": "—"}
     listing = text_of(as_user("owner1").get("/modeler/"))
     assert "其中 1 个在旧版本上" in listing
 

@@ -11,10 +11,11 @@ from typing import Any
 from flask import Blueprint, abort, render_template, send_file, url_for
 from flask_login import current_user
 
-from engine import hooks, loader, queries
+from engine import hooks, loader, model_versions, queries
 from engine.errors import NotFound
 from engine.forms import text
 from engine.models import ModelVersion
+from web.api.present import person_names
 from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views.labels import N_
@@ -112,9 +113,13 @@ def index():
 def versions(process_id: str):
     latest = loader.latest_or_404(process_id)
     open_cases = queries.open_cases_by_version(process_id)
+    counts = model_versions.case_counts(process_id)
+    every = loader.versions(process_id)
+    names = person_names({m.deployed_by for m in every}, current_language())
     items = [{"model": m, "open": open_cases.get((process_id, m.version), 0),
+              "total": counts.get(m.version, {}).get("total", 0), "by": names.get(m.deployed_by, m.deployed_by),
               "forms": sum(1 for key in (m.forms or {}) if key.startswith(process_id + "/"))}
-             for m in reversed(loader.versions(process_id))]
+             for m in reversed(every)]
     return render_template("modeler/versions.html", latest=latest, items=items,
                            open_total=sum(open_cases.values()))
 
