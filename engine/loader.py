@@ -241,10 +241,10 @@ Bundle = tuple[dict[str, str], FormBundle, Inventory, list[str]]
 def prepare(files: Mapping[str, bytes | str]) -> Bundle:
     """Read, complete and validate an upload without storing it (deploy, diff and dry run share it)."""
     sources, forms = read_upload(files)
-    inv = _inventory_or_error(sources)
+    inv = inventory_of(sources)
     uploaded = [pid for pid, fname in inv.processes.items() if fname in sources]
     bundle_sources, bundle_forms = _complete_bundle(sources, forms, inv)
-    full = _inventory_or_error(bundle_sources)
+    full = inventory_of(bundle_sources)
     validate(full, bundle_sources, bundle_forms, uploaded)
     return bundle_sources, bundle_forms, full, uploaded
 
@@ -266,7 +266,7 @@ def _refuse_foreign(bundle: Bundle) -> None:
         raise DeployError(explain(errors, {}), message="the process id belongs to another process")
 
 
-def _inventory_or_error(sources: Mapping[str, str]) -> Inventory:
+def inventory_of(sources: Mapping[str, str]) -> Inventory:
     try:
         return inventory(sources)
     except etree.XMLSyntaxError as exc:

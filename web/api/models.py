@@ -62,3 +62,6 @@ def deploy_models():
     return {"process_id": first.process_id, "version": first.version, "created": first.created,
             "deployed": [{"process_id": r.process_id, "version": r.version, "created": r.created}
                          for r in results]}, 201
+
+
+from web.api import model_changes  # noqa: E402, F401 - its routes: diff, dry run

@@ -1,0 +1,141 @@
+"""Before a rule change goes live: the diff between versions (or a draft) by element and by decision
+rule, and the dry run that re-runs the recorded inputs of finished cases on a draft. Driven with the
+real compensation flow: a v2 that adds a step before the VP's approval, and the 5,000 → 8,000
+threshold change."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+import tests.workflows.test_compensation_approval as compensation
+from engine import loader
+from tests.workflows.flowkit import complete, ready
+
+PROCESS = "compensation_approval"
+DMN = "compensation_authority.dmn"
+
+
+def step_before_vp(xml: str) -> str:
+    """A v2: the desk prepares the file (a new task) before the VP approves."""
+    gateway = '<bpmn:flowNodeRef>approver_gateway</bpmn:flowNodeRef>'
+    xml = xml.replace(gateway, gateway + '<bpmn:flowNodeRef>vp_brief</bpmn:flowNodeRef>')
+    xml = xml.replace('<bpmn:sequenceFlow id="flow_approver_gateway_vp_approval" sourceRef="approver_gateway" '
+                      'targetRef="vp_approval" name="副总" />',
+                      '<bpmn:sequenceFlow id="flow_approver_gateway_vp_approval" sourceRef="approver_gateway" '
+                      'targetRef="vp_brief" name="副总" />'
+                      '<bpmn:sequenceFlow id="flow_vp_brief_vp_approval" sourceRef="vp_brief" '
+                      'targetRef="vp_approval" />')
+    xml = xml.replace('<bpmn:incoming>flow_approver_gateway_vp_approval</bpmn:incoming>\n      '
+                      '<bpmn:outgoing>flow_vp_approval_vp_gateway</bpmn:outgoing>',
+                      '<bpmn:incoming>flow_vp_brief_vp_approval</bpmn:incoming>\n      '
+                      '<bpmn:outgoing>flow_vp_approval_vp_gateway</bpmn:outgoing>')
+    task = ('<bpmn:userTask id="vp_brief" name="整理副总审批材料"><bpmn:incoming>flow_approver_gateway_vp_approval'
+            '</bpmn:incoming><bpmn:outgoing>flow_vp_brief_vp_approval</bpmn:outgoing></bpmn:userTask>')
+    assert xml.count("vp_brief") == 5
+    return xml.replace('<bpmn:userTask id="vp_approval"', task + '<bpmn:userTask id="vp_approval"', 1)
+
+
+def threshold_8000(dmn: str) -> str:
+    changed = dmn.replace("1000 &lt; ? &lt; 5000", "1000 &lt; ? &lt; 8000").replace("&gt;= 5000", "&gt;= 8000")
+    assert changed.count("8000") == 2
+    return changed
+
+
+def files(bpmn: str | None = None, dmn: str | None = None) -> list:
+    model = loader.latest(PROCESS)
+    return [(io.BytesIO((bpmn or model.sources[model.main_file]).encode()), model.main_file),
+            (io.BytesIO((dmn or model.sources[DMN]).encode()), DMN)]
+
+
+def upload(api, path: str, parts: list, user="owner1", **fields):
+    return api(user).post(path, data={"file": parts, **fields}, content_type="multipart/form-data")
+
+
+def finish(flows, actors, amount: str, emergency: bool):
+    """A claim decided and carried through to the end."""
+    case = compensation.start(flows, actors, amount=amount, emergency=emergency)
+    while case.status != "completed":
+        element = sorted(ready(case.id))[0]
+        who = compensation.APPROVERS.get(element) or dict(compensation.AFTER_APPROVAL)[element]
+        case = complete(case, element, actors[who])
+    return case
+
+
+def test_the_diff_names_the_added_step_and_the_flow_led_to_it(api, flows):
+    v1 = loader.latest(PROCESS)
+    v2 = step_before_vp(v1.sources[v1.main_file])
+    assert upload(api, "/process-models", files(v2), note="副总审批前先整理材料").status_code == 201
+    body = api("owner1").get(f"/process-models/{PROCESS}/diff?from={v1.version}&to={v1.version + 1}").get_json()
+    assert (body["from"], body["to"], body["unchanged"]) == (str(v1.version), str(v1.version + 1), False)
+    assert {(e["id"], e["name"], e["kind"]) for e in body["added"]} == {
+        ("vp_brief", "整理副总审批材料", "userTask"), ("flow_vp_brief_vp_approval", "", "sequenceFlow")}
+    assert body["removed"] == [] and body["decisions"] == []
+    changed = {e["id"]: e["changes"] for e in body["changed"]}
+    assert changed["flow_approver_gateway_vp_approval"] == [
+        {"what": "targetRef", "from": "vp_approval", "to": "vp_brief"}]
+    assert set(changed) == {"flow_approver_gateway_vp_approval"}
+    back = api("owner1").get(f"/process-models/{PROCESS}/diff?from={v1.version + 1}&to={v1.version}").get_json()
+    assert [e["id"] for e in back["removed"]] == ["vp_brief", "flow_vp_brief_vp_approval"]
+    assert api("auditor1").get(f"/process-models/{PROCESS}/diff").status_code == 200
+    assert api("desk1").get(f"/process-models/{PROCESS}/diff").status_code == 403
+    assert api("owner1").get(f"/process-models/{PROCESS}/diff?from=99").status_code == 404
+    assert api("owner1").get(f"/process-models/{PROCESS}/diff?to=x").status_code == 422
+
+
+def test_the_diff_of_a_draft_shows_the_decision_rules_that_changed(api, flows):
+    model = loader.latest(PROCESS)
+    body = upload(api, f"/process-models/{PROCESS}/diff", files(dmn=threshold_8000(model.sources[DMN]))).get_json()
+    assert body["to"] == "draft" and body["unchanged"] is False and body["added"] == body["removed"] == []
+    [decision] = body["decisions"]
+    assert decision["id"] == "compensation_authority" and decision["status"] == "changed"
+    assert [(r["id"], r["from"]["inputs"], r["to"]["inputs"]) for r in decision["rules"]] == [
+        ("rule_vp", ["True", "1000 < ? < 5000"], ["True", "1000 < ? < 8000"]),
+        ("rule_gm_large", ["True", ">= 5000"], ["True", ">= 8000"])]
+    [authority] = body["changed"]
+    assert authority["id"] == "authority" and authority["changes"][0]["what"] == "decision rules"
+    same = upload(api, f"/process-models/{PROCESS}/diff", files()).get_json()
+    assert same["unchanged"] is True
+    broken = upload(api, f"/process-models/{PROCESS}/diff",
+                    files(dmn=model.sources[DMN].replace("&gt;= 5000", "&gt;=")))
+    assert broken.status_code == 422 and broken.get_json()["errors"][0]["element"] == "rule_gm_large"
+
+
+def test_a_dry_run_of_the_new_threshold_diverges_exactly_for_the_claims_between_5000_and_8000(api, flows, actors):
+    cases = {(amount, emergency): finish(flows, actors, amount, emergency).id for amount, emergency in [
+        ("800.00", True), ("3000.00", True), ("6000.00", True), ("7999.00", True), ("9000.00", True),
+        ("6000.00", False)]}
+    running = compensation.start(flows, actors, amount="6500.00", emergency=True)  # not finished: not re-run
+    model = loader.latest(PROCESS)
+    response = upload(api, f"/process-models/{PROCESS}/dry-run", files(dmn=threshold_8000(model.sources[DMN])),
+                      limit="50")
+    assert response.status_code == 200, response.get_json()
+    items = {item["instance_id"]: item for item in response.get_json()["items"]}
+    assert running.id not in items and set(items) == set(cases.values())
+    outcomes = {key: items[case_id]["outcome"] for key, case_id in cases.items()}
+    assert outcomes == {("800.00", True): "same", ("3000.00", True): "same", ("6000.00", True): "diverged",
+                        ("7999.00", True): "diverged", ("9000.00", True): "same", ("6000.00", False): "same"}
+    diverged = items[cases[("6000.00", True)]]
+    assert diverged["at"]["element_id"] == "gm_needed_gateway" and diverged["at"]["step"] > 0
+    assert "总经理审批" in diverged["detail"] and "the draft would" in diverged["detail"]
+    assert "needs_general_manager': recorded True, the draft False" in diverged["detail"]
+    assert loader.latest(PROCESS).version == model.version  # nothing deployed, nothing written
+    assert len(upload(api, f"/process-models/{PROCESS}/dry-run", files(), limit="2").get_json()["items"]) == 2
+
+
+def test_a_dry_run_of_the_added_step_diverges_where_the_vp_was_reached(api, flows, actors):
+    manager = finish(flows, actors, "800.00", True).id
+    vp = finish(flows, actors, "3000.00", True).id
+    model = loader.latest(PROCESS)
+    items = upload(api, f"/process-models/{PROCESS}/dry-run", files(step_before_vp(model.sources[model.main_file])))
+    by_case = {item["instance_id"]: item for item in items.get_json()["items"]}
+    assert by_case[manager]["outcome"] == "same"
+    assert by_case[vp]["outcome"] == "diverged" and by_case[vp]["at"]["element_id"] == "approver_gateway"
+    assert "整理副总审批材料" in by_case[vp]["detail"]
+
+
+@pytest.mark.parametrize("limit", ["0", "201", "x"])
+def test_dry_run_inputs_are_bounded_and_for_owners(api, flows, limit):
+    assert upload(api, f"/process-models/{PROCESS}/dry-run", files(), limit=limit).status_code == 422
+    assert upload(api, f"/process-models/{PROCESS}/dry-run", files(), user="desk1").status_code == 403
+    assert upload(api, "/process-models/nothing/dry-run", files()).status_code == 404

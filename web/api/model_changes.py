@@ -1,0 +1,86 @@
+"""Before a rule change goes live: what changed between two versions (or the latest version and a
+draft), and how the recorded cases would have gone on the draft. For process owners (and admins;
+auditors may read the differences between deployed versions)."""
+from __future__ import annotations
+
+from flask import request
+from lxml import etree
+
+from engine import dry_run, loader, model_diff, queries
+from engine.errors import DeployError, NotFound, ValidationFailed
+from web.api.base import bp, doc
+from web.api.model_uploads import uploaded_files
+from web.auth import roles_required
+
+OWNERS = ("process_owner", "admin")
+MAX_VERSION = 2**31 - 1
+MAX_DRY_RUN = 200
+
+
+def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = request.args.get(name) if request.method == "GET" else request.form.get(name, request.args.get(name))
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed({name: ["must be a whole number"]}) from None
+    if not low <= value <= high:
+        raise ValidationFailed({name: [f"must be between {low} and {high}"]})
+    return value
+
+
+def _version(process_id: str, version: int):
+    model = queries.model_version(process_id, version)
+    if model is None:
+        raise NotFound(f"no version {version} of '{process_id}'", process_id=process_id)
+    return model
+
+
+@bp.get("/process-models/<process_id>/diff")
+@roles_required(*OWNERS, "auditor")
+@doc(summary="What changed between two versions: elements added, removed and changed (by id and name), "
+             "decision rules, forms. `from` defaults to the version before `to`, `to` to the latest",
+     tag="models", errors=(401, 403, 404, 422))
+def diff_versions(process_id: str):
+    latest = loader.latest_or_404(process_id)
+    to = _int_arg("to", latest.version, 1, MAX_VERSION)
+    start = _int_arg("from", max(to - 1, 1), 1, MAX_VERSION)
+    return model_diff.diff(model_diff.of_version(_version(process_id, start)),
+                           model_diff.of_version(_version(process_id, to)))
+
+
+@bp.post("/process-models/<process_id>/diff")
+@roles_required(*OWNERS)
+@doc(summary="What a draft (multipart `file` parts, as for deploy) changes against the latest version; "
+             "a draft deploy would refuse comes back as its problems", tag="models", multipart=True,
+     errors=(401, 403, 404, 422))
+def diff_draft(process_id: str):
+    latest = loader.latest_or_404(process_id)
+    draft = _draft(process_id)
+    result = model_diff.diff(model_diff.of_version(latest), draft)
+    result["unchanged"] = loader.is_unchanged(process_id, draft.sources, draft.forms,
+                                              loader.inventory_of(draft.sources))
+    return result
+
+
+def _draft(process_id: str) -> model_diff.Bundle:
+    files = uploaded_files()
+    try:
+        return model_diff.of_draft(process_id, files)
+    except etree.XMLSyntaxError as exc:
+        raise DeployError([{"element": "xml", "problem": f"not well-formed XML: {exc}"}]) from exc
+
+
+@bp.post("/process-models/<process_id>/dry-run")
+@roles_required(*OWNERS)
+@doc(summary="Re-run the recorded inputs of the last `limit` finished cases of this process on a draft "
+             "(multipart `file` parts, as for deploy): for each, `same` path, `diverged` (at which step, "
+             "and what the draft would have done) or `failed` (why). Nothing is written",
+     tag="models", multipart=True, errors=(401, 403, 404, 422))
+def dry_run_draft(process_id: str):
+    loader.latest_or_404(process_id)
+    limit = _int_arg("limit", 20, 1, MAX_DRY_RUN)
+    draft = _draft(process_id)
+    items = dry_run.run(process_id=process_id, sources=draft.sources, forms=draft.forms, limit=limit)
+    return {"items": [item.to_dict() for item in items], "total": len(items)}
