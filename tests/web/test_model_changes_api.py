@@ -5,6 +5,7 @@ threshold change."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -139,3 +140,39 @@ def test_dry_run_inputs_are_bounded_and_for_owners(api, flows, limit):
     assert upload(api, f"/process-models/{PROCESS}/dry-run", files(), limit=limit).status_code == 422
     assert upload(api, f"/process-models/{PROCESS}/dry-run", files(), user="desk1").status_code == 403
     assert upload(api, "/process-models/nothing/dry-run", files()).status_code == 404
+
+
+def decide(api, dmn: str | None = None, user="owner1", **inputs):
+    parts = {"file": [(io.BytesIO(dmn.encode()), DMN)]} if dmn else {}
+    return api(user).post(f"/process-models/{PROCESS}/decision-test", data={**parts, "inputs": json.dumps(inputs)},
+                          content_type="multipart/form-data")
+
+
+def test_the_decision_test_says_which_rule_fires_on_the_draft_table(api, flows):
+    model = loader.latest(PROCESS)
+    before = decide(api, amount=6000, emergency=True).get_json()  # the deployed table
+    assert before["fired"] == ["rule_gm_large"] and before["result"]["needs_general_manager"] is True
+    after = decide(api, threshold_8000(model.sources[DMN]), amount="6000", emergency=True).get_json()
+    assert after["fired"] == ["rule_vp"] and after["matched"][0]["row"] == 2
+    assert after["result"] == {"approver": "sales_vp", "needs_general_manager": False,
+                               "copy_to": ["quality_vp", "general_manager"]}
+    assert after["variables"] == ["emergency", "amount"]
+    assert [i["label"] for i in after["inputs"]] == ["紧急事件 emergency", "赔偿总金额（元） amount"]
+    ordinary = decide(api, threshold_8000(model.sources[DMN]), amount=6000, emergency=False).get_json()
+    assert ordinary["fired"] == ["rule_gm_ordinary"]
+    described = api("owner1").post(f"/process-models/{PROCESS}/decision-test", data={},
+                                   content_type="multipart/form-data").get_json()
+    assert "matched" not in described and described["variables"] == ["emergency", "amount"]
+
+
+def test_the_decision_test_is_sandboxed_and_bounded(api, flows):
+    model = loader.latest(PROCESS)
+    escape = model.sources[DMN].replace('"service_manager"', "().__class__.__base__.__subclasses__()")
+    refused = decide(api, escape, amount=500, emergency=True)
+    assert refused.status_code == 422 and "__class__" not in json.dumps(refused.get_json().get("result", ""))
+    assert decide(api, amount="x" * 300, emergency=True).status_code == 422
+    assert decide(api, user="desk1", amount=1).status_code == 403
+    missing = decide(api, emergency=True)  # no amount: the table cannot decide, and says so
+    assert missing.status_code == 422 and "cannot decide" in json.dumps(missing.get_json())
+    hostile = '<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + model.sources[DMN].split("?>", 1)[1]
+    assert decide(api, hostile, amount=1, emergency=True).status_code == 422

@@ -3,13 +3,15 @@ draft), and how the recorded cases would have gone on the draft. For process own
 auditors may read the differences between deployed versions)."""
 from __future__ import annotations
 
+import json
+
 from flask import request
 from lxml import etree
 
-from engine import dry_run, loader, model_diff, queries
+from engine import decision_test, dry_run, loader, model_diff, queries
 from engine.errors import DeployError, NotFound, ValidationFailed
 from web.api.base import bp, doc
-from web.api.model_uploads import uploaded_files
+from web.api.model_uploads import bounded_text, uploaded_files
 from web.auth import roles_required
 
 OWNERS = ("process_owner", "admin")
@@ -84,3 +86,30 @@ def dry_run_draft(process_id: str):
     draft = _draft(process_id)
     items = dry_run.run(process_id=process_id, sources=draft.sources, forms=draft.forms, limit=limit)
     return {"items": [item.to_dict() for item in items], "total": len(items)}
+
+
+@bp.post("/process-models/<process_id>/decision-test")
+@roles_required(*OWNERS)
+@doc(summary="Try a decision table: `inputs` (a JSON object, e.g. {\"amount\": 6000, \"emergency\": true}) "
+             "against `decision` of the draft's DMN (multipart `file` parts; none: the latest version's). "
+             "Answers the matching rules, the rule that fires and the outputs; without `inputs`, what to give",
+     tag="models", multipart=True, errors=(401, 403, 404, 422))
+def test_decision(process_id: str):
+    latest = loader.latest_or_404(process_id)
+    if request.files.getlist("file"):
+        sources = {name: (text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
+                   for name, text in uploaded_files().items() if name.endswith(".dmn")}
+    else:
+        sources = {name: text for name, text in latest.sources.items() if name.endswith(".dmn")}
+    raw = bounded_text("inputs", 10_000)
+    try:
+        inputs = json.loads(raw) if raw else None
+    except json.JSONDecodeError:
+        raise ValidationFailed({"inputs": ["must be a JSON object"]}) from None
+    if inputs is not None and not isinstance(inputs, dict):
+        raise ValidationFailed({"inputs": ["must be a JSON object"]})
+    try:
+        return decision_test.test(sources=sources, decision_id=bounded_text("decision", 200) or None,
+                                  inputs=inputs)
+    except etree.XMLSyntaxError as exc:
+        raise DeployError([{"element": "dmn", "problem": f"not well-formed XML: {exc}"}]) from exc
