@@ -92,7 +92,8 @@ def test(*, sources: Mapping[str, str], decision_id: str | None, inputs: Mapping
     table = decision.decisionTables[0]
     result: dict[str, Any] = {
         "decision": decision_id, "name": decision.name or decision_id, "hit_policy": table.hit_policy,
-        "inputs": [{"label": i.label or "", "expression": i.expression or ""} for i in table.inputs],
+        "inputs": [{"label": i.label or "", "expression": i.expression or "", "type": i.typeRef or "",
+                    "variable": next(iter(variables([i.expression or ""])), None)} for i in table.inputs],
         "outputs": [{"label": o.label or "", "name": o.name or ""} for o in table.outputs],
         "variables": variables([i.expression or "" for i in table.inputs]),
     }

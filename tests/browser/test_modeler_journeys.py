@@ -35,8 +35,12 @@ def change(page, prop: str, value: str) -> None:
     field.press("Tab")
 
 
-def write_note(page, note: str = "流程调整") -> None:
+def review_and_deploy(page, note: str = "流程调整") -> None:
+    """Deploy as the page asks: see what changes, write the change note, confirm."""
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=review]:not([hidden])")
     page.fill("[data-testid=change-note]", note)
+    page.click("[data-testid=confirm-deploy]")
 
 
 def latest_version() -> int:
@@ -54,8 +58,14 @@ def test_owner_renames_a_task_deploys_and_sees_the_next_version(open_session, fl
     assert page.input_value("[data-testid=properties] [data-prop=form]") == "desk_verify"
     change(page, "name", "核实来函并存档")
     page.wait_for_selector("#dirty-state:has-text('有未部署的修改')")  # no string eval: the page's CSP forbids it
-    write_note(page)
-    page.click("[data-testid=deploy]")
+    page.click("[data-testid=deploy]")  # first what changes, marked on the diagram
+    page.wait_for_selector("[data-testid=review]:not([hidden])")
+    assert "desk_verify" in page.text_content("[data-testid=diff-changed] li[data-element=desk_verify]")
+    assert page.locator(".djs-element.ac-changed[data-element-id=desk_verify]").count() == 1
+    page.click("[data-testid=confirm-deploy]")  # no note yet: asked for one, nothing deployed
+    assert page.locator("[data-note-missing]").is_visible() and latest_version() == before.version
+    page.fill("[data-testid=change-note]", "核实步骤改名")
+    page.click("[data-testid=confirm-deploy]")
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
     assert f"已部署为版本 {before.version + 1}" in page.text_content("[data-testid=deploy-result]")
     assert page.get_attribute("[data-testid=current-version]", "data-version") == str(before.version + 1)
@@ -68,7 +78,6 @@ def test_owner_renames_a_task_deploys_and_sees_the_next_version(open_session, fl
     assert model.forms == before.forms  # forms not re-uploaded carried over
     assert model.sources["compensation_authority.dmn"] == before.sources["compensation_authority.dmn"]
 
-    write_note(page)
     page.click("[data-testid=deploy]")  # nothing changed since: the same version
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=unchanged]")
     assert f"内容没有变化，仍是版本 {before.version + 1}" in page.text_content("[data-testid=deploy-result]")
@@ -87,7 +96,6 @@ def test_a_missing_form_and_a_flow_without_condition_are_refused_next_to_the_dia
     select(page, "flow_approver_gateway_vp_approval")  # the gateway's default flow, without a condition
     page.uncheck("[data-testid=properties] [data-prop=default]")
 
-    write_note(page)
     page.click("[data-testid=deploy]")
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=refused]")
     problems = page.locator("[data-testid=problems] li")
@@ -103,7 +111,6 @@ def test_a_missing_form_and_a_flow_without_condition_are_refused_next_to_the_dia
     change(page, "form", "vp_approval")
     select(page, "flow_approver_gateway_vp_approval")
     page.check("[data-testid=properties] [data-prop=default]")
-    write_note(page)
     page.click("[data-testid=deploy]")
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=unchanged]")  # back to what is deployed
     assert page.locator(".djs-element.ac-error").count() == 0
@@ -121,7 +128,6 @@ def test_a_decision_table_edited_in_dmn_js_deploys_with_the_process(open_session
     page.keyboard.press("Control+A")
     page.keyboard.type("<= 2000 +")  # not an expression
     page.keyboard.press("Tab")
-    write_note(page)
     page.click("[data-testid=deploy]")
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=refused]")
     assert "表达式有语法错误：<= 2000 +" in page.text_content("[data-testid=problems] li[data-element=rule_manager]")
@@ -134,8 +140,7 @@ def test_a_decision_table_edited_in_dmn_js_deploys_with_the_process(open_session
     page.keyboard.press("Control+A")
     page.keyboard.type("<= 2000")
     page.keyboard.press("Tab")
-    write_note(page)
-    page.click("[data-testid=deploy]")
+    review_and_deploy(page)
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
     db.session.expire_all()
     model = loader.latest(PROCESS)
@@ -197,7 +202,6 @@ def test_timer_and_condition_expressions_are_edited_in_the_panel(open_session, d
     assert page.input_value("[data-testid=properties] [data-prop=condition]") == "approved == True"
     assert not page.is_checked("[data-testid=properties] [data-prop=default]")
     change(page, "condition", "approved != False")
-    write_note(page)
     page.click("[data-testid=deploy]")
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=refused]")
     assert "表达式有语法错误" in page.text_content("[data-testid=problems] li[data-element=sla]")
@@ -206,8 +210,7 @@ def test_timer_and_condition_expressions_are_edited_in_the_panel(open_session, d
     change(page, "timer", '"PT4H"')
     page.select_option("[data-testid=properties] [data-prop=timer-kind]", "timeDate")
     change(page, "timer", "working_days(1, received_at)")
-    write_note(page)
-    page.click("[data-testid=deploy]")
+    review_and_deploy(page)
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
     db.session.expire_all()
     model = loader.latest("t_modeler")

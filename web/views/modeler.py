@@ -67,6 +67,29 @@ SCRIPT_WORDS = (
     N_("点击定位到图中的元素"),
 )
 
+REVIEW_WORDS = (
+    N_("决策表的规则有修改"),
+    N_("新增的元素"),
+    N_("删除的元素"),
+    N_("修改的元素"),
+    N_("决策规则的修改"),
+    N_("修改的表单："),
+    N_("请检查修改，填写变更说明后确认部署。"),
+    N_("确认用这张图替换那个流程？"),
+    N_("相同"),
+    N_("不同"),
+    N_("失败"),
+    N_("正在用历史案件试运行…"),
+    N_("试运行失败："),
+    N_("{n} 个已结束的案件：{same} 个相同，{diverged} 个不同，{failed} 个失败。"),
+    N_("是"),
+    N_("否"),
+    N_("无法判断："),
+    N_("没有规则匹配。"),
+    N_("命中规则："),
+    N_("正在检查修改…"),
+)
+
 
 @bp.app_context_processor
 def _navigation() -> dict[str, Any]:
@@ -133,9 +156,12 @@ def edit(process_id: str):
                     for name in sorted(model.sources)},
         "dmnFiles": sorted(name for name in model.sources if name.endswith(".dmn")),
         "deployUrl": url_for("api.deploy_models"), "versionsUrl": url_for("modeler.versions", process_id=process_id),
+        "diffUrl": url_for("api.diff_draft", process_id=process_id),
+        "dryRunUrl": url_for("api.dry_run_draft", process_id=process_id),
+        "decisionTestUrl": url_for("api.test_decision", process_id=process_id),
         "forms": sorted(_process_forms(model).get(process_id, {})), "roles": _lane_roles(),
         "problems": [[pattern, translate(message)] for pattern, message in PROBLEMS],
-        "labels": {word: translate(word) for word in SCRIPT_WORDS}, "lang": current_language(),
+        "labels": {word: translate(word) for word in (*SCRIPT_WORDS, *REVIEW_WORDS)}, "lang": current_language(),
     }
     return render_template("modeler/edit.html", model=model, config=config)
 

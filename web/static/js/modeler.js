@@ -74,7 +74,12 @@
     root.querySelectorAll('[data-pane]').forEach(function (pane) { pane.classList.toggle('active', pane.dataset.pane === name); });
     document.getElementById('properties').hidden = name !== config.mainFile;
     document.getElementById('dmn-help').hidden = name === config.mainFile;
-    if (name !== config.mainFile && !state.files[name].editor) { return loadDmn(name); }
+    document.querySelector('[data-testid=decision-test]').hidden = name === config.mainFile;
+    if (name !== config.mainFile && !state.files[name].editor) {
+      return loadDmn(name).then(function () {
+        return review.decisionForm(name, root.querySelector('[data-pane="' + name + '"]'));
+      });
+    }
     return Promise.resolve();
   }
   function loadDmn(name) {
@@ -190,27 +195,28 @@
         refreshDirty();
       });
   }
-  function deploy() {
-    var button = document.querySelector('[data-action=deploy]');
-    button.disabled = true;
-    resultBox('pending', [h('p', { text: t('正在部署…') })]);
+  function collect() {  /* the draft as deploy reads it: the files, each built into a fresh FormData */
     var names = [config.mainFile].concat(config.dmnFiles);
     var sent = {};
-    Promise.all(names.map(function (name) { return currentText(name).then(function (text) { sent[name] = text; }); }))
+    return Promise.all(names.map(function (name) { return currentText(name).then(function (text) { sent[name] = text; }); }))
       .then(function () {
-        var form = new FormData();
-        names.forEach(function (name) { form.append('file', new Blob([sent[name]], { type: 'application/xml' }), name); });
-        form.append('note', document.getElementById('change-note').value);
-        return fetch(config.deployUrl, { method: 'POST', body: form, credentials: 'same-origin',
-                                          headers: { 'X-CSRFToken': csrf, Accept: 'application/json' } });
-      })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          if (response.status === 201) { return deployed(body, sent); }
-          if (response.status === 422 && body.errors) { return showProblems(body.errors); }
-          return showError(t('部署失败：') + (body.message || response.status));
-        });
-      })
+        return { sent: sent, form: function () {
+          var form = new FormData();
+          names.forEach(function (name) { form.append('file', new Blob([sent[name]], { type: 'application/xml' }), name); });
+          return form;
+        } };
+      });
+  }
+  function unchanged() {
+    clearMarks();
+    resultBox('unchanged', [h('p', { text: t('内容没有变化，仍是版本 {version}。', { version: state.version }) }),
+      h('p', {}, [h('a', { href: config.versionsUrl, text: config.processId })])]);
+  }
+  function deploy() {  /* first the review: what changes, a dry run, the note; the panel deploys */
+    var button = document.querySelector('[data-action=deploy]');
+    button.disabled = true;
+    resultBox('pending', [h('p', { text: t('正在检查修改…') })]);
+    review.review()
       .catch(function (error) { showError(t('部署失败：') + error.message); })
       .then(function () { button.disabled = false; });
   }
@@ -242,10 +248,16 @@
       height: size.height / scale });
   }
 
+  var review = null;
   function start() {
+    review = global.AftercareReview.create({
+      config: config, t: t, h: h, csrf: csrf, service: service, collect: collect, currentText: currentText,
+      showProblems: showProblems, showError: showError, resultBox: resultBox, deployed: deployed,
+      unchanged: unchanged, explain: explain
+    });
     bpmn = new global.BpmnJS({ container: '#bpmn-canvas', additionalModules: translation(),
       moddleExtensions: { spiffworkflow: global.AftercareProperties.SPIFFWORKFLOW } });
-    global.AftercareModeler = { bpmn: bpmn, state: state, deploy: deploy };
+    global.AftercareModeler = { bpmn: bpmn, state: state, deploy: deploy, openTab: openTab };
     var names = Object.keys(config.sources).filter(function (name) { return name === config.mainFile || config.dmnFiles.indexOf(name) >= 0; });
     Promise.all(names.map(function (name) {
       return fetchText(config.sources[name]).then(function (text) { state.files[name] = { original: text, baseline: null, editor: null }; });
