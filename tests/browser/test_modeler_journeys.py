@@ -11,6 +11,7 @@ from engine import loader
 from engine.db import db
 from engine.inspect_model import inventory
 from tests.browserkit import NO_HORIZONTAL_SCROLL
+from tests.workflows.flowkit import complete, ready
 
 pytestmark = pytest.mark.browser
 PROCESS = "compensation_approval"
@@ -225,3 +226,61 @@ def test_a_diagram_without_layout_says_so(open_session, deploy, users):
     page.wait_for_selector("[data-testid=modeler][data-ready=error]")
     assert "没有图形布局信息" in page.text_content("[data-testid=deploy-result]")
     assert page.is_disabled("[data-testid=deploy]")
+
+
+def test_owner_raises_the_threshold_tries_it_sees_the_diff_dry_runs_and_deploys(open_session, flows, actors):
+    """The compensation threshold 5,000 → 8,000: the decision test on 6,000 emergency (the sales VP
+    alone), the diff, the dry run over finished claims, the deploy with a note; a claim started
+    before keeps the old rule."""
+    import tests.workflows.test_compensation_approval as compensation
+    from engine import commands, queries
+    from tests.web.test_model_changes_api import finish
+
+    finished = {amount: finish(flows, actors, amount, True).id for amount in ("800.00", "6000.00", "9000.00")}
+    earlier = commands.start_instance(process_id=PROCESS, data=compensation.claim(flows, amount="6000.00"),
+                                      actor=actors["desk1"])  # started before the change, not yet decided
+    before = loader.latest(PROCESS)
+
+    page = open_modeler(open_session("owner1"))
+    page.click("[data-tab='compensation_authority.dmn']")
+    page.wait_for_selector("[data-pane='compensation_authority.dmn'][data-decision-ready=true]")
+    for old, new in (("1000 < ? < 5000", "1000 < ? < 8000"), (">= 5000", ">= 8000")):
+        page.locator("[data-pane='compensation_authority.dmn'] td", has_text=old).first.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(new)
+        page.keyboard.press("Tab")
+    test = page.locator("[data-testid=decision-test]")
+    test.locator("[data-variable=amount]").fill("6000")
+    test.locator("[data-variable=emergency]").select_option("true")
+    page.click("[data-testid=decision-run]")
+    page.wait_for_selector("[data-testid=decision-fired][data-rule=rule_vp]")
+    assert test.locator("[data-output=approver]").text_content() == '"sales_vp"'
+    assert test.locator("[data-output=needs_general_manager]").text_content() == "false"  # the sales VP only
+
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=review]:not([hidden])")
+    rules = page.text_content("[data-testid=diff-rules]")
+    assert "rule_vp" in rules and "1000 < ? < 8000" in rules and "rule_gm_large" in rules
+    assert page.locator(".djs-element.ac-changed[data-element-id=authority]").count() == 1
+    page.click("[data-testid=dry-run]")
+    page.wait_for_selector("[data-testid=dry-run-summary]")
+    outcomes = {amount: page.get_attribute(f"[data-testid=dry-run-results] tr[data-instance='{case_id}']",
+                                           "data-outcome") for amount, case_id in finished.items()}
+    assert outcomes == {"800.00": "same", "6000.00": "diverged", "9000.00": "same"}
+    assert latest_version() == before.version  # nothing deployed yet
+
+    page.fill("[data-testid=change-note]", "紧急赔偿副总批准额度由5000元提高到8000元")
+    page.click("[data-testid=confirm-deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    db.session.expire_all()
+    model = loader.latest(PROCESS)
+    assert model.version == before.version + 1 and model.note == "紧急赔偿副总批准额度由5000元提高到8000元"
+    assert "1000 &lt; ? &lt; 8000" in model.sources["compensation_authority.dmn"]
+
+    case = complete(earlier, "desk_verify", actors["desk1"])  # pinned to the old version: the old rule
+    case = complete(case, "vp_approval", actors["salesvp1"])
+    assert set(ready(case.id)) == {"gm_approval"}
+    later = compensation.start(flows, actors, amount="6000.00", emergency=True)
+    later = complete(later, "vp_approval", actors["salesvp1"])
+    assert set(ready(later.id)) == {"production_order"}  # the new rule: no general manager
+    assert queries.instance(later.id).model_version_id == model.id
