@@ -284,3 +284,34 @@ def test_owner_raises_the_threshold_tries_it_sees_the_diff_dry_runs_and_deploys(
     later = complete(later, "vp_approval", actors["salesvp1"])
     assert set(ready(later.id)) == {"production_order"}  # the new rule: no general manager
     assert queries.instance(later.id).model_version_id == model.id
+
+
+def test_a_draft_saved_on_the_server_reopens_later_and_a_file_imports_into_the_editor(open_session, flows,
+                                                                                     tmp_path):
+    before = loader.latest(PROCESS)
+    session = open_session("owner1")
+    page = open_modeler(session)
+    page.click(".djs-element[data-element-id=desk_verify]")
+    change(page, "name", "核实来函（草稿）")
+    page.click("[data-testid=save-draft]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=draft-saved]")
+
+    page = open_modeler(session)  # later: the deployed version, and a note that a draft waits
+    assert "核实来函（草稿）" not in page.text_content("#bpmn-canvas")
+    page.click("[data-testid=open-draft]")
+    page.wait_for_selector("[data-testid=modeler][data-ready=true]")
+    assert page.locator("[data-testid=draft-opened]").is_visible()
+    assert "核实来函（草稿）" in page.text_content("#bpmn-canvas")
+
+    exported = tmp_path / "claims.bpmn"
+    exported.write_text(before.sources[before.main_file].replace("核实来函、存档并分析原因", "导入的核实步骤"),
+                        encoding="utf-8")
+    page.set_input_files("[data-testid=import-file]", str(exported))
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=imported]")
+    assert "导入的核实步骤" in page.text_content("#bpmn-canvas")
+    review_and_deploy(page, "导入外部修改的流程图")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    db.session.expire_all()
+    model = loader.latest(PROCESS)
+    assert "导入的核实步骤" in model.sources[model.main_file] and model.note == "导入外部修改的流程图"
+    assert not open_modeler(session).locator("[data-testid=draft-notice]").count()  # deployed: draft gone

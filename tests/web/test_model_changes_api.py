@@ -176,3 +176,33 @@ def test_the_decision_test_is_sandboxed_and_bounded(api, flows):
     assert missing.status_code == 422 and "cannot decide" in json.dumps(missing.get_json())
     hostile = '<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + model.sources[DMN].split("?>", 1)[1]
     assert decide(api, hostile, amount=1, emergency=True).status_code == 422
+
+
+def send(api, method: str, path: str, user="owner1", **kw):
+    client = api(user)
+    return getattr(client.client, method)("/api/v1" + path, headers=client.headers,
+                                          content_type="multipart/form-data", **kw)
+
+
+def test_a_draft_is_kept_for_its_owner_only_and_goes_once_deployed(api, flows, as_user):
+    model = loader.latest(PROCESS)
+    draft_dmn = threshold_8000(model.sources[DMN])
+    path = f"/process-models/{PROCESS}/draft"
+    assert api("owner1").get(path).status_code == 404
+    saved = send(api, "put", path, data={"file": files(dmn=draft_dmn), "note": "额度调整中"})
+    assert saved.status_code == 200 and saved.get_json()["note"] == "额度调整中"
+    again = api("owner1").get(path).get_json()
+    assert again["files"][DMN] == draft_dmn and again["files"][model.main_file] == model.sources[model.main_file]
+    assert api("admin").get(path).status_code == 404  # another owner's draft is not theirs
+    assert api("desk1").get(path).status_code == 403  # staff never see drafts
+    hostile = send(api, "put", path, data={"file": [(io.BytesIO(b"<!DOCTYPE x []><x/>"), "x.bpmn")]})
+    assert hostile.status_code == 422 and api("owner1").get(path).get_json()["files"][DMN] == draft_dmn
+
+    page = as_user("owner1").get(f"/modeler/{PROCESS}/edit").get_data(as_text=True)
+    assert 'data-testid="draft-notice"' in page
+    opened = as_user("owner1").get(f"/modeler/{PROCESS}/edit?draft=1").get_data(as_text=True)
+    assert "1000 &amp;lt; ? &amp;lt; 8000" in opened or "1000 \\u0026lt; ? \\u0026lt; 8000" in opened
+
+    assert upload(api, "/process-models", files(dmn=draft_dmn), note="额度提高到8000").status_code == 201
+    assert api("owner1").get(path).status_code == 404  # deployed: the draft is done with
+    assert send(api, "delete", path).status_code == 404

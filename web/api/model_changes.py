@@ -8,11 +8,13 @@ import json
 from flask import request
 from lxml import etree
 
-from engine import decision_test, dry_run, loader, model_diff, queries
+from engine import decision_test, dry_run, loader, model_diff, model_drafts, queries
+from engine.clock import isoformat, now
+from engine.commands import transaction
 from engine.errors import DeployError, NotFound, ValidationFailed
 from web.api.base import bp, doc
-from web.api.model_uploads import bounded_text, uploaded_files
-from web.auth import roles_required
+from web.api.model_uploads import MAX_NOTE, bounded_text, uploaded_files
+from web.auth import current_actor, roles_required
 
 OWNERS = ("process_owner", "admin")
 MAX_VERSION = 2**31 - 1
@@ -113,3 +115,41 @@ def test_decision(process_id: str):
                                   inputs=inputs)
     except etree.XMLSyntaxError as exc:
         raise DeployError([{"element": "dmn", "problem": f"not well-formed XML: {exc}"}]) from exc
+
+
+# ---------------------------------------------------------------- drafts: the owner's own, kept until deployed
+def _draft_item(draft: model_drafts.ModelDraft) -> dict:
+    return {"process_id": draft.process_id, "note": draft.note or "", "saved_at": isoformat(draft.saved_at),
+            "files": draft.files}
+
+
+@bp.get("/process-models/<process_id>/draft")
+@roles_required(*OWNERS)
+@doc(summary="The draft of this process the caller saved (its files and note)", tag="models",
+     errors=(401, 403, 404))
+def get_model_draft(process_id: str):
+    return _draft_item(model_drafts.get(process_id, current_actor().username))
+
+
+@bp.put("/process-models/<process_id>/draft")
+@roles_required(*OWNERS)
+@doc(summary="Save the caller's draft of this process (multipart `file` parts and a `note`); it stays "
+             "until deployed or discarded, seen by its owner only", tag="models", multipart=True,
+     errors=(401, 403, 404, 422))
+def save_model_draft(process_id: str):
+    loader.latest_or_404(process_id)
+    files, note = uploaded_files(), bounded_text("note", MAX_NOTE)
+    with transaction():
+        draft = model_drafts.save(process_id=process_id, files=files, note=note, actor=current_actor().username,
+                                  now=now())
+        return _draft_item(draft)
+
+
+@bp.delete("/process-models/<process_id>/draft")
+@roles_required(*OWNERS)
+@doc(summary="Throw the caller's draft of this process away", tag="models", status=204, errors=(401, 403, 404))
+def discard_model_draft(process_id: str):
+    with transaction():
+        if not model_drafts.discard(process_id=process_id, actor=current_actor().username, now=now()):
+            raise NotFound(f"no draft of '{process_id}' is saved", process_id=process_id)
+    return "", 204

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask import request
 
-from engine import loader, model_versions, queries
+from engine import loader, model_drafts, model_versions, queries
+from engine.clock import now
 from engine.commands import transaction
 from engine.errors import NotFound
 from web.api.base import bp, doc, lang
@@ -58,6 +59,9 @@ def deploy_models():
     with transaction():
         results = loader.deploy(files, actor=current_actor().username, note=note,
                                 replace=request.form.get("replace") in ("true", "1", "yes"))
+        for result in results:  # a deployed draft is done with
+            if result.created:
+                model_drafts.discard(process_id=result.process_id, actor=current_actor().username, now=now())
     first = results[0]
     return {"process_id": first.process_id, "version": first.version, "created": first.created,
             "deployed": [{"process_id": r.process_id, "version": r.version, "created": r.created}

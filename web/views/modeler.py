@@ -8,10 +8,10 @@ import json
 import zipfile
 from typing import Any
 
-from flask import Blueprint, abort, render_template, send_file, url_for
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from engine import hooks, loader, model_versions, queries
+from engine import hooks, loader, model_drafts, model_versions, queries
 from engine.errors import NotFound
 from engine.forms import text
 from engine.models import ModelVersion
@@ -68,6 +68,10 @@ SCRIPT_WORDS = (
 )
 
 REVIEW_WORDS = (
+    N_("草稿已保存。"),
+    N_("保存草稿失败："),
+    N_("已导入 {name}，尚未部署。"),
+    N_("导入失败："),
     N_("决策表的规则有修改"),
     N_("新增的元素"),
     N_("删除的元素"),
@@ -150,6 +154,9 @@ def versions(process_id: str):
 @bp.get("/<process_id>/edit")
 def edit(process_id: str):
     model = loader.latest_or_404(process_id)
+    draft = model_drafts.find(process_id, current_actor().username)
+    opened = draft is not None and request.args.get("draft") == "1"
+    editable = {model.main_file, *(name for name in model.sources if name.endswith(".dmn"))}
     config = {
         "processId": process_id, "version": model.version, "mainFile": model.main_file,
         "sources": {name: url_for("modeler.file", process_id=process_id, version=model.version, filename=name)
@@ -159,11 +166,13 @@ def edit(process_id: str):
         "diffUrl": url_for("api.diff_draft", process_id=process_id),
         "dryRunUrl": url_for("api.dry_run_draft", process_id=process_id),
         "decisionTestUrl": url_for("api.test_decision", process_id=process_id),
+        "draftUrl": url_for("api.save_model_draft", process_id=process_id),
+        "draftSources": {name: text for name, text in draft.files.items() if name in editable} if opened else {},
         "forms": sorted(_process_forms(model).get(process_id, {})), "roles": _lane_roles(),
         "problems": [[pattern, translate(message)] for pattern, message in PROBLEMS],
         "labels": {word: translate(word) for word in (*SCRIPT_WORDS, *REVIEW_WORDS)}, "lang": current_language(),
     }
-    return render_template("modeler/edit.html", model=model, config=config)
+    return render_template("modeler/edit.html", model=model, config=config, draft=draft, draft_opened=opened)
 
 
 def _lane_roles() -> dict[str, str]:

@@ -220,6 +220,40 @@
       .catch(function (error) { showError(t('部署失败：') + error.message); })
       .then(function () { button.disabled = false; });
   }
+  function saveDraft() {  /* kept on the server for this owner; reopened with ?draft=1 */
+    return collect().then(function (draft) {
+      var form = draft.form();
+      form.append('note', document.getElementById('change-note').value);
+      return fetch(config.draftUrl, { method: 'PUT', body: form, credentials: 'same-origin',
+                                      headers: { 'X-CSRFToken': csrf, Accept: 'application/json' } });
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok) { resultBox('draft-saved', [h('p', { text: t('草稿已保存。') })]); return; }
+        if (body.errors && body.errors.length) { showProblems(body.errors); return; }
+        showError(t('保存草稿失败：') + (body.message || response.status));
+      });
+    }).catch(function (error) { showError(t('保存草稿失败：') + error.message); });
+  }
+  function importFile(event) {  /* a diagram or table from disk replaces the one being edited (undo brings it back) */
+    var chosen = event.target.files[0];
+    event.target.value = '';
+    if (!chosen) { return; }
+    var isDmn = /\.dmn$/i.test(chosen.name);
+    var target = isDmn ? (config.dmnFiles.indexOf(chosen.name) >= 0 ? chosen.name : config.dmnFiles[0]) : config.mainFile;
+    if (!target) { showError(t('导入失败：') + chosen.name); return; }
+    chosen.text().then(function (text) {
+      return openTab(target).then(function () {
+        var editor = state.files[target].editor;
+        return isDmn ? editor.importXML(text).then(function () {
+          var views = editor.getViews().filter(function (v) { return v.type !== 'drd'; });
+          return views.length ? editor.open(views[0]) : null;
+        }) : editor.importXML(text).then(fit);
+      });
+    }).then(function () {
+      refreshDirty();
+      resultBox('imported', [h('p', { text: t('已导入 {name}，尚未部署。', { name: chosen.name }) })]);
+    }).catch(function (error) { showError(t('导入失败：') + error.message); });
+  }
   function download() {
     exportFile(state.active).then(function (xml) {
       var link = h('a', { href: URL.createObjectURL(new Blob([xml], { type: 'application/xml' })), download: state.active });
@@ -260,7 +294,10 @@
     global.AftercareModeler = { bpmn: bpmn, state: state, deploy: deploy, openTab: openTab };
     var names = Object.keys(config.sources).filter(function (name) { return name === config.mainFile || config.dmnFiles.indexOf(name) >= 0; });
     Promise.all(names.map(function (name) {
-      return fetchText(config.sources[name]).then(function (text) { state.files[name] = { original: text, baseline: null, editor: null }; });
+      var saved = config.draftSources[name];  /* an opened draft replaces the deployed text */
+      return (saved !== undefined ? Promise.resolve(saved) : fetchText(config.sources[name])).then(function (text) {
+        state.files[name] = { original: text, baseline: null, editor: null };
+      });
     })).then(function () {
       config.dmnFiles.forEach(function (name) { state.decisions = state.decisions.concat(decisionIds(state.files[name].original)); });
       return bpmn.importXML(state.files[config.mainFile].original);
@@ -292,6 +329,8 @@
     root.querySelectorAll('[data-tab]').forEach(function (tab) { tab.addEventListener('click', function () { openTab(tab.dataset.tab); }); });
     document.querySelector('[data-action=deploy]').addEventListener('click', deploy);
     document.querySelector('[data-action=download]').addEventListener('click', download);
+    document.querySelector('[data-action=save-draft]').addEventListener('click', saveDraft);
+    document.querySelector('[data-testid=import-file]').addEventListener('change', importFile);
     document.querySelector('[data-action=undo]').addEventListener('click', function () { activeStack().undo(); });
     document.querySelector('[data-action=redo]').addEventListener('click', function () { activeStack().redo(); });
     global.addEventListener('beforeunload', function (event) {
