@@ -276,6 +276,12 @@ def test_owner_raises_the_threshold_tries_it_sees_the_diff_dry_runs_and_deploys(
     model = loader.latest(PROCESS)
     assert model.version == before.version + 1 and model.note == "紧急赔偿副总批准额度由5000元提高到8000元"
     assert "1000 &lt; ? &lt; 8000" in model.sources["compensation_authority.dmn"]
+    page.goto(page.url.split("/modeler/")[0] + f"/modeler/{PROCESS}")  # the versions, then the comparison
+    assert page.text_content(f"tr[data-version='{model.version}'] [data-testid=note]") == model.note
+    page.click(f"tr[data-version='{model.version}'] [data-testid=compare]")
+    page.wait_for_selector("[data-diff-marks][data-marked=true]")
+    assert page.locator(".djs-element.ac-changed[data-element-id=authority]").count() == 1
+    assert "1000 < ? < 8000" in page.text_content("[data-testid=diff-rules]")
 
     case = complete(earlier, "desk_verify", actors["desk1"])  # pinned to the old version: the old rule
     case = complete(case, "vp_approval", actors["salesvp1"])

@@ -19,7 +19,8 @@ from web.views.modeler import PROBLEMS
 
 PROCESS = "compensation_approval"
 OWNER_PAGES = ["/modeler/", f"/modeler/{PROCESS}", f"/modeler/{PROCESS}/edit", f"/modeler/{PROCESS}/versions/1/forms",
-               f"/modeler/{PROCESS}/versions/1/files/{PROCESS}.bpmn", f"/modeler/{PROCESS}/versions/1/bundle.zip"]
+               f"/modeler/{PROCESS}/versions/1/files/{PROCESS}.bpmn", f"/modeler/{PROCESS}/versions/1/bundle.zip",
+               f"/modeler/{PROCESS}/diff?to=1"]
 
 
 def text_of(response) -> str:
@@ -193,3 +194,22 @@ def _explain(problem: str) -> str:
         if match:
             return words.format(**match.groupdict())
     return problem
+
+
+def test_two_versions_compare_on_the_newer_diagram(as_user, flows):
+    from tests.web.test_model_changes_api import step_before_vp
+
+    owner = as_user("owner1")
+    model = loader.latest(PROCESS)
+    owner.get(f"/modeler/{PROCESS}/edit")
+    assert deploy_from_page(owner, {model.main_file: step_before_vp(model.sources[model.main_file])},
+                            note="副总审批前先整理材料").status_code == 201
+    versions = text_of(owner.get(f"/modeler/{PROCESS}"))
+    assert f'href="/modeler/{PROCESS}/diff?to={model.version + 1}" data-testid="compare"' in versions
+    page = html.unescape(text_of(owner.get(f"/modeler/{PROCESS}/diff?to={model.version + 1}")))
+    marks = json.loads(re.search(r"data-diff-marks=\"([^\"]*)\"", text_of(
+        owner.get(f"/modeler/{PROCESS}/diff?to={model.version + 1}"))).group(1).replace("&#34;", '"'))
+    assert marks == {"added": ["vp_brief", "flow_vp_brief_vp_approval"],
+                     "changed": ["flow_approver_gateway_vp_approval"]}
+    assert "整理副总审批材料" in page and "targetRef: vp_approval → vp_brief" in page
+    assert "副总审批前先整理材料" in page

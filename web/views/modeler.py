@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from engine import hooks, loader, model_drafts, model_versions, queries
+from engine import hooks, loader, model_diff, model_drafts, model_versions, queries
 from engine.errors import NotFound
 from engine.forms import text
 from engine.models import ModelVersion
@@ -183,6 +183,18 @@ def _lane_roles() -> dict[str, str]:
         label = role.name_en if english else role.name_zh
         names[role.id] = names[role.name_zh] = label
     return names
+
+
+@bp.get("/<process_id>/diff")
+def diff(process_id: str):
+    """Two versions compared on the newer one's diagram (?from=N&to=M, by default the latest and the one before)."""
+    latest = loader.latest_or_404(process_id)
+    to = request.args.get("to", type=int) or latest.version
+    start = request.args.get("from", type=int) or max(to - 1, 1)
+    older, newer = _version(process_id, start), _version(process_id, to)
+    changes = model_diff.diff(model_diff.of_version(older), model_diff.of_version(newer))
+    marks = {"added": [e["id"] for e in changes["added"]], "changed": [e["id"] for e in changes["changed"]]}
+    return render_template("modeler/diff.html", model=newer, diff=changes, marks=marks)
 
 
 @bp.get("/<process_id>/versions/<int:version>/forms")
