@@ -5,6 +5,8 @@ process; what the engine reads survives the editor's import and export of every 
 phone widths."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine import loader
@@ -321,3 +323,38 @@ def test_a_draft_saved_on_the_server_reopens_later_and_a_file_imports_into_the_e
     model = loader.latest(PROCESS)
     assert "导入的核实步骤" in model.sources[model.main_file] and model.note == "导入外部修改的流程图"
     assert not open_modeler(session).locator("[data-testid=draft-notice]").count()  # deployed: draft gone
+
+
+def test_a_form_is_edited_with_a_live_preview_checked_like_deploy_and_deploys(open_session, flows):
+    before = loader.latest(PROCESS)
+    page = open_modeler(open_session("owner1"))
+    page.click("[data-testid=forms-tab]")
+    page.select_option("[data-testid=form-select]", "vp_approval")
+    page.wait_for_selector("[data-pane='__forms__'][data-valid=true]")
+    definition = json.loads(page.input_value("[data-testid=form-json]"))
+    definition["fields"].append({"name": "urgency", "type": "enum", "required": True,
+                                 "label": {"zh": "紧急程度", "en": "Urgency"},
+                                 "choices": [{"value": "high", "label": {"zh": "高", "en": "High"}}]})
+    page.fill("[data-testid=form-json]", json.dumps(definition, ensure_ascii=False))
+    page.wait_for_selector("[data-testid=form-preview] [data-field=urgency][data-type=enum] [data-required]")
+    assert "紧急程度" in page.text_content("[data-testid=form-preview] [data-field=urgency]")
+    page.select_option("[data-testid=form-preview-lang]", "en")
+    assert "Urgency" in page.text_content("[data-testid=form-preview] [data-field=urgency]")
+    assert page.locator("[data-testid=form-preview] [data-field=urgency] option").text_content() == "High"
+
+    broken = dict(definition, fields=[*definition["fields"], {"name": "when", "type": "moment"}])
+    page.fill("[data-testid=form-json]", json.dumps(broken, ensure_ascii=False))
+    page.wait_for_selector("[data-pane='__forms__'][data-valid=false]")
+    assert "moment" in page.text_content("[data-testid=form-problems]")
+    page.click("[data-testid=deploy]")  # refused like at deploy
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=refused]")
+
+    page.fill("[data-testid=form-json]", json.dumps(definition, ensure_ascii=False))
+    page.wait_for_selector("[data-pane='__forms__'][data-valid=true]")
+    review_and_deploy(page, "副总审批增加紧急程度")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    db.session.expire_all()
+    model = loader.latest(PROCESS)
+    assert model.version == before.version + 1
+    assert model.forms[f"{PROCESS}/vp_approval"]["fields"][-1]["name"] == "urgency"
+    assert model.forms[f"{PROCESS}/claim"] == before.forms[f"{PROCESS}/claim"]  # the others carried over

@@ -206,3 +206,21 @@ def test_a_draft_is_kept_for_its_owner_only_and_goes_once_deployed(api, flows, a
     assert upload(api, "/process-models", files(dmn=draft_dmn), note="额度提高到8000").status_code == 201
     assert api("owner1").get(path).status_code == 404  # deployed: the draft is done with
     assert send(api, "delete", path).status_code == 404
+
+
+def test_the_forms_editor_preview_checks_like_deploy_and_shows_both_languages(api, flows):
+    path = f"/process-models/{PROCESS}/form-preview"
+    definition = {"title": {"zh": "补充说明", "en": "Further details"}, "fields": [
+        {"name": "reason", "type": "text", "required": True, "label": {"zh": "原因", "en": "Reason"}},
+        {"name": "channel", "type": "enum", "label": {"zh": "渠道", "en": "Channel"},
+         "choices": [{"value": "phone", "label": {"zh": "电话", "en": "Phone"}}]}]}
+    body = api("owner1").post(path, json={"name": "extra", "definition": definition}).get_json()
+    assert body["problems"] == []
+    assert body["zh"]["title"] == "补充说明" and body["en"]["fields"][0] == {
+        "name": "reason", "label": "Reason", "type": "text", "required": True}
+    assert body["en"]["fields"][1]["choices"] == [{"value": "phone", "label": "Phone"}]
+    broken = {"fields": [{"name": "when", "type": "moment"}]}
+    problems = api("owner1").post(path, json={"name": "extra", "definition": broken}).get_json()["problems"]
+    assert problems and "moment" in problems[0]
+    assert api("desk1").post(path, json={"name": "x", "definition": {}}).status_code == 403
+    assert api("owner1").post(path, json={"name": "", "definition": {}}).status_code == 422

@@ -7,18 +7,22 @@ import json
 
 from flask import request
 from lxml import etree
+from marshmallow import fields, validate
 
 from engine import decision_test, dry_run, loader, model_diff, model_drafts, queries
 from engine.clock import isoformat, now
 from engine.commands import transaction
 from engine.errors import DeployError, NotFound, ValidationFailed
-from web.api.base import bp, doc
+from engine.forms import check_definition, describe
+from web.api.base import bp, doc, parse_body
 from web.api.model_uploads import MAX_NOTE, bounded_text, uploaded_files
 from web.auth import current_actor, roles_required
+from web.schemas import StrictSchema
 
 OWNERS = ("process_owner", "admin")
 MAX_VERSION = 2**31 - 1
 MAX_DRY_RUN = 200
+MAX_FORM_CHARS = 200_000
 
 
 def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
@@ -153,3 +157,25 @@ def discard_model_draft(process_id: str):
         if not model_drafts.discard(process_id=process_id, actor=current_actor().username, now=now()):
             raise NotFound(f"no draft of '{process_id}' is saved", process_id=process_id)
     return "", 204
+
+
+# ---------------------------------------------------------------- the forms editor's live preview
+class FormPreview(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    definition = fields.Raw(required=True)
+
+
+@bp.post("/process-models/<process_id>/form-preview")
+@roles_required(*OWNERS)
+@doc(summary="Check a form definition as deploy would and describe it in Chinese and English, for the "
+             "forms editor's live preview", tag="models", body=FormPreview, errors=(401, 403, 404, 422))
+def preview_form(process_id: str):
+    loader.latest_or_404(process_id)
+    body = parse_body(FormPreview)
+    if len(json.dumps(body["definition"], ensure_ascii=False)) > MAX_FORM_CHARS:
+        raise ValidationFailed({"definition": [f"a form definition may be at most {MAX_FORM_CHARS} characters"]})
+    key = f"{process_id}/{body['name']}"
+    problems = check_definition(key, body["definition"])
+    if problems:
+        return {"problems": problems, "zh": None, "en": None}
+    return {"problems": [], "zh": describe(body["definition"], "zh"), "en": describe(body["definition"], "en")}

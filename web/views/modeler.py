@@ -68,6 +68,8 @@ SCRIPT_WORDS = (
 )
 
 REVIEW_WORDS = (
+    N_("JSON 格式错误："),
+    N_("新表单的名称（英文字母、数字、下划线）"),
     N_("草稿已保存。"),
     N_("保存草稿失败："),
     N_("已导入 {name}，尚未部署。"),
@@ -167,12 +169,23 @@ def edit(process_id: str):
         "dryRunUrl": url_for("api.dry_run_draft", process_id=process_id),
         "decisionTestUrl": url_for("api.test_decision", process_id=process_id),
         "draftUrl": url_for("api.save_model_draft", process_id=process_id),
+        "formPreviewUrl": url_for("api.preview_form", process_id=process_id),
+        "formDefinitions": {**_process_forms(model).get(process_id, {}),
+                            **(_draft_forms(draft, process_id) if opened else {})},
         "draftSources": {name: text for name, text in draft.files.items() if name in editable} if opened else {},
         "forms": sorted(_process_forms(model).get(process_id, {})), "roles": _lane_roles(),
         "problems": [[pattern, translate(message)] for pattern, message in PROBLEMS],
         "labels": {word: translate(word) for word in (*SCRIPT_WORDS, *REVIEW_WORDS)}, "lang": current_language(),
     }
     return render_template("modeler/edit.html", model=model, config=config, draft=draft, draft_opened=opened)
+
+
+def _draft_forms(draft, process_id: str) -> dict[str, Any]:
+    try:
+        forms = json.loads(draft.files.get(f"{process_id}.forms.json") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return forms if isinstance(forms, dict) else {}
 
 
 def _lane_roles() -> dict[str, str]:

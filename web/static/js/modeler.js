@@ -47,7 +47,7 @@
     var names = Object.keys(state.files).filter(function (name) { return state.files[name].editor; });
     return Promise.all(names.map(function (name) {
       return exportFile(name).then(function (xml) { return xml !== state.files[name].baseline; });
-    })).then(function (flags) { return flags.some(Boolean); });
+    })).then(function (flags) { return flags.some(Boolean) || (formsEditor !== null && formsEditor.dirty()); });
   }
   var dirtyTimer = null;
   function refreshDirty() {
@@ -73,9 +73,10 @@
     });
     root.querySelectorAll('[data-pane]').forEach(function (pane) { pane.classList.toggle('active', pane.dataset.pane === name); });
     document.getElementById('properties').hidden = name !== config.mainFile;
-    document.getElementById('dmn-help').hidden = name === config.mainFile;
-    document.querySelector('[data-testid=decision-test]').hidden = name === config.mainFile;
-    if (name !== config.mainFile && !state.files[name].editor) {
+    var isDmn = config.dmnFiles.indexOf(name) >= 0;
+    document.getElementById('dmn-help').hidden = !isDmn;
+    document.querySelector('[data-testid=decision-test]').hidden = !isDmn;
+    if (isDmn && !state.files[name].editor) {
       return loadDmn(name).then(function () {
         return review.decisionForm(name, root.querySelector('[data-pane="' + name + '"]'));
       });
@@ -182,7 +183,8 @@
   function deployed(body, sent) {
     var version = body.version;
     clearMarks();
-    Object.keys(sent).forEach(function (name) { state.files[name].original = sent[name]; });
+    Object.keys(sent).forEach(function (name) { if (state.files[name]) { state.files[name].original = sent[name]; } });
+    formsEditor.saved();
     return Promise.all(Object.keys(state.files).filter(function (name) { return state.files[name].editor; })
       .map(function (name) { return exportFile(name).then(function (xml) { state.files[name].baseline = xml; }); }))
       .then(function () {
@@ -200,9 +202,15 @@
     var sent = {};
     return Promise.all(names.map(function (name) { return currentText(name).then(function (text) { sent[name] = text; }); }))
       .then(function () {
+        var edited = formsEditor.edited();
+        var formsFile = Object.keys(edited).length ? config.processId + '.forms.json' : null;
+        if (formsFile) { sent[formsFile] = JSON.stringify(edited, null, 2); }
         return { sent: sent, form: function () {
           var form = new FormData();
-          names.forEach(function (name) { form.append('file', new Blob([sent[name]], { type: 'application/xml' }), name); });
+          Object.keys(sent).forEach(function (name) {
+            var type = name === formsFile ? 'application/json' : 'application/xml';
+            form.append('file', new Blob([sent[name]], { type: type }), name);
+          });
           return form;
         } };
       });
@@ -283,7 +291,10 @@
   }
 
   var review = null;
+  var formsEditor = null;
   function start() {
+    formsEditor = global.AftercareForms.create({ config: config, t: t, h: h, csrf: csrf, explain: explain,
+                                                 refreshDirty: refreshDirty });
     review = global.AftercareReview.create({
       config: config, t: t, h: h, csrf: csrf, service: service, collect: collect, currentText: currentText,
       showProblems: showProblems, showError: showError, resultBox: resultBox, deployed: deployed,
