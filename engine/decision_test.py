@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
@@ -30,7 +31,11 @@ def _table(sources: Mapping[str, str], decision_id: str | None):
         if DOCTYPE.search(text):
             raise DeployError([{"element": filename, "problem": DOCTYPE_PROBLEM}])
         if filename.endswith(".dmn"):
-            parser.add_dmn_str(text.encode("utf-8"), filename=filename)
+            try:
+                parser.add_dmn_str(text.encode("utf-8"), filename=filename)
+            except (etree.LxmlError, sw.ParseError, sw.EngineError, KeyError, ValueError, AttributeError,
+                    TypeError) as exc:
+                raise DeployError([{"element": filename, "problem": str(exc).split("\n")[0]}]) from exc
     known = sorted(parser.dmn_parsers)
     if not known:
         raise DeployError([{"element": "dmn", "problem": "no decision table was given"}])
@@ -38,7 +43,12 @@ def _table(sources: Mapping[str, str], decision_id: str | None):
     if wanted not in parser.dmn_parsers:
         raise DeployError([{"element": wanted, "problem": f"no decision '{wanted}'; decisions: {', '.join(known)}"}])
     dmn = parser.dmn_parsers[wanted]
-    dmn.parse()
+    try:
+        dmn.parse()
+        dmn.decision.decisionTables[0]  # noqa: B018 - a decision without a table cannot be tried
+    except (sw.ParseError, sw.EngineError, IndexError, KeyError, ValueError, AttributeError, TypeError) as exc:
+        problem = str(exc).split("\n")[0] or "the decision has no decision table"
+        raise DeployError([{"element": wanted, "problem": f"the decision table cannot be read: {problem}"}]) from exc
     return wanted, dmn.decision
 
 

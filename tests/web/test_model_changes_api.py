@@ -224,3 +224,15 @@ def test_the_forms_editor_preview_checks_like_deploy_and_shows_both_languages(ap
     assert problems and "moment" in problems[0]
     assert api("desk1").post(path, json={"name": "x", "definition": {}}).status_code == 403
     assert api("owner1").post(path, json={"name": "", "definition": {}}).status_code == 422
+
+
+@pytest.mark.parametrize("dmn", [
+    "<definitions/>",
+    '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"><decision id="d"/></definitions>',
+    '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"><decision id="d"><decisionTable id="t">'
+    '<rule id="r"><inputEntry id="e"><text>1</text></inputEntry></rule></decisionTable></decision></definitions>',
+    "not xml at all",
+])
+def test_a_decision_test_of_a_broken_table_is_a_clear_refusal(api, flows, dmn):
+    response = decide(api, dmn, amount=1)
+    assert response.status_code in (200, 422), response.get_data(as_text=True)

@@ -117,10 +117,33 @@ FOREIGN = {
 }
 
 
+FOREIGN.update({
+    "a camunda form and a message start": """<bpmn:process id="p" isExecutable="true"><bpmn:laneSet id="ls">
+        <bpmn:lane id="l" name="售后服务部"><bpmn:flowNodeRef>u</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+        <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing><bpmn:messageEventDefinition id="m"/></bpmn:startEvent>
+        <bpmn:userTask id="u" name="Check"><bpmn:extensionElements><camunda:formData><camunda:formField id="a"
+        label="A" type="string"/></camunda:formData></bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming>
+        </bpmn:userTask><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u"/><bpmn:dataObject id="do"/>
+        </bpmn:process>""",
+    "a script in another language": """<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/>
+        <bpmn:scriptTask id="st" scriptFormat="javascript"><bpmn:script>var a = 1;</bpmn:script></bpmn:scriptTask>
+        </bpmn:process>""",
+})
+RAW = {"no namespace": "<definitions><process id='p'/></definitions>", "empty": "", "not xml": "hello"}
+
+
+@pytest.mark.parametrize("case", sorted(RAW))
+def test_files_that_are_no_bpmn_get_messages(api, case):
+    response = upload(api, {"diagram.bpmn": RAW[case]}, note="导入")
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert all(e["element"] and e["problem"] for e in response.get_json()["errors"])
+
+
 @pytest.mark.parametrize("case", sorted(FOREIGN))
 def test_diagrams_from_other_tools_get_a_version_or_element_messages(api, case):
     text = ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
-            f'20100524/MODEL" id="d" targetNamespace="http://x">{FOREIGN[case]}</bpmn:definitions>')
+            '20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://x">'
+            f'{FOREIGN[case]}</bpmn:definitions>')
     response = upload(api, {"diagram.bpmn": text}, note="导入")
     assert response.status_code in (201, 422), response.get_data(as_text=True)
     if response.status_code == 422:
