@@ -15,7 +15,7 @@ from engine import spiff as sw
 from engine.audit import chain as audit
 from engine.db import db
 from engine.models import Instance, ModelVersion
-from engine.replay import _check_command, _Rerun
+from engine.replay import Rerun, check_command
 from engine.replay_operations import start_model
 from engine.replay_record import Difference, LaterRecord, bare, group_commands
 
@@ -37,7 +37,7 @@ class DryRunItem:
                 "at": self.at, "detail": self.detail, "recorded": self.recorded, "draft": self.draft}
 
 
-class _DraftRerun(_Rerun):
+class _DraftRerun(Rerun):
     """The re-execution check's re-run, on the draft's diagram instead of the case's own version."""
 
     def __init__(self, instance: Instance, started_on: ModelVersion, draft: ModelVersion, parsed: sw.ParsedModel):
@@ -71,7 +71,7 @@ def _one(instance: Instance, parsed: sw.ParsedModel, sources, forms, names: Mapp
     later, previous = LaterRecord(commands, instance.data), bare(None)
     decided: list[Difference] = []  # the draft decided other values; the path may part later
     for command in commands:
-        differences = _check_command(rerun, command, previous, later)
+        differences = check_command(rerun, command, previous, later)
         if any(d.what != "data" for d in differences):
             return _left_path(item, decided, differences, names)
         decided = decided or differences
@@ -103,6 +103,15 @@ def _left_path(item: DryRunItem, decided: list[Difference], differences: list[Di
         return _failed(item, {"step": first.step}, first.message)
     item.outcome = "diverged"
     events = [d for d in differences if d.what == "events"]
+    broken = next((d.replayed for d in events if d.replayed and d.replayed[0] == "instance_error"), None)
+    took_other_way = any(d.replayed and d.replayed[0] == "gateway_taken" for d in events)
+    if took_other_way:  # past a gateway that chose otherwise, the record cannot answer what follows
+        events = [d for d in events if not (d.replayed and d.replayed[0] == "instance_error")]
+    elif broken is not None:  # the draft itself fails on this case's inputs
+        element = broken[1]
+        return _failed(item, {"step": min(d.step for d in events), "element_id": element,
+                              "name": names.get(element or "", element)},
+                       f"the draft fails at {names.get(element or '', element or 'a step')} on this case's inputs")
     if events:
         item.recorded = [_describe(d.recorded, names) for d in events if d.recorded]
         item.draft = [_describe(d.replayed, names) for d in events if d.replayed]

@@ -73,7 +73,7 @@ from engine.replay_record import (
 )
 from engine.scripts import Sandbox
 
-__all__ = ["Command", "Difference", "ReplayReport", "check", "group_commands"]
+__all__ = ["Command", "Difference", "ReplayReport", "Rerun", "check", "check_command", "group_commands"]
 
 
 # ---------------------------------------------------------------- the scratch engine
@@ -143,7 +143,7 @@ def _retype(value: Any, converters: Converters, path: tuple = ()) -> Any:
     return value
 
 
-class _Rerun(OperationsRerun):
+class Rerun(OperationsRerun):
     """One case re-run in memory. Each method runs one recorded command and returns the event keys
     it produced."""
 
@@ -299,7 +299,7 @@ class _Rerun(OperationsRerun):
         return store.status_of(self.wf, SimpleNamespace(status=held))
 
 
-def _expected_status(rerun: _Rerun, events: list[AuditEvent]) -> tuple[str, str]:
+def _expected_status(rerun: Rerun, events: list[AuditEvent]) -> tuple[str, str]:
     """The status the history explains, and why: the engine's, unless a failed timer left the case in error."""
     incident = open_timer_incident(events)
     if incident is not None:
@@ -307,7 +307,7 @@ def _expected_status(rerun: _Rerun, events: list[AuditEvent]) -> tuple[str, str]
     return rerun.status(), ""
 
 
-def _compare_final(instance: Instance, rerun: _Rerun, events: list[AuditEvent]) -> list[Difference]:
+def _compare_final(instance: Instance, rerun: Rerun, events: list[AuditEvent]) -> list[Difference]:
     step = events[-1].seq
     diffs = []
     expected, reason = _expected_status(rerun, events)
@@ -346,13 +346,13 @@ def check(instance_id: int) -> ReplayReport:
     except NotFound as exc:
         report.differences.append(Difference(1, "input", exc.message))
         return report
-    rerun = _Rerun(instance, model)
+    rerun = Rerun(instance, model)
     previous = {name: [] for name in SET_NAMES}
     commands = group_commands(events)
     later = LaterRecord(commands, instance.data)
     for command in commands:
         report.commands += 1
-        diffs = _check_command(rerun, command, previous, later)
+        diffs = check_command(rerun, command, previous, later)
         if diffs:
             report.differences.extend(diffs)
             return report
@@ -366,7 +366,7 @@ def check(instance_id: int) -> ReplayReport:
     return report
 
 
-def _check_command(rerun: _Rerun, command: Command, previous: dict[str, list[str]],
+def check_command(rerun: Rerun, command: Command, previous: dict[str, list[str]],
                    later: LaterRecord) -> list[Difference]:
     if len(command.events) == 1 and not command.closed and command.last.type not in COMMAND_TYPES:
         return compare_annotation(command.last, previous)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -236,3 +237,18 @@ def test_the_forms_editor_preview_checks_like_deploy_and_shows_both_languages(ap
 def test_a_decision_test_of_a_broken_table_is_a_clear_refusal(api, flows, dmn):
     response = decide(api, dmn, amount=1)
     assert response.status_code in (200, 422), response.get_data(as_text=True)
+
+
+def test_a_dry_run_reports_the_cases_a_draft_would_fail_on(api, flows, actors):
+    ordinary = finish(flows, actors, "3000.00", False).id
+    emergency = finish(flows, actors, "800.00", True).id
+    model = loader.latest(PROCESS)
+    bpmn = model.sources[model.main_file]
+    condition = re.search(r'<bpmn:sequenceFlow id="flow_approver_gateway_manager_approval"[^>]*>\s*'
+                          r'<bpmn:conditionExpression[^>]*>([^<]*)<', bpmn).group(1)
+    broken = bpmn.replace(condition, "emergency and no_such_field &gt; 1", 1)
+    items = {i["instance_id"]: i for i in upload(api, f"/process-models/{PROCESS}/dry-run", files(broken))
+             .get_json()["items"]}
+    assert items[emergency]["outcome"] == "failed" and items[emergency]["at"]["element_id"] == "approver_gateway"
+    assert "由谁批准" in items[emergency]["detail"]
+    assert items[ordinary]["outcome"] == "same"  # `emergency and …` stops before the missing field
