@@ -105,6 +105,7 @@ def test_a_missing_form_and_a_flow_without_condition_are_refused_next_to_the_dia
     texts = {problems.nth(i).get_attribute("data-element"): problems.nth(i).text_content()
              for i in range(problems.count())}
     assert "表单“no_such_form”不存在" in texts["vp_approval"]
+    assert texts["vp_approval"].startswith("分管销售副总审批 (vp_approval)")  # by name and id
     assert "既没有条件，也不是默认连线" in texts["flow_approver_gateway_vp_approval"]
     assert page.locator(".djs-element.ac-error[data-element-id=vp_approval]").count() == 1
     assert latest_version() == before  # nothing deployed

@@ -167,10 +167,11 @@
   function showProblems(problems) {
     clearMarks();
     var items = problems.map(function (p) {
+      var named = p.name ? p.name + ' (' + p.element + ')' : p.element;  /* the element by name and id */
       var label = locatable(p.element)
         ? h('button', { type: 'button', class: 'link-btn', 'data-locate': p.element, title: t('点击定位到图中的元素'),
-                        text: p.element, onclick: function () { locate(p.element); } })
-        : h('code', { translate: 'no', text: p.element });
+                        text: named, onclick: function () { locate(p.element); } })
+        : h('code', { translate: 'no', text: named });
       return h('li', { 'data-element': p.element }, [label, h('span', { text: ' ' + explain(p.problem) })]);
     });
     resultBox('refused', [h('p', { text: t('部署被拒绝，请修改以下问题：') }), h('ul', { class: 'problems', 'data-testid': 'problems' }, items)]);
