@@ -75,3 +75,17 @@ def test_a_message_nobody_waits_for_is_refused(deploy, users, clock):
     with pytest.raises(Conflict):
         deliver_message(instance_id=case.id, message="invoice_paid", actor=users["eng1"])
     assert timer_rows(case.id) == [("no_reply", "pending")]
+
+
+def test_the_desk_hands_a_reply_over_the_api(api, deploy, users, clock):
+    deploy("t_race")
+    case = commands.start_instance(process_id="t_race", data={}, actor=users["eng1"])
+    path = f"/process-instances/{case.id}/messages"
+    assert api("sales1").post(path, json={"message": "customer_reply"}).status_code == 403
+    assert api("desk1").post(path, json={"message": "invoice_paid"}).status_code == 409
+    assert api("desk1").post(path, json={"message": ""}).status_code == 422
+    response = api("desk1").post(path, json={"message": "customer_reply", "payload": {"text": "已修好"}})
+    assert response.status_code == 200, response.get_json()
+    assert ready(case.id) == ["read_reply"]
+    assert api("desk1").post(path, json={"message": "customer_reply"}).status_code == 409  # taken once
+    assert api("desk1").post("/process-instances/999/messages", json={"message": "x"}).status_code == 404

@@ -1,6 +1,7 @@
 """JSON API under /api/v1. Importing the endpoint modules registers their routes on `bp`."""
 from web.api import (  # noqa: F401
     audit_api,
+    case_messages,
     comments,
     dashboard,
     files,
