@@ -42,17 +42,17 @@ class Inventory:
     default_roles: dict[str, str] = field(default_factory=dict)  # process id -> lane name
 
 
-def _xml(text: str, filename: str):
+def read_xml(text: str, filename: str):
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     return etree.fromstring(text.encode("utf-8"), parser)
 
 
-def _properties(node) -> dict[str, str]:
+def properties_of(node) -> dict[str, str]:
     return {p.get("name"): p.get("value") for p in
             node.xpath("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS)}
 
 
-def _lanes(process) -> dict[str, str]:
+def lanes_of(process) -> dict[str, str]:
     """flow node id -> lane name."""
     owner: dict[str, str] = {}
     for lane in process.xpath(".//bpmn:lane", namespaces=NS):
@@ -66,9 +66,9 @@ def _bpmn(inv: Inventory, filename: str, root) -> None:
         pid = process.get("id")
         inv.processes[pid] = filename
         inv.process_names[pid] = process.get("name") or ""
-        if _properties(process).get(DEFAULT_ROLE):
-            inv.default_roles[pid] = _properties(process)[DEFAULT_ROLE]
-        lanes = _lanes(process)
+        if properties_of(process).get(DEFAULT_ROLE):
+            inv.default_roles[pid] = properties_of(process)[DEFAULT_ROLE]
+        lanes = lanes_of(process)
         for node in process.iter():
             _node(inv, pid, node, lanes)
         _gateways(inv, process)
@@ -101,7 +101,7 @@ def _node(inv: Inventory, pid: str, node, lanes: Mapping[str, str]) -> None:
     elif tag in ("userTask", "manualTask", "task"):
         _user_task(inv, pid, node, lanes)
     elif tag == "startEvent" and owner_tag == "process":
-        props = _properties(node)
+        props = properties_of(node)
         if props.get("form"):
             inv.start_forms[pid] = props["form"]
         inv.start_lanes[pid] = lanes.get(node.get("id"))
@@ -116,7 +116,7 @@ def _named(inv: Inventory, tag: str, node) -> None:
 
 
 def _user_task(inv: Inventory, pid: str, node, lanes: Mapping[str, str]) -> None:
-    ident, props = node.get("id"), _properties(node)
+    ident, props = node.get("id"), properties_of(node)
     inv.user_tasks.append({"id": ident, "name": node.get("name") or ident, "lane": lanes.get(ident),
                            "form": props.get("form"), "process": pid})
     for prop in EXPRESSION_PROPERTIES:
@@ -161,7 +161,7 @@ def inventory(sources: Mapping[str, str]) -> Inventory:
     inv = Inventory()
     for filename, text in sources.items():
         try:
-            root = _xml(text, filename)
+            root = read_xml(text, filename)
         except etree.XMLSyntaxError as exc:
             raise etree.XMLSyntaxError(f"{filename}: {exc}", exc.code, exc.lineno, exc.offset) from exc
         if filename.endswith(".dmn"):
@@ -183,8 +183,8 @@ def default_roles(sources: Mapping[str, str]) -> dict[str, str]:
     found = {}
     for filename, text in sources.items():
         if filename.endswith(".bpmn"):
-            for process in _xml(text, filename).xpath("./bpmn:process", namespaces=NS):
-                role = _properties(process).get(DEFAULT_ROLE)
+            for process in read_xml(text, filename).xpath("./bpmn:process", namespaces=NS):
+                role = properties_of(process).get(DEFAULT_ROLE)
                 if role:
                     found[process.get("id")] = role
     return found

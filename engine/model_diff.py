@@ -13,7 +13,7 @@ from lxml import etree
 
 from engine import loader
 from engine.errors import DeployError
-from engine.inspect_model import CAMUNDA_DECISION_REF, NS, _lanes, _properties, _xml
+from engine.inspect_model import CAMUNDA_DECISION_REF, NS, lanes_of, properties_of, read_xml
 
 SKIPPED = {"laneSet", "lane", "flowNodeRef", "incoming", "outgoing", "extensionElements", "documentation",
            "text", "textAnnotation", "association"}
@@ -38,7 +38,7 @@ def _describe(node, process_id: str, lanes: Mapping[str, str], forms: Mapping[st
     for attr in ("sourceRef", "targetRef", "default", "calledElement", "cancelActivity", "attachedToRef"):
         if node.get(attr) is not None:
             info[attr] = node.get(attr)
-    props = _properties(node)
+    props = properties_of(node)
     for key, value in sorted(props.items()):
         info[f"property {key}"] = value
     decision = node.xpath("./bpmn:extensionElements/spiffworkflow:calledDecisionId/text()", namespaces=NS)
@@ -48,7 +48,8 @@ def _describe(node, process_id: str, lanes: Mapping[str, str], forms: Mapping[st
         if not isinstance(child.tag, str) or child is node:
             continue
         label = EXPRESSIONS.get(etree.QName(child).localname)
-        if label and child.getparent() is not None and (child.getparent() is node or label == "timer"):
+        parent = child.getparent()
+        if label and (parent is node or (label == "timer" and parent.getparent() is node)):
             info[label] = (child.text or "").strip()
     if props.get("form"):
         info["form"] = forms.get(f"{process_id}/{props['form']}")
@@ -61,8 +62,8 @@ def elements(bundle: Bundle) -> dict[str, dict[str, Any]]:
     text = bundle.sources.get(bundle.main_file)
     if not text:
         return found
-    for process in _xml(text, bundle.main_file).xpath("./bpmn:process", namespaces=NS):
-        lanes = _lanes(process)
+    for process in read_xml(text, bundle.main_file).xpath("./bpmn:process", namespaces=NS):
+        lanes = lanes_of(process)
         for node in process.iter():
             if not isinstance(node.tag, str) or node is process or not node.get("id"):
                 continue
@@ -80,7 +81,7 @@ def rules(bundle: Bundle) -> dict[str, dict[str, Any]]:
     for filename, text in sorted(bundle.sources.items()):
         if not filename.endswith(".dmn"):
             continue
-        root = _xml(text, filename)
+        root = read_xml(text, filename)
         ns = {"dmn": etree.QName(root).namespace}
         for decision in root.xpath(".//dmn:decision", namespaces=ns):
             table = {"name": decision.get("name") or decision.get("id"), "file": filename,
