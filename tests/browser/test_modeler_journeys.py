@@ -177,7 +177,7 @@ def test_the_editor_keeps_everything_the_engine_reads_in_every_real_diagram(open
 def test_list_pages_fit_a_phone_and_the_editor_says_it_needs_a_desktop(open_session, flows, artifacts):
     session = open_session("owner1", width=390, height=844)
     for path, name in (("/modeler/", "models"), (f"/modeler/{PROCESS}", "versions"),
-                       (f"/modeler/{PROCESS}/versions/1/forms", "forms")):
+                       (f"/modeler/{PROCESS}/versions/1/forms", "forms"), (f"/modeler/{PROCESS}/diff?to=1", "diff")):
         page = session.go(path)
         assert page.evaluate(NO_HORIZONTAL_SCROLL), path
         page.screenshot(path=str(artifacts / f"modeler-{name}-390.png"), full_page=True)
