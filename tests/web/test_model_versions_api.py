@@ -3,6 +3,7 @@ deploy refusals a process owner can act on, for diagrams drawn here or exported 
 from __future__ import annotations
 
 import io
+import shutil
 import re
 
 import pytest
@@ -152,3 +153,17 @@ def test_diagrams_from_other_tools_get_a_version_or_element_messages(api, case):
         for error in errors:
             assert error["element"] and error["problem"]
             assert " at 0x" not in error["problem"] and not re.search(r"[.,:;]\s*[.,:;]", error["problem"])
+
+
+def test_the_deploy_command_takes_a_note_and_bpmn20_files(app, tmp_path):
+    from tests.web.test_cli import run
+
+    shutil.copy(TEST_BPMN / "t_dmn.bpmn", tmp_path / "t_dmn.bpmn20.xml")
+    shutil.copy(TEST_BPMN / "t_rules.dmn", tmp_path / "t_rules.dmn")
+    shutil.copytree(FORMS / "t_dmn", tmp_path / "forms" / "t_dmn")
+    files = [str(tmp_path / "t_dmn.bpmn20.xml"), str(tmp_path / "t_rules.dmn")]
+    without = run(app, "deploy", *files)
+    assert without.exit_code == 2 and "--note" in without.output and loader.latest("t_dmn") is None
+    done = run(app, "deploy", *files, "--note", "从 Flowable 导入")
+    assert done.exit_code == 0, done.output
+    assert "t_dmn v1 deployed" in done.output and loader.latest("t_dmn").note == "从 Flowable 导入"
