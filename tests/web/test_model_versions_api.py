@@ -3,8 +3,8 @@ deploy refusals a process owner can act on, for diagrams drawn here or exported 
 from __future__ import annotations
 
 import io
-import shutil
 import re
+import shutil
 
 import pytest
 
