@@ -11,6 +11,8 @@ NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
+CAMUNDA_DECISION_REF = "{http://camunda.org/schema/1.0/bpmn}decisionRef"
+DEFAULT_ROLE = "default_role"  # a process property: the role of user tasks outside any lane
 DMN_NS = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
           "https://www.omg.org/spec/DMN/20230324/MODEL/")
 EXPRESSION_PROPERTIES = ("assignee", "due")
@@ -35,19 +37,22 @@ class Inventory:
     decisions: set[str] = field(default_factory=set)
     processes: dict[str, str] = field(default_factory=dict)  # process id -> file name
     gateway_problems: list[tuple[str, str]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # element id -> its name, for messages
+    process_names: dict[str, str] = field(default_factory=dict)  # process id -> name
+    default_roles: dict[str, str] = field(default_factory=dict)  # process id -> lane name
 
 
-def _xml(text: str, filename: str):
+def read_xml(text: str, filename: str):
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     return etree.fromstring(text.encode("utf-8"), parser)
 
 
-def _properties(node) -> dict[str, str]:
+def properties_of(node) -> dict[str, str]:
     return {p.get("name"): p.get("value") for p in
             node.xpath("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS)}
 
 
-def _lanes(process) -> dict[str, str]:
+def lanes_of(process) -> dict[str, str]:
     """flow node id -> lane name."""
     owner: dict[str, str] = {}
     for lane in process.xpath(".//bpmn:lane", namespaces=NS):
@@ -60,7 +65,10 @@ def _bpmn(inv: Inventory, filename: str, root) -> None:
     for process in root.xpath("./bpmn:process", namespaces=NS):
         pid = process.get("id")
         inv.processes[pid] = filename
-        lanes = _lanes(process)
+        inv.process_names[pid] = process.get("name") or ""
+        if properties_of(process).get(DEFAULT_ROLE):
+            inv.default_roles[pid] = properties_of(process)[DEFAULT_ROLE]
+        lanes = lanes_of(process)
         for node in process.iter():
             _node(inv, pid, node, lanes)
         _gateways(inv, process)
@@ -73,6 +81,7 @@ def _node(inv: Inventory, pid: str, node, lanes: Mapping[str, str]) -> None:
     owner = node.getparent()
     owner_id = owner.get("id") if owner is not None else pid
     owner_tag = etree.QName(owner).localname if owner is not None else ""
+    _named(inv, tag, node)
     if tag in ("conditionExpression", "loopCardinality", "completionCondition", "loopCondition"):
         inv.expressions.append(Expression(owner_id, node.text or ""))
     elif tag in ("timeDuration", "timeDate", "timeCycle"):
@@ -92,14 +101,22 @@ def _node(inv: Inventory, pid: str, node, lanes: Mapping[str, str]) -> None:
     elif tag in ("userTask", "manualTask", "task"):
         _user_task(inv, pid, node, lanes)
     elif tag == "startEvent" and owner_tag == "process":
-        props = _properties(node)
+        props = properties_of(node)
         if props.get("form"):
             inv.start_forms[pid] = props["form"]
         inv.start_lanes[pid] = lanes.get(node.get("id"))
 
 
+def _named(inv: Inventory, tag: str, node) -> None:
+    """Names for messages; Camunda's decisionRef counts as a decision used."""
+    if node.get("id") and node.get("name"):
+        inv.names.setdefault(node.get("id"), node.get("name"))
+    if tag == "businessRuleTask" and node.get(CAMUNDA_DECISION_REF):
+        inv.decisions_used.append((node.get("id"), node.get(CAMUNDA_DECISION_REF).strip()))
+
+
 def _user_task(inv: Inventory, pid: str, node, lanes: Mapping[str, str]) -> None:
-    ident, props = node.get("id"), _properties(node)
+    ident, props = node.get("id"), properties_of(node)
     inv.user_tasks.append({"id": ident, "name": node.get("name") or ident, "lane": lanes.get(ident),
                            "form": props.get("form"), "process": pid})
     for prop in EXPRESSION_PROPERTIES:
@@ -126,6 +143,8 @@ def _dmn(inv: Inventory, root) -> None:
     ns = {"dmn": etree.QName(root).namespace}
     for decision in root.xpath(".//dmn:decision", namespaces=ns):
         inv.decisions.add(decision.get("id"))
+        if decision.get("name"):
+            inv.names.setdefault(decision.get("id"), decision.get("name"))
         for text in decision.xpath(".//dmn:inputExpression/dmn:text", namespaces=ns):
             inv.expressions.append(Expression(decision.get("id"), text.text or ""))
         for rule in decision.xpath(".//dmn:rule", namespaces=ns):
@@ -142,7 +161,7 @@ def inventory(sources: Mapping[str, str]) -> Inventory:
     inv = Inventory()
     for filename, text in sources.items():
         try:
-            root = _xml(text, filename)
+            root = read_xml(text, filename)
         except etree.XMLSyntaxError as exc:
             raise etree.XMLSyntaxError(f"{filename}: {exc}", exc.code, exc.lineno, exc.offset) from exc
         if filename.endswith(".dmn"):
@@ -157,3 +176,15 @@ def iter_dmn_candidates(text: str) -> Iterator[str]:
     entry = text.replace("?", "dmninputexpr").strip()
     yield entry
     yield f"dmninputexpr {entry}"
+
+
+def default_roles(sources: Mapping[str, str]) -> dict[str, str]:
+    """process id -> the lane (role) its user tasks outside any lane belong to, where it sets one."""
+    found = {}
+    for filename, text in sources.items():
+        if filename.endswith(".bpmn"):
+            for process in read_xml(text, filename).xpath("./bpmn:process", namespaces=NS):
+                role = properties_of(process).get(DEFAULT_ROLE)
+                if role:
+                    found[process.get("id")] = role
+    return found

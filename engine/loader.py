@@ -13,15 +13,15 @@ from typing import Any
 import sqlalchemy as sa
 from lxml import etree
 
-from engine import hooks, scripts
+from engine import hooks
 from engine import spiff as sw
 from engine.audit import chain as audit
 from engine.clock import now
 from engine.db import db
-from engine.errors import DeployError, NotFound, ScriptRejected
-from engine.forms import check_definition
-from engine.inspect_model import Inventory, inventory, iter_dmn_candidates
+from engine.errors import DeployError, NotFound
+from engine.inspect_model import Inventory, inventory
 from engine.jsonutil import canonical
+from engine.model_checks import explain, validate
 from engine.models import ModelVersion
 
 FormBundle = dict[str, dict[str, Any]]  # "<process>/<form>" -> definition
@@ -54,6 +54,8 @@ def read_upload(files: Mapping[str, bytes | str]) -> tuple[dict[str, str], FormB
         except UnicodeDecodeError:
             errors.append({"element": name, "problem": "file is not UTF-8 text"})
             continue
+        if name.endswith(".bpmn20.xml"):  # as Flowable and Activiti export them
+            name = name.removesuffix(".bpmn20.xml") + ".bpmn"
         if name.endswith((".bpmn", ".dmn")):
             if DOCTYPE.search(text):
                 errors.append({"element": name, "problem": DOCTYPE_PROBLEM})
@@ -71,7 +73,7 @@ def read_upload(files: Mapping[str, bytes | str]) -> tuple[dict[str, str], FormB
             else:
                 loose[name[: -len(".json")]] = definition
         else:
-            errors.append({"element": name, "problem": "only .bpmn, .dmn and .json files can be deployed"})
+            errors.append({"element": name, "problem": "only .bpmn, .bpmn20.xml, .dmn and .json files can be deployed"})
     if errors:
         raise DeployError(errors)
     if not any(n.endswith(".bpmn") for n in sources):
@@ -98,16 +100,21 @@ def _place_loose_forms(sources, loose, forms) -> None:
         forms[f"{process}/{form}"] = definition
 
 
+def is_bpmn_file(name: str) -> bool:
+    return name.endswith((".bpmn", ".bpmn20.xml"))
+
+
 def read_folder_bundle(paths: list[Path]) -> dict[str, bytes]:
     """Files for `aftercare deploy`/`init`: each .bpmn with forms/<process>/*.json beside it, and DMN."""
     files: dict[str, bytes] = {}
     for path in paths:
-        if path.suffix == ".bpmn":
+        if is_bpmn_file(path.name):
             files[path.name] = path.read_bytes()
-            form_dir = path.parent / "forms" / path.stem
+            stem = path.name.removesuffix(".bpmn20.xml").removesuffix(".bpmn")
+            form_dir = path.parent / "forms" / stem
             if form_dir.is_dir():
                 for form in sorted(form_dir.glob("*.json")):
-                    files[f"{path.stem}.{form.stem}.json"] = form.read_bytes()
+                    files[f"{stem}.{form.stem}.json"] = form.read_bytes()
         elif path.suffix in (".dmn", ".json"):
             files[path.name] = path.read_bytes()
     return files
@@ -210,24 +217,56 @@ def start_role(model: ModelVersion) -> str | None:
 
 
 # ---------------------------------------------------------------- deploy
-def deploy(files: Mapping[str, bytes | str], *, actor: str) -> list[Deployed]:
+def deploy(files: Mapping[str, bytes | str], *, actor: str, note: str | None = None,
+           replace: bool = False) -> list[Deployed]:
     """Validate and store a new version of every process in the uploaded BPMN files.
 
     Called processes, DMN tables and forms not uploaded are taken from the latest deployed version
-    that has them, so a process owner can redeploy one edited diagram on its own."""
+    that has them, so a process owner can redeploy one edited diagram on its own. A person deploying
+    (API, CLI, editor) passes a `note`, required for every new version; installing the shipped
+    diagrams passes none. A diagram whose process id belongs to a different deployed process is
+    refused unless `replace` says the owner confirmed it."""
+    bundle = prepare(files)
+    if not replace:
+        _refuse_foreign(bundle)
+    sources, forms, full, uploaded = bundle
+    if note is not None and not note.strip() and not all(is_unchanged(p, sources, forms, full) for p in uploaded):
+        raise DeployError([{"element": "note", "problem": "write a change note: what changed and why"}])
+    return [_store(process_id, sources, forms, full, actor, note) for process_id in uploaded]
+
+
+Bundle = tuple[dict[str, str], FormBundle, Inventory, list[str]]
+
+
+def prepare(files: Mapping[str, bytes | str]) -> Bundle:
+    """Read, complete and validate an upload without storing it (deploy, diff and dry run share it)."""
     sources, forms = read_upload(files)
-    inv = _inventory_or_error(sources)
+    inv = inventory_of(sources)
     uploaded = [pid for pid, fname in inv.processes.items() if fname in sources]
     bundle_sources, bundle_forms = _complete_bundle(sources, forms, inv)
-    full = _inventory_or_error(bundle_sources)
-    _validate(full, bundle_sources, bundle_forms, uploaded)
-    results = []
+    full = inventory_of(bundle_sources)
+    validate(full, bundle_sources, bundle_forms, uploaded)
+    return bundle_sources, bundle_forms, full, uploaded
+
+
+def _refuse_foreign(bundle: Bundle) -> None:
+    """Another tool's export often reuses an id (`main`, `Process_1`) a different process already has:
+    a diagram with a different file and a different process name is taken for another process."""
+    _sources, _forms, inv, uploaded = bundle
+    errors = []
     for process_id in uploaded:
-        results.append(_store(process_id, bundle_sources, bundle_forms, full, actor))
-    return results
+        previous = latest(process_id)
+        if previous is None or previous.main_file == inv.processes[process_id] \
+                or previous.name == (inv.process_names.get(process_id) or process_id):
+            continue
+        errors.append({"element": process_id, "problem": (
+            f"process id '{process_id}' already belongs to '{previous.name}' (file {previous.main_file}); "
+            "give this diagram its own process id, or confirm that it replaces that process")})
+    if errors:
+        raise DeployError(explain(errors, {}), message="the process id belongs to another process")
 
 
-def _inventory_or_error(sources: Mapping[str, str]) -> Inventory:
+def inventory_of(sources: Mapping[str, str]) -> Inventory:
     try:
         return inventory(sources)
     except etree.XMLSyntaxError as exc:
@@ -264,89 +303,19 @@ def _add_decisions(sources: dict[str, str], wanted: set[str]) -> None:
                 sources[fname] = text
 
 
-def _validate(inv: Inventory, sources, forms: FormBundle, uploaded: list[str]) -> None:
-    registry = hooks.get()
-    errors: list[dict[str, str]] = []
-    if not uploaded:
-        errors.append({"element": "bpmn", "problem": "the uploaded BPMN defines no process"})
-    errors += _check_parse(sources, uploaded)
-    errors += _check_tasks(inv, forms, registry)
-    for key, definition in forms.items():
-        errors += [{"element": key, "problem": p} for p in check_definition(key, definition)]
-    errors += _check_expressions(inv, registry)
-    errors += _check_references(inv, registry)
-    errors += [{"element": e, "problem": p} for e, p in inv.gateway_problems]
-    if errors:
-        raise DeployError(errors)
+def content_hash_of(process_id: str, sources, forms, inv: Inventory) -> str:
+    return hashlib.sha256(canonical({"main": inv.processes[process_id], "sources": sources, "forms": forms})
+                          .encode("utf-8")).hexdigest()
 
 
-def _check_parse(sources, uploaded: list[str]) -> list[dict[str, str]]:
-    errors = []
-    for process_id in uploaded:
-        try:
-            sw.parse(sources, process_id)
-        except (sw.ParseError, sw.EngineError, KeyError, ValueError) as exc:
-            element = getattr(exc, "id", None) or getattr(exc, "name", None) or process_id
-            errors.append({"element": str(element), "problem": str(exc).split("\n")[0]})
-    return errors
+def is_unchanged(process_id: str, sources, forms, inv: Inventory) -> bool:
+    previous = latest(process_id)
+    return previous is not None and previous.content_hash == content_hash_of(process_id, sources, forms, inv)
 
 
-def _check_tasks(inv: Inventory, forms: FormBundle, registry: hooks.Hooks) -> list[dict[str, str]]:
-    errors = []
-    for task in inv.user_tasks:
-        if registry.role_for_lane(task["lane"]) is None:
-            problem = ("user task is in no lane" if not task["lane"] else
-                       f"lane '{task['lane']}' is not a known role")
-            errors.append({"element": task["id"], "problem": problem})
-        if task["form"] and f"{task['process']}/{task['form']}" not in forms:
-            errors.append({"element": task["id"], "problem": f"form '{task['form']}' was not provided"})
-    for process_id, form in inv.start_forms.items():
-        if f"{process_id}/{form}" not in forms:
-            errors.append({"element": process_id, "problem": f"start form '{form}' was not provided"})
-    return errors
-
-
-def _check_references(inv: Inventory, registry: hooks.Hooks) -> list[dict[str, str]]:
-    errors = []
-    for element, operator in inv.services:
-        if operator not in registry.services:
-            errors.append({"element": element, "problem": f"unknown service operator '{operator}'"})
-    for element, target in inv.called:
-        if target not in inv.processes:
-            errors.append({"element": element, "problem": f"called process '{target}' is not deployed"})
-    for element, decision in inv.decisions_used:
-        if decision not in inv.decisions:
-            errors.append({"element": element, "problem": f"decision '{decision}' was not provided"})
-    return errors
-
-
-def _check_expressions(inv: Inventory, registry: hooks.Hooks) -> list[dict[str, str]]:
-    helpers = frozenset(registry.script_helpers)
-    errors = []
-    for expr in inv.expressions:
-        if not expr.text.strip() or expr.text.strip() == "-":
-            continue
-        candidates = iter_dmn_candidates(expr.text) if expr.mode == "dmn-entry" else [expr.text]
-        problem = None
-        for candidate in candidates:
-            try:
-                scripts.check(candidate, "exec" if expr.mode == "exec" else "eval", helpers)
-                problem = None
-                break
-            except ScriptRejected as exc:
-                problem = exc.message
-                break
-            except SyntaxError as exc:
-                problem = f"syntax error: {exc.msg}"
-        if problem:
-            errors.append({"element": expr.element, "problem": f"{problem} in `{expr.text.strip()[:80]}`"})
-    return errors
-
-
-def _store(process_id: str, sources, forms, inv: Inventory, actor: str) -> Deployed:
+def _store(process_id: str, sources, forms, inv: Inventory, actor: str, note: str | None) -> Deployed:
     main_file = inv.processes[process_id]
-    content_hash = hashlib.sha256(canonical({"main": main_file, "sources": sources, "forms": forms})
-                                  .encode("utf-8")).hexdigest()
+    content_hash = content_hash_of(process_id, sources, forms, inv)
     previous = latest(process_id)
     if previous is not None and previous.content_hash == content_hash:
         return Deployed(process_id, previous.version, False, previous)
@@ -354,13 +323,14 @@ def _store(process_id: str, sources, forms, inv: Inventory, actor: str) -> Deplo
     model = ModelVersion(
         process_id=process_id, version=(previous.version + 1) if previous else 1, name=spec.name,
         content_hash=content_hash, main_file=main_file, sources=dict(sources), forms=dict(forms),
-        deployed_by=actor, deployed_at=now().replace(tzinfo=None),
+        deployed_by=actor, deployed_at=now().replace(tzinfo=None), note=(note or "").strip()[:2000] or None,
     )
     db.session.add(model)
     db.session.flush()
     audit.append(audit.SYSTEM_STREAM, [{
         "type": "model_deployed", "at": now(), "actor": actor, "element_id": process_id,
         "data": {"process_id": process_id, "version": model.version, "content_hash": content_hash,
+                 "note": model.note,
                  "files": sorted(sources), "forms": sorted(forms)},
     }])
     return Deployed(process_id, model.version, True, model)

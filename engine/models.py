@@ -84,6 +84,7 @@ class ModelVersion(db.Model):
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)  # form name -> definition
     deployed_by: Mapped[str] = mapped_column(sa.String(80))
     deployed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text, default=None)  # the change note: what changed and why
 
 
 class Instance(db.Model):

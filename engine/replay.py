@@ -5,7 +5,7 @@ explains the state.
 What is re-run, command by command, with the clock set to the command's recorded time (which also
 drives SpiffWorkflow's timers): the start data, each submitted form (matched to its task by element
 id and order, since task ids differ on re-execution), timer firings in their recorded order,
-cancellations, and the managers' operations — suspend and resume (timers moved by the recorded
+messages received, cancellations, and the managers' operations — suspend and resume (timers moved by the recorded
 pause), corrections, send-backs, moves to a newer version (the re-run starts on the version the case
 started on), retried and resolved failed steps (engine/replay_operations.py). A cycle timer fires
 without completing, so each of its firings is recorded as `timer_fired` with `data.cycle`; the
@@ -73,7 +73,7 @@ from engine.replay_record import (
 )
 from engine.scripts import Sandbox
 
-__all__ = ["Command", "Difference", "ReplayReport", "check", "group_commands"]
+__all__ = ["Command", "Difference", "ReplayReport", "Rerun", "check", "check_command", "group_commands"]
 
 
 # ---------------------------------------------------------------- the scratch engine
@@ -143,7 +143,7 @@ def _retype(value: Any, converters: Converters, path: tuple = ()) -> Any:
     return value
 
 
-class _Rerun(OperationsRerun):
+class Rerun(OperationsRerun):
     """One case re-run in memory. Each method runs one recorded command and returns the event keys
     it produced."""
 
@@ -211,6 +211,20 @@ class _Rerun(OperationsRerun):
         failure = _advance(self.wf)
         return [*early, event_key("task_completed", done.element_id, None),
                 *self._engine_events(before, {task_id}), *self._failure(*failure)]
+
+    def _message(self, command: Command) -> list[tuple]:
+        received = command.first("message_received")
+        before, waiting = sw.snapshot(self.wf), self._waiting_timers()
+        sw.fire_due_timers(self.wf)  # as the command did before handing the message over
+        early = [*self._cycle_firings(waiting), *self._engine_events(before)]
+        before = sw.snapshot(self.wf)
+        element = sw.deliver_message(self.wf, received.data.get("message"), received.data.get("payload") or {})
+        if element is None:
+            raise _Stop(received.seq, "input", "on re-execution the case is not waiting for this message",
+                        received.data.get("message"))
+        failure = _advance(self.wf)
+        return [*early, event_key("message_received", element, None), *self._engine_events(before),
+                *self._failure(*failure)]
 
     def _timers(self, command: Command) -> list[tuple]:
         before, waiting = sw.snapshot(self.wf), self._waiting_timers()
@@ -285,7 +299,7 @@ class _Rerun(OperationsRerun):
         return store.status_of(self.wf, SimpleNamespace(status=held))
 
 
-def _expected_status(rerun: _Rerun, events: list[AuditEvent]) -> tuple[str, str]:
+def _expected_status(rerun: Rerun, events: list[AuditEvent]) -> tuple[str, str]:
     """The status the history explains, and why: the engine's, unless a failed timer left the case in error."""
     incident = open_timer_incident(events)
     if incident is not None:
@@ -293,7 +307,7 @@ def _expected_status(rerun: _Rerun, events: list[AuditEvent]) -> tuple[str, str]
     return rerun.status(), ""
 
 
-def _compare_final(instance: Instance, rerun: _Rerun, events: list[AuditEvent]) -> list[Difference]:
+def _compare_final(instance: Instance, rerun: Rerun, events: list[AuditEvent]) -> list[Difference]:
     step = events[-1].seq
     diffs = []
     expected, reason = _expected_status(rerun, events)
@@ -332,13 +346,13 @@ def check(instance_id: int) -> ReplayReport:
     except NotFound as exc:
         report.differences.append(Difference(1, "input", exc.message))
         return report
-    rerun = _Rerun(instance, model)
+    rerun = Rerun(instance, model)
     previous = {name: [] for name in SET_NAMES}
     commands = group_commands(events)
     later = LaterRecord(commands, instance.data)
     for command in commands:
         report.commands += 1
-        diffs = _check_command(rerun, command, previous, later)
+        diffs = check_command(rerun, command, previous, later)
         if diffs:
             report.differences.extend(diffs)
             return report
@@ -352,7 +366,7 @@ def check(instance_id: int) -> ReplayReport:
     return report
 
 
-def _check_command(rerun: _Rerun, command: Command, previous: dict[str, list[str]],
+def check_command(rerun: Rerun, command: Command, previous: dict[str, list[str]],
                    later: LaterRecord) -> list[Difference]:
     if len(command.events) == 1 and not command.closed and command.last.type not in COMMAND_TYPES:
         return compare_annotation(command.last, previous)

@@ -20,7 +20,7 @@ from engine.models import AuditEvent, Task
 COMMAND_TYPES = frozenset({
     "instance_started", "task_ready", "task_completed", "task_cancelled", "gateway_taken", "timer_fired",
     "element_completed", "element_started", "element_failed", "instance_error", "instance_completed",
-    "instance_cancelled",
+    "instance_cancelled", "message_received",
     # the managers' operations (engine/operations.py, recovery.py, migration.py)
     "instance_suspended", "instance_resumed", "task_corrected", "instance_sent_back", "instance_migrated",
     "incident_retried", "incident_resolved",
@@ -28,6 +28,7 @@ COMMAND_TYPES = frozenset({
 # event type that marks a command -> the kind of command (the re-run's method), first match wins
 COMMAND_MARKERS = (
     ("instance_started", "start"), ("task_completed", "complete"), ("instance_cancelled", "cancel"),
+    ("message_received", "message"),
     ("instance_suspended", "suspend"), ("instance_resumed", "resume"), ("task_corrected", "correct"),
     ("instance_sent_back", "send_back"), ("instance_migrated", "migrate"), ("incident_retried", "retry"),
     ("incident_resolved", "resolve"),

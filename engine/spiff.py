@@ -18,18 +18,25 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
+from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.util.task import TaskState
 
+from engine.inspect_model import CAMUNDA_DECISION_REF, default_roles
 from engine.jsonutil import dumps
 from engine.scripts import Sandbox
 
@@ -119,9 +126,23 @@ def _task_metadata(spec) -> dict[str, Any]:
     }
 
 
+class _BusinessRuleTaskParser(BusinessRuleTaskParser):
+    """Also reads Camunda's `camunda:decisionRef`, so diagrams from Camunda Modeler run as drawn."""
+
+    @staticmethod
+    def get_decision_ref(node):
+        return BusinessRuleTaskParser.get_decision_ref(node) or node.get(CAMUNDA_DECISION_REF)
+
+
+class _Parser(SpiffBpmnParser):
+    OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+                               full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask)}
+
+
 def parse(sources: Mapping[str, str], process_id: str) -> ParsedModel:
-    """Parse BPMN and DMN texts; raises ParseError / EngineError with the element at fault."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    """Parse BPMN and DMN texts; raises ParseError / EngineError with the element at fault. A user
+    task outside any lane takes its process's default role (the `default_role` property), if set."""
+    parser = _Parser(validator=VALIDATOR)
     for filename, text in sources.items():
         if filename.endswith(".dmn"):
             parser.add_dmn_str(text.encode("utf-8"), filename=filename)
@@ -131,15 +152,18 @@ def parse(sources: Mapping[str, str], process_id: str) -> ParsedModel:
     spec = parser.get_spec(process_id)
     subprocess_specs = parser.get_subprocess_specs(process_id)
     tasks: dict[str, dict[str, Any]] = {}
+    defaults = default_roles(sources)
     for proc in [spec, *subprocess_specs.values()]:
         for task_spec in proc.task_specs.values():
+            if getattr(task_spec, "manual", False) and not task_spec.lane and proc.name in defaults:
+                task_spec.lane = defaults[proc.name]
             if getattr(task_spec, "bpmn_id", None):
                 tasks.setdefault(task_spec.bpmn_id, _task_metadata(task_spec) | {"process": proc.name})
     return ParsedModel(process_id, spec.description or process_id, spec, subprocess_specs, tasks)
 
 
 def process_ids(sources: Mapping[str, str]) -> list[str]:
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = _Parser(validator=VALIDATOR)
     for filename, text in sources.items():
         if filename.endswith(".bpmn"):
             parser.add_bpmn_str(text.encode("utf-8"), filename=filename)
@@ -259,8 +283,25 @@ class TaskInfo:
 
     @property
     def is_timer(self) -> bool:
-        return self.kind in TIMER_EVENTS and isinstance(
-            getattr(self._spec, "event_definition", None), TimerEventDefinition)
+        return self.kind in TIMER_EVENTS and isinstance(_own_definition(self._spec), TimerEventDefinition)
+
+
+def _own_definition(spec):
+    """The event an element catches. An event-based gateway holds the events of the catch events
+    after it (the library moves them there), so for those it is read back from the gateway."""
+    definition = getattr(spec, "event_definition", None)
+    for gateway in getattr(spec, "inputs", ()):
+        if type(gateway).__name__ == "EventBasedGateway" and spec in gateway.outputs:
+            return gateway.event_definition.event_definitions[gateway.outputs.index(spec)]
+    return definition
+
+
+def _gateway_branches(task):
+    """(event definition, catch element id, child task) of each branch of a waiting event-based gateway."""
+    spec = task.task_spec
+    children = {child.task_spec: child for child in task.children}
+    return [(definition, out.bpmn_id, children.get(out))
+            for definition, out in zip(spec.event_definition.event_definitions, spec.outputs, strict=False)]
 
 
 def _info(task) -> TaskInfo:
@@ -320,13 +361,41 @@ def pending_timers(wf: BpmnWorkflow) -> list[tuple[str, str, str]]:
     found = []
     for task in list(wf.event_manager.tasks.values()):  # subprocesses share the top event manager
         definition = task.task_spec.event_definition
-        if not isinstance(definition, TimerEventDefinition) or task.state & (COMPLETED | CANCELLED):
+        if task.state & (COMPLETED | CANCELLED):
             continue
-        value = definition.details(task).value
-        due = value.get("next") if isinstance(value, dict) else value  # None until first refresh
-        if due:
-            found.append((str(task.id), task.task_spec.bpmn_id, due))
+        if isinstance(definition, MultipleEventDefinition):  # an event-based gateway racing its events:
+            for branch, element, child in _gateway_branches(task):  # the timer's row is its catch event's
+                if isinstance(branch, TimerEventDefinition) and child is not None:
+                    due = _due(branch, task)
+                    if due:
+                        found.append((str(child.id), element, due))
+            continue
+        if isinstance(definition, TimerEventDefinition):
+            due = _due(definition, task)
+            if due:
+                found.append((str(task.id), task.task_spec.bpmn_id, due))
     return found
+
+
+def _due(definition, task) -> str | None:
+    value = definition.details(task).value
+    return value.get("next") if isinstance(value, dict) else value  # None until first refresh
+
+
+def deliver_message(wf: BpmnWorkflow, name: str, payload: Mapping[str, Any]) -> str | None:
+    """Hand a message to the element waiting for it; returns that element's id, None if none waits.
+    Only a waiting element's own definition is sent (the library matches definitions by class)."""
+    for task in list(wf.event_manager.tasks.values()):
+        if task.state & (COMPLETED | CANCELLED):
+            continue
+        definition = task.task_spec.event_definition
+        branches = (_gateway_branches(task) if isinstance(definition, MultipleEventDefinition)
+                    else [(definition, task.task_spec.bpmn_id, task)])
+        for branch, element, _child in branches:
+            if isinstance(branch, MessageEventDefinition) and branch.name == name:
+                wf.send_event(BpmnEvent(branch, dict(payload)))
+                return element
+    return None
 
 
 def is_completed(wf: BpmnWorkflow) -> bool:

@@ -35,16 +35,16 @@ def main() -> None:
     """Aftercare (售后): after-sales service BPM."""
 
 
-def _deploy_paths(paths: list[Path], actor: str) -> list[str]:
+def _deploy_paths(paths: list[Path], actor: str, note: str | None = None, replace: bool = False) -> list[str]:
     lines = []
-    bpmn = [p for p in paths if p.suffix == ".bpmn"]
-    others = [p for p in paths if p.suffix != ".bpmn"]
+    bpmn = [p for p in paths if loader.is_bpmn_file(p.name)]
+    others = [p for p in paths if not loader.is_bpmn_file(p.name)]
     # called processes first, so the processes that call them find them deployed
     ordered = sorted(bpmn, key=lambda p: ("<bpmn:callActivity" in p.read_text(encoding="utf-8"), p.name))
     for path in ordered:
         files = loader.read_folder_bundle([path, *others])
         with transaction():
-            for result in loader.deploy(files, actor=actor):
+            for result in loader.deploy(files, actor=actor, note=note, replace=replace):
                 state = "deployed" if result.created else "unchanged"
                 lines.append(f"{result.process_id} v{result.version} {state}")
     return lines
@@ -54,7 +54,8 @@ def _fail(error: AftercareError) -> None:
     click.echo(f"error: {error.message}", err=True)
     if isinstance(error, DeployError):
         for item in error.errors:
-            click.echo(f"  {item['element']}: {item['problem']}", err=True)
+            named = f"\"{item['name']}\" " if item.get("name") else ""
+            click.echo(f"  {named}{item['element']}: {item['problem']}", err=True)
     if isinstance(error, ValidationFailed):
         for field, messages in error.errors.items():
             click.echo(f"  {field}: {' '.join(messages)}", err=True)
@@ -88,10 +89,12 @@ def init_command(with_demo: bool) -> None:
 @main.command("deploy")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--actor", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
-def deploy_command(files: tuple[Path, ...], actor: str) -> None:
-    """Deploy BPMN files (with forms/<process>/*.json beside them) and DMN files."""
+@click.option("--note", required=True, help="the change note: what changed and why")
+@click.option("--replace", is_flag=True, help="confirm that a diagram takes over a process id another process has")
+def deploy_command(files: tuple[Path, ...], actor: str, note: str, replace: bool) -> None:
+    """Deploy BPMN (.bpmn, .bpmn20.xml) files (with forms/<process>/*.json beside them) and DMN files."""
     try:
-        for line in _deploy_paths(list(files), actor):
+        for line in _deploy_paths(list(files), actor, note, replace):
             click.echo(line)
     except AftercareError as exc:
         _fail(exc)

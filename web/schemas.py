@@ -104,8 +104,14 @@ class ProcessModel(Schema):
     content_hash = fields.String()
 
 
+class ProcessModelVersion(ProcessModel):
+    note = fields.String(metadata={"description": "the change note written at deploy"})
+    cases_open = fields.Integer(metadata={"description": "cases still running on this version"})
+    cases_total = fields.Integer(metadata={"description": "cases ever started on this version"})
+
+
 class ProcessModelDetail(ProcessModel):
-    versions = fields.List(fields.Nested(ProcessModel), required=True)
+    versions = fields.List(fields.Nested(ProcessModelVersion), required=True)
     start_form = fields.Nested(Form, allow_none=True)
     start_roles = fields.List(fields.String())
 

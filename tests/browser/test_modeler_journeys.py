@@ -5,12 +5,15 @@ process; what the engine reads survives the editor's import and export of every 
 phone widths."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine import loader
 from engine.db import db
 from engine.inspect_model import inventory
 from tests.browserkit import NO_HORIZONTAL_SCROLL
+from tests.workflows.flowkit import complete, ready
 
 pytestmark = pytest.mark.browser
 PROCESS = "compensation_approval"
@@ -35,6 +38,14 @@ def change(page, prop: str, value: str) -> None:
     field.press("Tab")
 
 
+def review_and_deploy(page, note: str = "流程调整") -> None:
+    """Deploy as the page asks: see what changes, write the change note, confirm."""
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=review]:not([hidden])")
+    page.fill("[data-testid=change-note]", note)
+    page.click("[data-testid=confirm-deploy]")
+
+
 def latest_version() -> int:
     db.session.expire_all()
     return loader.latest(PROCESS).version
@@ -50,7 +61,14 @@ def test_owner_renames_a_task_deploys_and_sees_the_next_version(open_session, fl
     assert page.input_value("[data-testid=properties] [data-prop=form]") == "desk_verify"
     change(page, "name", "核实来函并存档")
     page.wait_for_selector("#dirty-state:has-text('有未部署的修改')")  # no string eval: the page's CSP forbids it
-    page.click("[data-testid=deploy]")
+    page.click("[data-testid=deploy]")  # first what changes, marked on the diagram
+    page.wait_for_selector("[data-testid=review]:not([hidden])")
+    assert "desk_verify" in page.text_content("[data-testid=diff-changed] li[data-element=desk_verify]")
+    assert page.locator(".djs-element.ac-changed[data-element-id=desk_verify]").count() == 1
+    page.click("[data-testid=confirm-deploy]")  # no note yet: asked for one, nothing deployed
+    assert page.locator("[data-note-missing]").is_visible() and latest_version() == before.version
+    page.fill("[data-testid=change-note]", "核实步骤改名")
+    page.click("[data-testid=confirm-deploy]")
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
     assert f"已部署为版本 {before.version + 1}" in page.text_content("[data-testid=deploy-result]")
     assert page.get_attribute("[data-testid=current-version]", "data-version") == str(before.version + 1)
@@ -87,6 +105,7 @@ def test_a_missing_form_and_a_flow_without_condition_are_refused_next_to_the_dia
     texts = {problems.nth(i).get_attribute("data-element"): problems.nth(i).text_content()
              for i in range(problems.count())}
     assert "表单“no_such_form”不存在" in texts["vp_approval"]
+    assert texts["vp_approval"].startswith("分管销售副总审批 (vp_approval)")  # by name and id
     assert "既没有条件，也不是默认连线" in texts["flow_approver_gateway_vp_approval"]
     assert page.locator(".djs-element.ac-error[data-element-id=vp_approval]").count() == 1
     assert latest_version() == before  # nothing deployed
@@ -125,7 +144,7 @@ def test_a_decision_table_edited_in_dmn_js_deploys_with_the_process(open_session
     page.keyboard.press("Control+A")
     page.keyboard.type("<= 2000")
     page.keyboard.press("Tab")
-    page.click("[data-testid=deploy]")
+    review_and_deploy(page)
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
     db.session.expire_all()
     model = loader.latest(PROCESS)
@@ -158,7 +177,7 @@ def test_the_editor_keeps_everything_the_engine_reads_in_every_real_diagram(open
 def test_list_pages_fit_a_phone_and_the_editor_says_it_needs_a_desktop(open_session, flows, artifacts):
     session = open_session("owner1", width=390, height=844)
     for path, name in (("/modeler/", "models"), (f"/modeler/{PROCESS}", "versions"),
-                       (f"/modeler/{PROCESS}/versions/1/forms", "forms")):
+                       (f"/modeler/{PROCESS}/versions/1/forms", "forms"), (f"/modeler/{PROCESS}/diff?to=1", "diff")):
         page = session.go(path)
         assert page.evaluate(NO_HORIZONTAL_SCROLL), path
         page.screenshot(path=str(artifacts / f"modeler-{name}-390.png"), full_page=True)
@@ -195,7 +214,7 @@ def test_timer_and_condition_expressions_are_edited_in_the_panel(open_session, d
     change(page, "timer", '"PT4H"')
     page.select_option("[data-testid=properties] [data-prop=timer-kind]", "timeDate")
     change(page, "timer", "working_days(1, received_at)")
-    page.click("[data-testid=deploy]")
+    review_and_deploy(page)
     page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
     db.session.expire_all()
     model = loader.latest("t_modeler")
@@ -210,3 +229,133 @@ def test_a_diagram_without_layout_says_so(open_session, deploy, users):
     page.wait_for_selector("[data-testid=modeler][data-ready=error]")
     assert "没有图形布局信息" in page.text_content("[data-testid=deploy-result]")
     assert page.is_disabled("[data-testid=deploy]")
+
+
+def test_owner_raises_the_threshold_tries_it_sees_the_diff_dry_runs_and_deploys(open_session, flows, actors):
+    """The compensation threshold 5,000 → 8,000: the decision test on 6,000 emergency (the sales VP
+    alone), the diff, the dry run over finished claims, the deploy with a note; a claim started
+    before keeps the old rule."""
+    import tests.workflows.test_compensation_approval as compensation
+    from engine import commands, queries
+    from tests.web.test_model_changes_api import finish
+
+    finished = {amount: finish(flows, actors, amount, True).id for amount in ("800.00", "6000.00", "9000.00")}
+    earlier = commands.start_instance(process_id=PROCESS, data=compensation.claim(flows, amount="6000.00"),
+                                      actor=actors["desk1"])  # started before the change, not yet decided
+    before = loader.latest(PROCESS)
+
+    page = open_modeler(open_session("owner1"))
+    page.click("[data-tab='compensation_authority.dmn']")
+    page.wait_for_selector("[data-pane='compensation_authority.dmn'][data-decision-ready=true]")
+    for old, new in (("1000 < ? < 5000", "1000 < ? < 8000"), (">= 5000", ">= 8000")):
+        page.locator("[data-pane='compensation_authority.dmn'] td", has_text=old).first.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(new)
+        page.keyboard.press("Tab")
+    test = page.locator("[data-testid=decision-test]")
+    test.locator("[data-variable=amount]").fill("6000")
+    test.locator("[data-variable=emergency]").select_option("true")
+    page.click("[data-testid=decision-run]")
+    page.wait_for_selector("[data-testid=decision-fired][data-rule=rule_vp]")
+    assert test.locator("[data-output=approver]").text_content() == '"sales_vp"'
+    assert test.locator("[data-output=needs_general_manager]").text_content() == "false"  # the sales VP only
+
+    page.click("[data-testid=deploy]")
+    page.wait_for_selector("[data-testid=review]:not([hidden])")
+    rules = page.text_content("[data-testid=diff-rules]")
+    assert "rule_vp" in rules and "1000 < ? < 8000" in rules and "rule_gm_large" in rules
+    assert page.locator(".djs-element.ac-changed[data-element-id=authority]").count() == 1
+    page.click("[data-testid=dry-run]")
+    page.wait_for_selector("[data-testid=dry-run-summary]")
+    outcomes = {amount: page.get_attribute(f"[data-testid=dry-run-results] tr[data-instance='{case_id}']",
+                                           "data-outcome") for amount, case_id in finished.items()}
+    assert outcomes == {"800.00": "same", "6000.00": "diverged", "9000.00": "same"}
+    assert latest_version() == before.version  # nothing deployed yet
+
+    page.fill("[data-testid=change-note]", "紧急赔偿副总批准额度由5000元提高到8000元")
+    page.click("[data-testid=confirm-deploy]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    db.session.expire_all()
+    model = loader.latest(PROCESS)
+    assert model.version == before.version + 1 and model.note == "紧急赔偿副总批准额度由5000元提高到8000元"
+    assert "1000 &lt; ? &lt; 8000" in model.sources["compensation_authority.dmn"]
+    page.goto(page.url.split("/modeler/")[0] + f"/modeler/{PROCESS}")  # the versions, then the comparison
+    assert page.text_content(f"tr[data-version='{model.version}'] [data-testid=note]") == model.note
+    page.click(f"tr[data-version='{model.version}'] [data-testid=compare]")
+    page.wait_for_selector("[data-diff-marks][data-marked=true]")
+    assert page.locator(".djs-element.ac-changed[data-element-id=authority]").count() == 1
+    assert "1000 < ? < 8000" in page.text_content("[data-testid=diff-rules]")
+
+    case = complete(earlier, "desk_verify", actors["desk1"])  # pinned to the old version: the old rule
+    case = complete(case, "vp_approval", actors["salesvp1"])
+    assert set(ready(case.id)) == {"gm_approval"}
+    later = compensation.start(flows, actors, amount="6000.00", emergency=True)
+    later = complete(later, "vp_approval", actors["salesvp1"])
+    assert set(ready(later.id)) == {"production_order"}  # the new rule: no general manager
+    assert queries.instance(later.id).model_version_id == model.id
+
+
+def test_a_draft_saved_on_the_server_reopens_later_and_a_file_imports_into_the_editor(open_session, flows,
+                                                                                     tmp_path):
+    before = loader.latest(PROCESS)
+    session = open_session("owner1")
+    page = open_modeler(session)
+    page.click(".djs-element[data-element-id=desk_verify]")
+    change(page, "name", "核实来函（草稿）")
+    page.click("[data-testid=save-draft]")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=draft-saved]")
+
+    page = open_modeler(session)  # later: the deployed version, and a note that a draft waits
+    assert "核实来函（草稿）" not in page.text_content("#bpmn-canvas")
+    page.click("[data-testid=open-draft]")
+    page.wait_for_selector("[data-testid=modeler][data-ready=true]")
+    assert page.locator("[data-testid=draft-opened]").is_visible()
+    assert "核实来函（草稿）" in page.text_content("#bpmn-canvas")
+
+    exported = tmp_path / "claims.bpmn"
+    exported.write_text(before.sources[before.main_file].replace("核实来函、存档并分析原因", "导入的核实步骤"),
+                        encoding="utf-8")
+    page.set_input_files("[data-testid=import-file]", str(exported))
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=imported]")
+    assert "导入的核实步骤" in page.text_content("#bpmn-canvas")
+    review_and_deploy(page, "导入外部修改的流程图")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    db.session.expire_all()
+    model = loader.latest(PROCESS)
+    assert "导入的核实步骤" in model.sources[model.main_file] and model.note == "导入外部修改的流程图"
+    assert not open_modeler(session).locator("[data-testid=draft-notice]").count()  # deployed: draft gone
+
+
+def test_a_form_is_edited_with_a_live_preview_checked_like_deploy_and_deploys(open_session, flows):
+    before = loader.latest(PROCESS)
+    page = open_modeler(open_session("owner1"))
+    page.click("[data-testid=forms-tab]")
+    page.select_option("[data-testid=form-select]", "vp_approval")
+    page.wait_for_selector("[data-pane='__forms__'][data-valid=true]")
+    definition = json.loads(page.input_value("[data-testid=form-json]"))
+    definition["fields"].append({"name": "urgency", "type": "enum", "required": True,
+                                 "label": {"zh": "紧急程度", "en": "Urgency"},
+                                 "choices": [{"value": "high", "label": {"zh": "高", "en": "High"}}]})
+    page.fill("[data-testid=form-json]", json.dumps(definition, ensure_ascii=False))
+    page.wait_for_selector("[data-testid=form-preview] [data-field=urgency][data-type=enum] [data-required]")
+    assert "紧急程度" in page.text_content("[data-testid=form-preview] [data-field=urgency]")
+    page.select_option("[data-testid=form-preview-lang]", "en")
+    assert "Urgency" in page.text_content("[data-testid=form-preview] [data-field=urgency]")
+    assert page.locator("[data-testid=form-preview] [data-field=urgency] option").text_content() == "High"
+
+    broken = dict(definition, fields=[*definition["fields"], {"name": "when", "type": "moment"}])
+    page.fill("[data-testid=form-json]", json.dumps(broken, ensure_ascii=False))
+    page.wait_for_selector("[data-pane='__forms__'][data-valid=false]")
+    assert "moment" in page.text_content("[data-testid=form-problems]")
+    page.click("[data-testid=deploy]")  # refused like at deploy
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=refused]")
+
+    page.fill("[data-testid=form-json]", json.dumps(definition, ensure_ascii=False))
+    page.wait_for_selector("[data-pane='__forms__'][data-valid=true]")
+    review_and_deploy(page, "副总审批增加紧急程度")
+    page.wait_for_selector("[data-testid=deploy-result][data-outcome=created]")
+    db.session.expire_all()
+    model = loader.latest(PROCESS)
+    assert model.version == before.version + 1
+    assert model.forms[f"{PROCESS}/vp_approval"]["fields"][-1]["name"] == "urgency"
+    assert model.forms[f"{PROCESS}/claim"] == before.forms[f"{PROCESS}/claim"]  # the others carried over

@@ -32,7 +32,7 @@ def test_failed_logins_are_rate_limited(client, users):
 
 
 def _upload(api, *paths, user="owner1"):
-    data = {"file": [(io.BytesIO(p.read_bytes()), p.name) for p in paths]}
+    data = {"file": [(io.BytesIO(p.read_bytes()), p.name) for p in paths], "note": "first version"}
     return api(user).post("/process-models", data=data, content_type="multipart/form-data")
 
 
@@ -59,7 +59,8 @@ def test_deploy_needs_process_owner_and_reports_problems(api):
     response = _upload(api, TEST_BPMN / "t_approval.bpmn")  # its forms are missing
     body = response.get_json()
     assert response.status_code == 422 and body["code"] == "invalid_model"
-    assert {"element": "review", "problem": "form 'review' was not provided"} in body["errors"]
+    assert {"element": "review", "name": "Review request",
+            "problem": "form 'review' was not provided"} in body["errors"]
 
 
 def test_case_lifecycle_through_the_api(api, deploy):

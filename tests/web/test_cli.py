@@ -47,7 +47,7 @@ def test_user_create_and_bad_role(app):
 def test_deploy_reports_each_problem(app, tmp_path):
     broken = tmp_path / "t_approval.bpmn"
     broken.write_text((TEST_BPMN / "t_approval.bpmn").read_text().replace('name="售后服务部"', 'name="Marketing"'))
-    result = run(app, "deploy", str(broken))
+    result = run(app, "deploy", str(broken), "--note", "a lane renamed")
     assert result.exit_code == 2
     assert "review: lane 'Marketing' is not a known role" in result.output
     assert "review: form 'review' was not provided" in result.output

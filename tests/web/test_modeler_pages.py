@@ -19,7 +19,8 @@ from web.views.modeler import PROBLEMS
 
 PROCESS = "compensation_approval"
 OWNER_PAGES = ["/modeler/", f"/modeler/{PROCESS}", f"/modeler/{PROCESS}/edit", f"/modeler/{PROCESS}/versions/1/forms",
-               f"/modeler/{PROCESS}/versions/1/files/{PROCESS}.bpmn", f"/modeler/{PROCESS}/versions/1/bundle.zip"]
+               f"/modeler/{PROCESS}/versions/1/files/{PROCESS}.bpmn", f"/modeler/{PROCESS}/versions/1/bundle.zip",
+               f"/modeler/{PROCESS}/diff?to=1"]
 
 
 def text_of(response) -> str:
@@ -31,10 +32,12 @@ def config_of(response) -> dict:
     return json.loads(match.group(1))
 
 
-def deploy_from_page(browser, files: dict[str, str]):
-    """What modeler.js sends: the files as multipart parts named `file`, the page's token in X-CSRFToken."""
+def deploy_from_page(browser, files: dict[str, str], note: str = "核实步骤改名", **fields):
+    """What modeler.js sends: the files as multipart parts named `file` and the change note, the page's
+    token in X-CSRFToken."""
     parts = [(io.BytesIO(text.encode("utf-8")), name) for name, text in files.items()]
-    return browser.client.post("/api/v1/process-models", data={"file": parts}, content_type="multipart/form-data",
+    return browser.client.post("/api/v1/process-models", data={"file": parts, "note": note, **fields},
+                               content_type="multipart/form-data",
                                headers={"X-CSRFToken": browser.token, "Accept": "application/json"})
 
 
@@ -63,13 +66,17 @@ def test_versions_page_counts_the_open_cases_pinned_to_each_version(as_user, dep
     source = (BPMN_DIR.parent / "tests" / "bpmn" / "t_approval.bpmn").read_text(encoding="utf-8")
     with commands.transaction():
         renamed = source.replace('name="Review request"', 'name="Review the request"')
-        loader.deploy({"t_approval.bpmn": renamed}, actor="owner1")
+        loader.deploy({"t_approval.bpmn": renamed}, actor="owner1", note="评审步骤改名")
     commands.start_instance(process_id="t_approval", data={"customer_name": "丙"}, actor=users["sales1"])
     commands.cancel_instance(instance_id=first.id, actor=users["admin"], reason="重复")
 
     page = text_of(as_user("owner1").get("/modeler/t_approval"))
     counts = dict(re.findall(r'data-version="(\d+)">.*?data-testid="open-cases">(\d+)<', page, re.S))
     assert counts == {"2": "1", "1": "1"}  # the cancelled case no longer counts
+    totals = dict(re.findall(r'data-version="(\d+)">.*?data-testid="all-cases">(\d+)<', page, re.S))
+    assert totals == {"2": "1", "1": "2"}
+    notes = dict(re.findall(r'data-version="(\d+)">.*?data-testid="note">([^<]*)<', page, re.S))
+    assert notes == {"2": "评审步骤改名", "1": "—"}
     listing = text_of(as_user("owner1").get("/modeler/"))
     assert "其中 1 个在旧版本上" in listing
 
@@ -131,13 +138,17 @@ def test_a_deploy_from_the_editor_makes_a_new_version_or_reports_unchanged(as_us
 
     renamed = same[before.main_file].replace("核实来函、存档并分析原因", "核实来函并存档")
     edited = dict(same, **{before.main_file: renamed})
+    unexplained = deploy_from_page(owner, edited, note="  ")
+    assert unexplained.status_code == 422
+    assert unexplained.get_json()["errors"] == [
+        {"element": "note", "problem": "write a change note: what changed and why"}]
     response = deploy_from_page(owner, edited)
     assert response.status_code == 201 and response.get_json() == {
         "process_id": PROCESS, "version": before.version + 1, "created": True,
         "deployed": [{"process_id": PROCESS, "version": before.version + 1, "created": True}]}
     db.session.expire_all()
     model = loader.latest(PROCESS)
-    assert model.deployed_by == "owner1" and model.forms == before.forms
+    assert model.deployed_by == "owner1" and model.forms == before.forms and model.note == "核实步骤改名"
     assert "核实来函并存档" in model.sources[model.main_file]
 
     refused = owner.client.post("/api/v1/process-models", data={"file": [(io.BytesIO(b"<x/>"), "x.bpmn")]},
@@ -160,14 +171,15 @@ def test_a_broken_diagram_comes_back_as_problems_the_page_can_explain(as_user, f
     response = deploy_from_page(owner, {model.main_file: no_condition})
     assert response.status_code == 422
     problems = {p["element"]: p["problem"] for p in response.get_json()["errors"]}
-    assert problems["vp_approval"] == "user task is in no lane"
+    assert problems["vp_approval"].startswith("user task is in no lane")
+    assert "售后服务部 (service_desk)" in problems["vp_approval"]  # the roles it may take
     assert problems["gm_approval"] == "form 'no_such_form' was not provided"
     assert "has no condition and is not the gateway's default" in problems["flow_approver_gateway_vp_approval"]
     db.session.expire_all()
     assert loader.latest(PROCESS).version == model.version
 
     explained = {element: _explain(problem) for element, problem in problems.items()}
-    assert explained["vp_approval"] == "用户任务不在任何泳道中：请把它拖进某个角色的泳道。"
+    assert explained["vp_approval"].startswith("用户任务不在任何泳道中：请把它拖进某个角色的泳道，或为流程设置默认角色")
     assert explained["gm_approval"] == "表单“no_such_form”不存在：此流程的表单中没有这个名称。"
     assert explained["flow_approver_gateway_vp_approval"] == \
         "从网关“approver_gateway”出来的这条连线既没有条件，也不是默认连线。"
@@ -182,3 +194,22 @@ def _explain(problem: str) -> str:
         if match:
             return words.format(**match.groupdict())
     return problem
+
+
+def test_two_versions_compare_on_the_newer_diagram(as_user, flows):
+    from tests.web.test_model_changes_api import step_before_vp
+
+    owner = as_user("owner1")
+    model = loader.latest(PROCESS)
+    owner.get(f"/modeler/{PROCESS}/edit")
+    assert deploy_from_page(owner, {model.main_file: step_before_vp(model.sources[model.main_file])},
+                            note="副总审批前先整理材料").status_code == 201
+    versions = text_of(owner.get(f"/modeler/{PROCESS}"))
+    assert f'href="/modeler/{PROCESS}/diff?to={model.version + 1}" data-testid="compare"' in versions
+    page = html.unescape(text_of(owner.get(f"/modeler/{PROCESS}/diff?to={model.version + 1}")))
+    marks = json.loads(re.search(r"data-diff-marks=\"([^\"]*)\"", text_of(
+        owner.get(f"/modeler/{PROCESS}/diff?to={model.version + 1}"))).group(1).replace("&#34;", '"'))
+    assert marks == {"added": ["vp_brief", "flow_vp_brief_vp_approval"],
+                     "changed": ["flow_approver_gateway_vp_approval"]}
+    assert "整理副总审批材料" in page and "targetRef: vp_approval → vp_brief" in page
+    assert "副总审批前先整理材料" in page

@@ -3,6 +3,7 @@ from web.api import (  # noqa: F401
     appointments,
     audit_api,
     calculators,
+    case_messages,
     comments,
     dashboard,
     documents,

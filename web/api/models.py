@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from flask import request
 
-from engine import loader, queries
+from engine import loader, model_drafts, model_versions, queries
+from engine.clock import now
 from engine.commands import transaction
-from engine.errors import DeployError, NotFound
+from engine.errors import NotFound
 from web.api.base import bp, doc, lang
+from web.api.model_uploads import MAX_NOTE, bounded_text, uploaded_files
 from web.api.present import model_item, start_form
 from web.auth import current_actor, roles_required
 from web.schemas import Deployment, ProcessModelDetail, page_of
@@ -26,8 +28,15 @@ def list_models():
 def get_model(process_id: str):
     model = loader.latest_or_404(process_id)
     role = loader.start_role(model)
-    return {**model_item(model), "versions": [model_item(v) for v in loader.versions(process_id)],
+    counts = model_versions.case_counts(process_id)
+    return {**model_item(model), "versions": [version_item(v, counts) for v in loader.versions(process_id)],
             "start_form": start_form(model, lang()), "start_roles": [role] if role else []}
+
+
+def version_item(model, counts: dict[int, dict[str, int]]) -> dict:
+    count = counts.get(model.version, {"open": 0, "total": 0})
+    return {**model_item(model), "note": model.note or "", "cases_open": count["open"],
+            "cases_total": count["total"]}
 
 
 @bp.get("/process-models/<process_id>/versions/<int:version>")
@@ -41,18 +50,22 @@ def get_model_version(process_id: str, version: int):
 
 @bp.post("/process-models")
 @roles_required("process_owner", "admin")
-@doc(summary="Deploy BPMN/DMN/form files as new model versions", tag="models", multipart=True,
-     response=Deployment, status=201, errors=(401, 403, 422))
+@doc(summary="Deploy BPMN/DMN/form files as new model versions, with a change note (`note`, required for a "
+             "new version); `replace=true` confirms that a diagram takes over another process's id",
+     tag="models", multipart=True, response=Deployment, status=201, errors=(401, 403, 422))
 def deploy_models():
-    uploads = request.files.getlist("file")
-    if not uploads:
-        raise DeployError([{"element": "file", "problem": "send one or more multipart parts named 'file'"}])
-    files = {}
-    for upload in uploads:
-        files[upload.filename or "unnamed"] = upload.read()
+    files = uploaded_files()
+    note = bounded_text("note", MAX_NOTE)
     with transaction():
-        results = loader.deploy(files, actor=current_actor().username)
+        results = loader.deploy(files, actor=current_actor().username, note=note,
+                                replace=request.form.get("replace") in ("true", "1", "yes"))
+        for result in results:  # a deployed draft is done with
+            if result.created:
+                model_drafts.discard(process_id=result.process_id, actor=current_actor().username, now=now())
     first = results[0]
     return {"process_id": first.process_id, "version": first.version, "created": first.created,
             "deployed": [{"process_id": r.process_id, "version": r.version, "created": r.created}
                          for r in results]}, 201
+
+
+from web.api import model_changes  # noqa: E402, F401 - its routes: diff, dry run

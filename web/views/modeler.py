@@ -8,13 +8,14 @@ import json
 import zipfile
 from typing import Any
 
-from flask import Blueprint, abort, render_template, send_file, url_for
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from engine import hooks, loader, queries
+from engine import hooks, loader, model_diff, model_drafts, model_versions, queries
 from engine.errors import NotFound
 from engine.forms import text
 from engine.models import ModelVersion
+from web.api.present import person_names
 from web.auth import current_actor
 from web.i18n import current_language, translate
 from web.views.labels import N_
@@ -25,8 +26,16 @@ OWNERS = ("process_owner", "admin")
 # The engine's deploy problems (web/api answers them in English) in the page's words. Python
 # patterns; the page's script turns `(?P<` into JavaScript's `(?<`.
 PROBLEMS = (
-    (r"^user task is in no lane$", N_("用户任务不在任何泳道中：请把它拖进某个角色的泳道。")),
-    (r"^lane '(?P<lane>.*)' is not a known role$", N_("泳道“{lane}”不是已知的角色。")),
+    (r"^user task is in no lane \(put it in a role's lane, or give the process a default_role\); "
+     r"roles: (?P<roles>.*)$",
+     N_("用户任务不在任何泳道中：请把它拖进某个角色的泳道，或为流程设置默认角色（default_role）。可用的角色：{roles}")),
+    (r"^lane '(?P<lane>.*)' is not a known role; use one of: (?P<roles>.*)$",
+     N_("泳道“{lane}”不是已知的角色。可用的角色：{roles}")),
+    (r"^default role '(?P<role>.*)' is not a known role; use one of: (?P<roles>.*)$",
+     N_("流程的默认角色“{role}”不是已知的角色。可用的角色：{roles}")),
+    (r"^write a change note: what changed and why$", N_("请填写变更说明：改了什么、为什么改。")),
+    (r"^process id '(?P<process>.*)' already belongs to '(?P<name>.*)' \(file (?P<file>.*)\); .*$",
+     N_("流程编号“{process}”已属于流程“{name}”（文件 {file}）：请换一个流程编号，或确认替换那个流程。")),
     (r"^start form '(?P<form>.*)' was not provided$", N_("开始表单“{form}”不存在。")),
     (r"^form '(?P<form>[^']*)' was not provided$", N_("表单“{form}”不存在：此流程的表单中没有这个名称。")),
     (r"^unknown service operator '(?P<operator>.*)'$", N_("服务任务的操作“{operator}”不存在。")),
@@ -56,6 +65,35 @@ SCRIPT_WORDS = (
     N_('写成表达式：文字要加引号，例如 "PT2S" 或 working_days(1, received_at)。'), N_("例如 assigned_engineer"),
     N_("例如 working_days(1, received_at)"), N_("逗号分隔的角色编号"), N_("例如 approved == True"),
     N_("点击定位到图中的元素"),
+)
+
+REVIEW_WORDS = (
+    N_("JSON 格式错误："),
+    N_("新表单的名称（英文字母、数字、下划线）"),
+    N_("草稿已保存。"),
+    N_("保存草稿失败："),
+    N_("已导入 {name}，尚未部署。"),
+    N_("导入失败："),
+    N_("决策表的规则有修改"),
+    N_("新增的元素"),
+    N_("删除的元素"),
+    N_("修改的元素"),
+    N_("决策规则的修改"),
+    N_("修改的表单："),
+    N_("请检查修改，填写变更说明后确认部署。"),
+    N_("确认用这张图替换那个流程？"),
+    N_("相同"),
+    N_("不同"),
+    N_("失败"),
+    N_("正在用历史案件试运行…"),
+    N_("试运行失败："),
+    N_("{n} 个已结束的案件：{same} 个相同，{diverged} 个不同，{failed} 个失败。"),
+    N_("是"),
+    N_("否"),
+    N_("无法判断："),
+    N_("没有规则匹配。"),
+    N_("命中规则："),
+    N_("正在检查修改…"),
 )
 
 
@@ -104,9 +142,13 @@ def index():
 def versions(process_id: str):
     latest = loader.latest_or_404(process_id)
     open_cases = queries.open_cases_by_version(process_id)
+    counts = model_versions.case_counts(process_id)
+    every = loader.versions(process_id)
+    names = person_names({m.deployed_by for m in every}, current_language())
     items = [{"model": m, "open": open_cases.get((process_id, m.version), 0),
+              "total": counts.get(m.version, {}).get("total", 0), "by": names.get(m.deployed_by, m.deployed_by),
               "forms": sum(1 for key in (m.forms or {}) if key.startswith(process_id + "/"))}
-             for m in reversed(loader.versions(process_id))]
+             for m in reversed(every)]
     return render_template("modeler/versions.html", latest=latest, items=items,
                            open_total=sum(open_cases.values()))
 
@@ -114,17 +156,36 @@ def versions(process_id: str):
 @bp.get("/<process_id>/edit")
 def edit(process_id: str):
     model = loader.latest_or_404(process_id)
+    draft = model_drafts.find(process_id, current_actor().username)
+    opened = draft is not None and request.args.get("draft") == "1"
+    editable = {model.main_file, *(name for name in model.sources if name.endswith(".dmn"))}
     config = {
         "processId": process_id, "version": model.version, "mainFile": model.main_file,
         "sources": {name: url_for("modeler.file", process_id=process_id, version=model.version, filename=name)
                     for name in sorted(model.sources)},
         "dmnFiles": sorted(name for name in model.sources if name.endswith(".dmn")),
         "deployUrl": url_for("api.deploy_models"), "versionsUrl": url_for("modeler.versions", process_id=process_id),
+        "diffUrl": url_for("api.diff_draft", process_id=process_id),
+        "dryRunUrl": url_for("api.dry_run_draft", process_id=process_id),
+        "decisionTestUrl": url_for("api.test_decision", process_id=process_id),
+        "draftUrl": url_for("api.save_model_draft", process_id=process_id),
+        "formPreviewUrl": url_for("api.preview_form", process_id=process_id),
+        "formDefinitions": {**_process_forms(model).get(process_id, {}),
+                            **(_draft_forms(draft, process_id) if opened else {})},
+        "draftSources": {name: text for name, text in draft.files.items() if name in editable} if opened else {},
         "forms": sorted(_process_forms(model).get(process_id, {})), "roles": _lane_roles(),
         "problems": [[pattern, translate(message)] for pattern, message in PROBLEMS],
-        "labels": {word: translate(word) for word in SCRIPT_WORDS}, "lang": current_language(),
+        "labels": {word: translate(word) for word in (*SCRIPT_WORDS, *REVIEW_WORDS)}, "lang": current_language(),
     }
-    return render_template("modeler/edit.html", model=model, config=config)
+    return render_template("modeler/edit.html", model=model, config=config, draft=draft, draft_opened=opened)
+
+
+def _draft_forms(draft, process_id: str) -> dict[str, Any]:
+    try:
+        forms = json.loads(draft.files.get(f"{process_id}.forms.json") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return forms if isinstance(forms, dict) else {}
 
 
 def _lane_roles() -> dict[str, str]:
@@ -135,6 +196,18 @@ def _lane_roles() -> dict[str, str]:
         label = role.name_en if english else role.name_zh
         names[role.id] = names[role.name_zh] = label
     return names
+
+
+@bp.get("/<process_id>/diff")
+def diff(process_id: str):
+    """Two versions compared on the newer one's diagram (?from=N&to=M, by default the latest and the one before)."""
+    latest = loader.latest_or_404(process_id)
+    to = request.args.get("to", type=int) or latest.version
+    start = request.args.get("from", type=int) or max(to - 1, 1)
+    older, newer = _version(process_id, start), _version(process_id, to)
+    changes = model_diff.diff(model_diff.of_version(older), model_diff.of_version(newer))
+    marks = {"added": [e["id"] for e in changes["added"]], "changed": [e["id"] for e in changes["changed"]]}
+    return render_template("modeler/diff.html", model=newer, diff=changes, marks=marks)
 
 
 @bp.get("/<process_id>/versions/<int:version>/forms")

@@ -47,7 +47,7 @@
     var names = Object.keys(state.files).filter(function (name) { return state.files[name].editor; });
     return Promise.all(names.map(function (name) {
       return exportFile(name).then(function (xml) { return xml !== state.files[name].baseline; });
-    })).then(function (flags) { return flags.some(Boolean); });
+    })).then(function (flags) { return flags.some(Boolean) || (formsEditor !== null && formsEditor.dirty()); });
   }
   var dirtyTimer = null;
   function refreshDirty() {
@@ -73,8 +73,14 @@
     });
     root.querySelectorAll('[data-pane]').forEach(function (pane) { pane.classList.toggle('active', pane.dataset.pane === name); });
     document.getElementById('properties').hidden = name !== config.mainFile;
-    document.getElementById('dmn-help').hidden = name === config.mainFile;
-    if (name !== config.mainFile && !state.files[name].editor) { return loadDmn(name); }
+    var isDmn = config.dmnFiles.indexOf(name) >= 0;
+    document.getElementById('dmn-help').hidden = !isDmn;
+    document.querySelector('[data-testid=decision-test]').hidden = !isDmn;
+    if (isDmn && !state.files[name].editor) {
+      return loadDmn(name).then(function () {
+        return review.decisionForm(name, root.querySelector('[data-pane="' + name + '"]'));
+      });
+    }
     return Promise.resolve();
   }
   function loadDmn(name) {
@@ -161,10 +167,11 @@
   function showProblems(problems) {
     clearMarks();
     var items = problems.map(function (p) {
+      var named = p.name ? p.name + ' (' + p.element + ')' : p.element;  /* the element by name and id */
       var label = locatable(p.element)
         ? h('button', { type: 'button', class: 'link-btn', 'data-locate': p.element, title: t('点击定位到图中的元素'),
-                        text: p.element, onclick: function () { locate(p.element); } })
-        : h('code', { translate: 'no', text: p.element });
+                        text: named, onclick: function () { locate(p.element); } })
+        : h('code', { translate: 'no', text: named });
       return h('li', { 'data-element': p.element }, [label, h('span', { text: ' ' + explain(p.problem) })]);
     });
     resultBox('refused', [h('p', { text: t('部署被拒绝，请修改以下问题：') }), h('ul', { class: 'problems', 'data-testid': 'problems' }, items)]);
@@ -177,7 +184,8 @@
   function deployed(body, sent) {
     var version = body.version;
     clearMarks();
-    Object.keys(sent).forEach(function (name) { state.files[name].original = sent[name]; });
+    Object.keys(sent).forEach(function (name) { if (state.files[name]) { state.files[name].original = sent[name]; } });
+    formsEditor.saved();
     return Promise.all(Object.keys(state.files).filter(function (name) { return state.files[name].editor; })
       .map(function (name) { return exportFile(name).then(function (xml) { state.files[name].baseline = xml; }); }))
       .then(function () {
@@ -190,28 +198,70 @@
         refreshDirty();
       });
   }
-  function deploy() {
-    var button = document.querySelector('[data-action=deploy]');
-    button.disabled = true;
-    resultBox('pending', [h('p', { text: t('正在部署…') })]);
+  function collect() {  /* the draft as deploy reads it: the files, each built into a fresh FormData */
     var names = [config.mainFile].concat(config.dmnFiles);
     var sent = {};
-    Promise.all(names.map(function (name) { return currentText(name).then(function (text) { sent[name] = text; }); }))
+    return Promise.all(names.map(function (name) { return currentText(name).then(function (text) { sent[name] = text; }); }))
       .then(function () {
-        var form = new FormData();
-        names.forEach(function (name) { form.append('file', new Blob([sent[name]], { type: 'application/xml' }), name); });
-        return fetch(config.deployUrl, { method: 'POST', body: form, credentials: 'same-origin',
-                                          headers: { 'X-CSRFToken': csrf, Accept: 'application/json' } });
-      })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          if (response.status === 201) { return deployed(body, sent); }
-          if (response.status === 422 && body.errors) { return showProblems(body.errors); }
-          return showError(t('部署失败：') + (body.message || response.status));
-        });
-      })
+        var edited = formsEditor.edited();
+        var formsFile = Object.keys(edited).length ? config.processId + '.forms.json' : null;
+        if (formsFile) { sent[formsFile] = JSON.stringify(edited, null, 2); }
+        return { sent: sent, form: function () {
+          var form = new FormData();
+          Object.keys(sent).forEach(function (name) {
+            var type = name === formsFile ? 'application/json' : 'application/xml';
+            form.append('file', new Blob([sent[name]], { type: type }), name);
+          });
+          return form;
+        } };
+      });
+  }
+  function unchanged() {
+    clearMarks();
+    resultBox('unchanged', [h('p', { text: t('内容没有变化，仍是版本 {version}。', { version: state.version }) }),
+      h('p', {}, [h('a', { href: config.versionsUrl, text: config.processId })])]);
+  }
+  function deploy() {  /* first the review: what changes, a dry run, the note; the panel deploys */
+    var button = document.querySelector('[data-action=deploy]');
+    button.disabled = true;
+    resultBox('pending', [h('p', { text: t('正在检查修改…') })]);
+    review.review()
       .catch(function (error) { showError(t('部署失败：') + error.message); })
       .then(function () { button.disabled = false; });
+  }
+  function saveDraft() {  /* kept on the server for this owner; reopened with ?draft=1 */
+    return collect().then(function (draft) {
+      var form = draft.form();
+      form.append('note', document.getElementById('change-note').value);
+      return fetch(config.draftUrl, { method: 'PUT', body: form, credentials: 'same-origin',
+                                      headers: { 'X-CSRFToken': csrf, Accept: 'application/json' } });
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok) { resultBox('draft-saved', [h('p', { text: t('草稿已保存。') })]); return; }
+        if (body.errors && body.errors.length) { showProblems(body.errors); return; }
+        showError(t('保存草稿失败：') + (body.message || response.status));
+      });
+    }).catch(function (error) { showError(t('保存草稿失败：') + error.message); });
+  }
+  function importFile(event) {  /* a diagram or table from disk replaces the one being edited (undo brings it back) */
+    var chosen = event.target.files[0];
+    event.target.value = '';
+    if (!chosen) { return; }
+    var isDmn = /\.dmn$/i.test(chosen.name);
+    var target = isDmn ? (config.dmnFiles.indexOf(chosen.name) >= 0 ? chosen.name : config.dmnFiles[0]) : config.mainFile;
+    if (!target) { showError(t('导入失败：') + chosen.name); return; }
+    chosen.text().then(function (text) {
+      return openTab(target).then(function () {
+        var editor = state.files[target].editor;
+        return isDmn ? editor.importXML(text).then(function () {
+          var views = editor.getViews().filter(function (v) { return v.type !== 'drd'; });
+          return views.length ? editor.open(views[0]) : null;
+        }) : editor.importXML(text).then(fit);
+      });
+    }).then(function () {
+      refreshDirty();
+      resultBox('imported', [h('p', { text: t('已导入 {name}，尚未部署。', { name: chosen.name }) })]);
+    }).catch(function (error) { showError(t('导入失败：') + error.message); });
   }
   function download() {
     exportFile(state.active).then(function (xml) {
@@ -241,13 +291,25 @@
       height: size.height / scale });
   }
 
+  var review = null;
+  var formsEditor = null;
   function start() {
+    formsEditor = global.AftercareForms.create({ config: config, t: t, h: h, csrf: csrf, explain: explain,
+                                                 refreshDirty: refreshDirty });
+    review = global.AftercareReview.create({
+      config: config, t: t, h: h, csrf: csrf, service: service, collect: collect, currentText: currentText,
+      showProblems: showProblems, showError: showError, resultBox: resultBox, deployed: deployed,
+      unchanged: unchanged, explain: explain
+    });
     bpmn = new global.BpmnJS({ container: '#bpmn-canvas', additionalModules: translation(),
       moddleExtensions: { spiffworkflow: global.AftercareProperties.SPIFFWORKFLOW } });
-    global.AftercareModeler = { bpmn: bpmn, state: state, deploy: deploy };
+    global.AftercareModeler = { bpmn: bpmn, state: state, deploy: deploy, openTab: openTab };
     var names = Object.keys(config.sources).filter(function (name) { return name === config.mainFile || config.dmnFiles.indexOf(name) >= 0; });
     Promise.all(names.map(function (name) {
-      return fetchText(config.sources[name]).then(function (text) { state.files[name] = { original: text, baseline: null, editor: null }; });
+      var saved = config.draftSources[name];  /* an opened draft replaces the deployed text */
+      return (saved !== undefined ? Promise.resolve(saved) : fetchText(config.sources[name])).then(function (text) {
+        state.files[name] = { original: text, baseline: null, editor: null };
+      });
     })).then(function () {
       config.dmnFiles.forEach(function (name) { state.decisions = state.decisions.concat(decisionIds(state.files[name].original)); });
       return bpmn.importXML(state.files[config.mainFile].original);
@@ -279,6 +341,8 @@
     root.querySelectorAll('[data-tab]').forEach(function (tab) { tab.addEventListener('click', function () { openTab(tab.dataset.tab); }); });
     document.querySelector('[data-action=deploy]').addEventListener('click', deploy);
     document.querySelector('[data-action=download]').addEventListener('click', download);
+    document.querySelector('[data-action=save-draft]').addEventListener('click', saveDraft);
+    document.querySelector('[data-testid=import-file]').addEventListener('change', importFile);
     document.querySelector('[data-action=undo]').addEventListener('click', function () { activeStack().undo(); });
     document.querySelector('[data-action=redo]').addEventListener('click', function () { activeStack().redo(); });
     global.addEventListener('beforeunload', function (event) {
