@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, joinedload, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import hooks
@@ -166,7 +166,9 @@ def issue_token(user: User) -> str:
 
 def token_row(token: str) -> ApiToken | None:
     """The live token row for a bearer token of an active user."""
-    row = db.session.execute(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))).scalar_one_or_none()
+    query = (sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))
+             .options(joinedload(ApiToken.user).joinedload(User.roles)))  # token, user and roles: one read
+    row = db.session.execute(query).unique().scalar_one_or_none()
     if row is None or row.expires_at < utc_naive(now()) or not row.user.active:
         return None
     return row

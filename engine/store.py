@@ -35,15 +35,24 @@ def script_engine():
     return engine
 
 
+def write_lock() -> None:
+    """On SQLite, take the database's write lock now (BEGIN IMMEDIATE, waiting up to the busy timeout),
+    so the reads that follow see what the last writer committed and no other writer slips in before
+    this transaction writes. A transaction that has already written holds it. PostgreSQL locks rows."""
+    if is_postgres():
+        return
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def lock(instance_id: int) -> Instance:
     """Take the instance's row lock for the rest of the transaction (FOR UPDATE on PostgreSQL;
-    on SQLite a no-op write takes the database's write lock, waiting up to the busy timeout)."""
+    the database's write lock on SQLite)."""
+    write_lock()
+    query = sa.select(Instance).where(Instance.id == instance_id)
     if is_postgres():
-        query = sa.select(Instance).where(Instance.id == instance_id).with_for_update(of=Instance)
-    else:
-        db.session.execute(sa.update(Instance).where(Instance.id == instance_id)
-                           .values(version=Instance.version))
-        query = sa.select(Instance).where(Instance.id == instance_id)
+        query = query.with_for_update(of=Instance)
     instance = db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if instance is None:
         raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
@@ -51,12 +60,18 @@ def lock(instance_id: int) -> Instance:
 
 
 def lock_task(task_id: str) -> tuple[Task, Instance]:
-    row = db.session.get(Task, task_id)
-    if row is None:
+    """The task and its case in one locked read. On PostgreSQL both rows are locked, the case's first
+    (`OF instance, task` is the order rows are locked in; every writer of a task row holds its case's
+    lock already, so the order cannot deadlock), and a read that waited returns both rows as the
+    transaction it waited for left them."""
+    write_lock()
+    query = sa.select(Task, Instance).join(Instance, Instance.id == Task.instance_id).where(Task.id == task_id)
+    if is_postgres():
+        query = query.with_for_update(of=[Instance, Task])
+    found = db.session.execute(query.execution_options(populate_existing=True)).one_or_none()
+    if found is None:
         raise NotFound(f"no task '{task_id}'", task_id=task_id)
-    instance = lock(row.instance_id)
-    db.session.refresh(row)
-    return row, instance
+    return found[0], found[1]
 
 
 def load(instance: Instance):
