@@ -79,7 +79,7 @@ def finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], 
         events.append({"type": "instance_completed", "at": now, "actor": actor.username})
     created, closed = _project(instance, wf, after, events, now=now, closed_by=closed_by,
                                timers=timers_before or bool(sw.pending_timers(wf)))
-    _track_incidents(instance, wf, after, failure, actor=actor, now=now)
+    _track_incidents(instance, wf, after, failure, actor=actor, now=now, was=was)
     describe_ready(events, created)
     record(instance, events, after, sw.case_data(wf))
     context = hooks.CommandContext(instance=instance, now=now, actor=actor.username, events=events,
@@ -105,13 +105,16 @@ def _project(instance: Instance, wf, after: Mapping[str, sw.TaskInfo], events: l
 
 
 def _track_incidents(instance: Instance, wf, after: Mapping[str, sw.TaskInfo], failure: dict[str, Any] | None,
-                     *, actor: Actor, now: dt.datetime) -> None:
+                     *, actor: Actor, now: dt.datetime, was: str | None = None) -> None:
     """An element left in ERROR is an open incident; one no longer in ERROR has ended. A case that
-    ended takes its incidents with it."""
+    ended takes its incidents with it. A case that was running with no element in ERROR, and still
+    has none, has no element incident to close: its incidents are not read."""
     if instance.status in ENDED:
         incidents.close_open(instance.id, resolution="case_ended", actor=actor.username, now=now)
         return
     failing = {info.element_id: info for info in after.values() if info.state == "ERROR"}
+    if not failing and not failure and was in ("running", "waiting"):
+        return
     incidents.close_open(instance.id, resolution="cleared", actor=actor.username, now=now,
                          kinds=incidents.TASK_KINDS, keep_elements=failing)
     if failure and failure.get("element_id") in failing:

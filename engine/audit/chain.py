@@ -78,7 +78,7 @@ def append(stream: str, events: Iterable[dict[str, Any]], *, instance_id: int | 
     # keyed from the first event of a new stream, or from the seal of a sealed one; a legacy stream
     # not yet sealed stays plain until `seal-legacy` anchors it
     since = seal.since_seq if seal is not None else 1 if top.last_seq == 0 else None
-    written = []
+    rows = []
     for item in events:
         event = AuditEvent(
             stream=stream, instance_id=instance_id, seq=top.last_seq + 1, type=item["type"],
@@ -90,12 +90,19 @@ def append(stream: str, events: Iterable[dict[str, Any]], *, instance_id: int | 
         event.hash = event_hash(top.last_hash, _body(event), key if keyed else None)
         top.last_seq, top.last_hash = event.seq, event.hash
         top.newest_state = (event.seq, event.state)
-        db.session.add(event)
-        written.append(event)
-    if key is not None and since is not None and written:
+        rows.append({column: getattr(event, column) for column in _COLUMNS})
+    if key is not None and since is not None and rows:
         anchor.write_seal(stream, since, top.last_seq, top.last_hash, key)
     db.session.flush()
-    return written
+    if not rows:
+        return []
+    # one INSERT for the command's events (the ORM would send one per event on SQLite)
+    written = db.session.scalars(sa.insert(AuditEvent).returning(AuditEvent), rows)
+    return sorted(written, key=lambda event: event.seq)
+
+
+_COLUMNS = ("stream", "instance_id", "seq", "type", "at", "actor", "element_id", "task_id", "data", "state",
+            "prev_hash", "hash")
 
 
 @dataclass
