@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from engine import hooks
 from engine.commands import transaction
 from engine.db import db, is_postgres
-from engine.identity import deactivate_user, get_user
+from engine.identity import TOKEN_CACHE, deactivate_user, get_user
+from engine.models import ApiToken
 
 # statements per completion: the engine with authentication and the response / everything
 ENGINE_BUDGET = {"postgresql": 12, "sqlite": 13}  # SQLite counts its BEGIN IMMEDIATE
@@ -68,11 +69,26 @@ def test_a_completion_with_every_hook_stays_within_its_bound(approval):
     assert len(statements) <= TOTAL_BUDGET[kind], "\n".join(s.split("\n")[0][:120] for s in statements)
 
 
-def test_the_token_is_read_with_its_user_and_roles_in_one_statement(approval):
+def test_a_token_is_read_once_with_its_user_and_roles_then_trusted_for_a_few_seconds(approval, clock):
     response, statements = _statements(lambda: approval("desk1").get("/tasks?scope=role"))
     assert response.status_code == 200
     assert sum("api_token" in s for s in statements) == 1
     assert not any("FROM user_role" in s and "api_token" not in s for s in statements)
+    response, statements = _statements(lambda: approval("desk1").get("/tasks?scope=role"))
+    assert response.status_code == 200 and not any("api_token" in s for s in statements)
+    clock.advance(seconds=TOKEN_CACHE.total_seconds() + 1)
+    response, statements = _statements(lambda: approval("desk1").get("/tasks?scope=role"))
+    assert sum("api_token" in s for s in statements) == 1
+
+
+def test_a_token_revoked_by_another_server_process_stops_working_within_seconds(approval, clock):
+    desk = approval("desk1")
+    assert desk.get("/tasks").status_code == 200
+    with transaction():  # what another process's revocation leaves in the database
+        db.session.execute(sa.delete(ApiToken))
+    assert desk.get("/tasks").status_code == 200  # this process trusts it a little longer
+    clock.advance(seconds=TOKEN_CACHE.total_seconds() + 1)
+    assert desk.get("/tasks").status_code == 401
 
 
 def test_a_revoked_token_or_a_deactivated_user_is_refused_at_once(approval, client):
