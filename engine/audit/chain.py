@@ -50,8 +50,8 @@ def head(stream: str) -> AuditStream:
     newest event's state (one statement). A case's stream is only written under the case's row lock,
     which already serializes its writers; other streams lock their head row on PostgreSQL."""
     known = db.session.identity_map.get(identity_key(AuditStream, stream))
-    if known is not None and "last_seq" in known.__dict__:  # read in this transaction already
-        return known
+    if stream.startswith("instance:") and known is not None and "last_seq" in known.__dict__:
+        return known  # read in this transaction already (the case's lock is held)
     query = (sa.select(AuditStream, AuditEvent.state, anchor.AuditSeal)  # the seal lands in the session
              .outerjoin(anchor.AuditSeal, anchor.AuditSeal.stream == AuditStream.stream)
              .outerjoin(AuditEvent, sa.and_(AuditEvent.stream == AuditStream.stream,
