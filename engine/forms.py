@@ -2,7 +2,7 @@
 
 A definition: {"title": {"zh", "en"}, "fields": [{"name", "type", "label": {"zh", "en"},
 "required", ...}]}. Types: string, text, integer, number (Decimal money), boolean, date, datetime,
-enum (choices), file, customer, equipment, engineer (references) and rows (repeatable groups).
+enum (choices), file, customer, equipment, engineer, part, person (references) and rows (repeatable groups).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from engine.errors import ValidationFailed
 
 SCALAR_TYPES = {"string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "file"}
-REFERENCE_TYPES = {"customer", "equipment", "engineer", "part"}
+REFERENCE_TYPES = {"customer", "equipment", "engineer", "part", "person"}
 FIELD_TYPES = SCALAR_TYPES | REFERENCE_TYPES | {"rows"}
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MONEY_MAX = Decimal("9999999999.99")  # every money column holds this (ten billion yuan), whatever the form says

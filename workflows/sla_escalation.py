@@ -14,6 +14,7 @@ from engine.identity import SYSTEM, get_user
 from engine.models import Instance, Task
 from engine.timers import outbox
 from workflows.deadlines.sla import case_event
+from workflows.roles import ROLES
 
 PROCESS_ID = "sla_escalation"
 DECISION_TASK = "handle"
@@ -67,7 +68,9 @@ def _reassign(breached: Instance, task: Task, decision: dict[str, Any], base: di
     except NotFound as exc:
         raise ValidationFailed({"new_assignee": [f"用户 {username} 不存在。"]}) from exc
     if task.role not in user.role_ids:
-        raise ValidationFailed({"new_assignee": [f"{username} 没有该任务所需的角色（{task.role}）。"]})
+        role = ROLES.get(task.role)
+        raise ValidationFailed({"new_assignee": [
+            f"{user.display_name or username} 不是{role.name_zh if role else task.role}，不能接手该任务。"]})
     previous = task.assignee
     task.assignee, task.claimed_at = user.username, utc_naive(now)
     case_event(breached, "task_reassigned", now, {"name": task.name, "from": previous, "to": user.username,

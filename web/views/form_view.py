@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from engine import attachments
 from engine.errors import ValidationFailed
 from engine.forms import text
+from web.views.people import everyone_active, person_choices
 from web.views.references import reference_names
 from web.views.ui import local
 
@@ -162,8 +163,24 @@ def _views(definition: Mapping[str, Any] | None, lang: str, values: Mapping[str,
             view.value = input_value(spec, raw)
             if kind == "enum":
                 view.choices = _choices(spec, lang, raw)
+            elif kind == "person":
+                _offer_people(view, spec, lang, {**values, **readonly_values})
         views.append(view)
     return views
+
+
+def _offer_people(view: FieldView, spec: Mapping[str, Any], lang: str, data: Mapping[str, Any]) -> None:
+    """A person field: shown by display name; to fill in, a choice of the active staff holding the
+    role named by the field `role_field` points at (or anyone active), with team and open work."""
+    if view.readonly:
+        view.type, view.value = "string", reference_names({"person": {str(view.value)}}).get(
+            "person", {}).get(str(view.value), view.value) if view.value else ""
+        return
+    role = data.get(spec.get("role_field") or "")
+    offered = person_choices(role, lang) if isinstance(role, str) and role else everyone_active()
+    view.type = "enum"
+    view.choices = [{"value": username, "label": label, "selected": username == view.value}
+                    for username, label in offered]
 
 
 def _fill_rows(view: FieldView, spec: Mapping[str, Any], raw: Any, lang: str, errors, fresh: bool) -> None:

@@ -34,3 +34,10 @@ def person_choices(role: str, lang: str) -> list[tuple[str, str]]:
         parts.append(translate("{n} 项待办", n=load.get(user.username, 0)))
         choices.append((user.username, " · ".join(parts)))
     return choices
+
+
+def everyone_active() -> list[tuple[str, str]]:
+    """(username, display name) for every active member of staff, by name."""
+    users = db.session.execute(sa.select(User.username, User.display_name).where(User.active.is_(True))
+                               .order_by(User.display_name, User.username)).all()
+    return [(username, name or username) for username, name in users if username != "system"]

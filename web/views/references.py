@@ -1,4 +1,4 @@
-"""What people call the records forms refer to (customers, equipment, parts, engineers)."""
+"""What people call the records forms refer to (customers, equipment, parts, engineers, staff)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ def reference_names(wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
     if wanted.get("part"):
         rows = db.session.execute(sa.select(Part.code, Part.name).where(Part.code.in_(sorted(wanted["part"]))))
         names["part"] = {code: f"{code} {name}" for code, name in rows}
-    if wanted.get("engineer"):
-        names["engineer"] = queries.display_names(set(wanted["engineer"]))
+    for kind in ("engineer", "person"):  # people by their display name
+        if wanted.get(kind):
+            names[kind] = queries.display_names(set(wanted[kind]))
     return names

@@ -55,8 +55,18 @@ def resolve_part(value: Any) -> str:
     return code
 
 
+def resolve_person(value: Any) -> str:
+    """A member of staff by login (a form offers them by name); deactivated accounts are refused."""
+    username = str(value).strip() if isinstance(value, str) else ""
+    user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none() \
+        if username else None
+    if user is None or not user.active or username == "system":
+        raise ValueError(problem("请选择在职的员工。", "Choose an active member of staff."))
+    return user.username
+
+
 REFERENCES = {"customer": resolve_customer, "equipment": resolve_equipment, "engineer": resolve_engineer,
-              "part": resolve_part}
+              "part": resolve_part, "person": resolve_person}
 
 
 # ---------------------------------------------------------------- lookups

@@ -19,7 +19,8 @@ OTHER_WORKER = textwrap.dedent("""
     from web import create_app
     identity.PASSWORD_METHOD = "pbkdf2:sha256:1000"
     set_clock(FakeClock(dt.datetime.fromisoformat(sys.argv[2].replace("Z", "+00:00"))))
-    app = create_app({"DATABASE_URL": sys.argv[1], "TESTING": True, "SECRET_KEY": "test-secret", "AUDIT_KEY": "a1" * 32})
+    app = create_app({"DATABASE_URL": sys.argv[1], "TESTING": True, "SECRET_KEY": "test-secret",
+                      "AUDIT_KEY": "a1" * 32})
     client = app.test_client()
     for _ in range(int(sys.argv[3])):
         code = client.post("/api/v1/tokens", json={"username": "desk1", "password": "wrong"}).status_code

@@ -87,8 +87,8 @@ def test_forwarded_proto_counts_only_behind_a_configured_proxy(app, users):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
     direct = app.test_client().get("/login", headers=forwarded)
     assert "Secure" not in direct.headers["Set-Cookie"]  # anyone can send the header
-    proxied_app = create_app({**{k: app.config[k] for k in ("DATABASE_URL", "SECRET_KEY", "AUDIT_KEY")}, "TESTING": True,
-                              "PROXY_COUNT": 1})
+    proxied_app = create_app({**{k: app.config[k] for k in ("DATABASE_URL", "SECRET_KEY", "AUDIT_KEY")},
+                              "TESTING": True, "PROXY_COUNT": 1})
     behind = proxied_app.test_client().get("/login", headers=forwarded)
     assert "Secure" in behind.headers["Set-Cookie"]
     assert behind.headers["Strict-Transport-Security"].startswith("max-age=")
