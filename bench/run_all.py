@@ -22,6 +22,7 @@ def main() -> int:
     failures = 0
     sqlite = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     failures += run("command_throughput.py", "--database-url", sqlite, *postgres) != 0
+    failures += run("http_completion.py", *postgres) != 0
     failures += run("timer_lateness.py", *postgres) != 0
     failures += run("inbox_query.py") != 0
     failures += run("replay_check.py") != 0

@@ -155,6 +155,7 @@ def complete_task(*, task_id: str, data: Mapping[str, Any] | None, actor: Actor,
             clean = validate_data(form, data, lang=lang, resolvers=registry.references, tz=registry.timezone)
         now = clock_now()
         wf = store.load(instance)
+        timers_before = bool(sw.pending_timers(wf))
         with working_on(_info(instance, actor, now)):
             early = _run_due_timers(instance, wf, actor, now)
             before = sw.snapshot(wf)
@@ -167,7 +168,7 @@ def complete_task(*, task_id: str, data: Mapping[str, Any] | None, actor: Actor,
         done = {"type": "task_completed", "at": now, "actor": actor.username, "element_id": row.element_id,
                 "task_id": task_id, "data": {"name": row.name, "form": row.form_name, "submitted": submitted}}
         _finish(instance, wf, before, [*early, done], actor=actor, now=now, failure=failure,
-                closed_by={task_id: (actor.username, submitted)})
+                closed_by={task_id: (actor.username, submitted)}, timers_before=timers_before)
     return instance
 
 

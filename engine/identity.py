@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, joinedload, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import hooks
@@ -18,6 +19,7 @@ from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import ApiToken, Role, User
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
+TOKEN_CACHE = dt.timedelta(seconds=10)  # how long another server process may go on accepting a revoked token
 SESSION_LIFETIME = dt.timedelta(days=30)  # a browser session ends at logout, or after this at the latest
 MIN_PASSWORD = 4
 PASSWORD_METHOD = "scrypt"  # tests lower the cost; production keeps werkzeug's default
@@ -112,6 +114,7 @@ def deactivate_user(user: User) -> None:
 
 
 def end_sessions_and_tokens(user: User) -> None:
+    forget_tokens(user.id)
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     db.session.flush()
@@ -166,10 +169,55 @@ def issue_token(user: User) -> str:
 
 def token_row(token: str) -> ApiToken | None:
     """The live token row for a bearer token of an active user."""
-    row = db.session.execute(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))).scalar_one_or_none()
+    query = (sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))
+             .options(joinedload(ApiToken.user).joinedload(User.roles)))  # token, user and roles: one read
+    row = db.session.execute(query).unique().scalar_one_or_none()
     if row is None or row.expires_at < utc_naive(now()) or not row.user.active:
         return None
     return row
+
+
+@dataclass(frozen=True)
+class _Known:
+    user: User  # detached, with its roles loaded: read-only
+    token_id: int
+    expires_at: dt.datetime
+    until: dt.datetime
+
+
+_known_tokens: dict[str, _Known] = {}
+_known_lock = threading.Lock()
+
+
+def token_user(token: str) -> tuple[User, int] | None:
+    """The active user a bearer token opens, and the token's id. A token is read once (with its user
+    and roles), then trusted for TOKEN_CACHE in this process: revoking it, a new password or
+    deactivating the user forget it here at once, and in the other server processes within TOKEN_CACHE."""
+    digest, moment = _digest(token), utc_naive(now())
+    known = _known_tokens.get(digest)
+    if known is not None and moment < known.until and moment <= known.expires_at:
+        return known.user, known.token_id
+    row = token_row(token)
+    if row is None:
+        _known_tokens.pop(digest, None)
+        return None
+    user, token_id, expires_at = row.user, row.id, row.expires_at
+    for role in user.roles:
+        db.session.expunge(role)
+    db.session.expunge(user)
+    with _known_lock:
+        if len(_known_tokens) > 10_000:
+            _known_tokens.clear()
+        _known_tokens[digest] = _Known(user, token_id, expires_at, moment + TOKEN_CACHE)
+    return user, token_id
+
+
+def forget_tokens(user_id: int | None = None) -> None:
+    """Stop trusting the cached tokens of a user (of everyone without one)."""
+    with _known_lock:
+        for digest, known in list(_known_tokens.items()):
+            if user_id is None or known.user.id == user_id:
+                del _known_tokens[digest]
 
 
 def user_for_token(token: str) -> User | None:
@@ -185,6 +233,7 @@ def tokens_query(user_id: int) -> sa.Select:
 
 def revoke_token(user_id: int, token_id: int) -> None:
     """Revoke one of the user's own tokens; someone else's is not found (and stays)."""
+    forget_tokens(user_id)
     deleted = db.session.execute(sa.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
     if deleted.rowcount == 0:
         raise NotFound(f"you have no token {token_id}", token_id=token_id)

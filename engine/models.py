@@ -179,7 +179,8 @@ class AuditStream(db.Model):
     stream: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
     last_seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(sa.String(64))
-    last_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # copy of the newest event's state
+    # no longer written (the newest event's state is read with the head); kept for older databases
+    last_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
 
 class AuditEvent(db.Model):

@@ -57,7 +57,10 @@ def advance(wf) -> dict[str, Any] | None:
 
 def finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], *, actor: Actor,
            now: dt.datetime, failure: dict[str, Any] | None = None,
-           closed_by: Mapping[str, tuple[str, dict[str, Any]]] | None = None) -> None:
+           closed_by: Mapping[str, tuple[str, dict[str, Any]]] | None = None,
+           timers_before: bool = True) -> None:
+    """`timers_before`: whether the case had a waiting timer when the command loaded it (False lets a
+    command that leaves none either skip reading the case's timer rows: there are none pending)."""
     closed_by = closed_by or {}
     after = sw.snapshot(wf)
     events = list(action_events)
@@ -74,8 +77,9 @@ def finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], 
         instance.error = None
     if instance.status == "completed" and was != "completed":
         events.append({"type": "instance_completed", "at": now, "actor": actor.username})
-    created, closed = _project(instance, wf, after, events, now=now, closed_by=closed_by)
-    _track_incidents(instance, wf, after, failure, actor=actor, now=now)
+    created, closed = _project(instance, wf, after, events, now=now, closed_by=closed_by,
+                               timers=timers_before or bool(sw.pending_timers(wf)))
+    _track_incidents(instance, wf, after, failure, actor=actor, now=now, was=was)
     describe_ready(events, created)
     record(instance, events, after, sw.case_data(wf))
     context = hooks.CommandContext(instance=instance, now=now, actor=actor.username, events=events,
@@ -85,26 +89,32 @@ def finish(instance: Instance, wf, before, action_events: list[dict[str, Any]], 
 
 
 def _project(instance: Instance, wf, after: Mapping[str, sw.TaskInfo], events: list[dict[str, Any]], *,
-             now: dt.datetime, closed_by: Mapping[str, tuple[str, dict[str, Any]]]) -> tuple[list[Task], list[Task]]:
+             now: dt.datetime, closed_by: Mapping[str, tuple[str, dict[str, Any]]],
+             timers: bool = True) -> tuple[list[Task], list[Task]]:
     """Keep the inbox and timer rows in step; a suspended case's rows stay held until it resumes,
     and come back to be closed like any others when it ends."""
     if instance.status == HELD:
         return [], []
     if instance.status in ENDED:
         release_held(instance)
+        timers = True
     created, closed = store.sync_inbox(instance, wf, after, now=now, closed_by=closed_by)
-    store.sync_timers(instance, wf, now=now, fired={e["task_id"] for e in events if e["type"] == "timer_fired"})
+    if timers or any(e["type"] == "timer_fired" for e in events):
+        store.sync_timers(instance, wf, now=now, fired={e["task_id"] for e in events if e["type"] == "timer_fired"})
     return created, closed
 
 
 def _track_incidents(instance: Instance, wf, after: Mapping[str, sw.TaskInfo], failure: dict[str, Any] | None,
-                     *, actor: Actor, now: dt.datetime) -> None:
+                     *, actor: Actor, now: dt.datetime, was: str | None = None) -> None:
     """An element left in ERROR is an open incident; one no longer in ERROR has ended. A case that
-    ended takes its incidents with it."""
+    ended takes its incidents with it. A case that was running with no element in ERROR, and still
+    has none, has no element incident to close: its incidents are not read."""
     if instance.status in ENDED:
         incidents.close_open(instance.id, resolution="case_ended", actor=actor.username, now=now)
         return
     failing = {info.element_id: info for info in after.values() if info.state == "ERROR"}
+    if not failing and not failure and was in ("running", "waiting"):
+        return
     incidents.close_open(instance.id, resolution="cleared", actor=actor.username, now=now,
                          kinds=incidents.TASK_KINDS, keep_elements=failing)
     if failure and failure.get("element_id") in failing:
@@ -159,7 +169,8 @@ def record(instance: Instance, events: list[dict[str, Any]], after, case_data: d
     if not events:
         return
     stream = audit.instance_stream(instance.id)
-    sets = {k: v for k, v in audit.last_state(stream).items() if k != "case_data"}
+    top = audit.head(stream)  # held until the append: read once
+    sets = {k: v for k, v in audit.state_after(top).items() if k != "case_data"}
     for event in events[:-1]:
         sets = history.apply(sets, event)
         event["state"] = sets
@@ -210,7 +221,8 @@ def annotate(instance: Instance, kind: str, actor: Actor, now: dt.datetime, row:
     """An event that leaves the workflow as it was (a claim, a reassignment, a timer retried): it
     keeps the element sets of the event before it."""
     stream = audit.instance_stream(instance.id)
-    state = {k: v for k, v in audit.last_state(stream).items() if k != "case_data"}
+    top = audit.head(stream)  # held until the append: read once
+    state = {k: v for k, v in audit.state_after(top).items() if k != "case_data"}
     extra = {"element_id": row.element_id, "task_id": row.id, "data": {"name": row.name, **data}} if row else \
         {"data": data}
     audit.append(stream, [{"type": kind, "at": now, "actor": actor.username, **extra, "state": state}],

@@ -4,6 +4,8 @@ older database upgrades it in place. On PostgreSQL the audit table refuses UPDAT
 database level."""
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 
 from engine import attachments, identity, incidents, login_attempts  # noqa: F401 - their tables must exist
@@ -11,6 +13,7 @@ from engine.audit import anchor  # noqa: F401 - the seals' table must exist
 from engine.db import db, is_postgres
 from engine.timers import outbox  # noqa: F401 - attachments, outbox: their tables must exist
 
+log = logging.getLogger(__name__)
 AUDIT_GUARD = """
 CREATE OR REPLACE FUNCTION aftercare_audit_append_only() RETURNS trigger AS $$
 BEGIN
@@ -23,14 +26,37 @@ CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
 """
 
 
+# substring search (`LIKE '%…%'` on case numbers and customers) through a trigram index on PostgreSQL
+SEARCHED = (("task", "case_number"), ("task", "customer_name"), ("instance", "case_number"),
+            ("instance", "customer_name"))
+
+
 def create_all() -> None:
     db.create_all()
     upgrade_additively()
     if is_postgres():
         with db.engine.begin() as conn:
             conn.execute(sa.text(AUDIT_GUARD))
+        trigram_indexes()
     identity.sync_roles()
     db.session.commit()
+
+
+def trigram_indexes() -> bool:
+    """Index the searched columns with pg_trgm (the extension lives in `public`, so a schema dropped
+    later never takes it along). Without the right to create the extension the search still works,
+    scanning; returns whether the indexes exist."""
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        with db.engine.begin() as conn:
+            for table, column in SEARCHED:
+                conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column}_trgm ON {table} "
+                                     f"USING gin ({column} public.gin_trgm_ops)"))
+    except sa.exc.DBAPIError as exc:
+        log.warning("no trigram search indexes (pg_trgm cannot be used here): %s", str(exc).splitlines()[0])
+        return False
+    return True
 
 
 def is_initialised() -> bool:

@@ -35,15 +35,24 @@ def script_engine():
     return engine
 
 
+def write_lock() -> None:
+    """On SQLite, take the database's write lock now (BEGIN IMMEDIATE, waiting up to the busy timeout),
+    so the reads that follow see what the last writer committed and no other writer slips in before
+    this transaction writes. A transaction that has already written holds it. PostgreSQL locks rows."""
+    if is_postgres():
+        return
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def lock(instance_id: int) -> Instance:
     """Take the instance's row lock for the rest of the transaction (FOR UPDATE on PostgreSQL;
-    on SQLite a no-op write takes the database's write lock, waiting up to the busy timeout)."""
+    the database's write lock on SQLite)."""
+    write_lock()
+    query = sa.select(Instance).where(Instance.id == instance_id)
     if is_postgres():
-        query = sa.select(Instance).where(Instance.id == instance_id).with_for_update(of=Instance)
-    else:
-        db.session.execute(sa.update(Instance).where(Instance.id == instance_id)
-                           .values(version=Instance.version))
-        query = sa.select(Instance).where(Instance.id == instance_id)
+        query = query.with_for_update(of=Instance)
     instance = db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if instance is None:
         raise NotFound(f"no case with id {instance_id}", instance_id=instance_id)
@@ -51,12 +60,18 @@ def lock(instance_id: int) -> Instance:
 
 
 def lock_task(task_id: str) -> tuple[Task, Instance]:
-    row = db.session.get(Task, task_id)
-    if row is None:
+    """The task and its case in one locked read. On PostgreSQL both rows are locked, the case's first
+    (`OF instance, task` is the order rows are locked in; every writer of a task row holds its case's
+    lock already, so the order cannot deadlock), and a read that waited returns both rows as the
+    transaction it waited for left them."""
+    write_lock()
+    query = sa.select(Task, Instance).join(Instance, Instance.id == Task.instance_id).where(Task.id == task_id)
+    if is_postgres():
+        query = query.with_for_update(of=[Instance, Task])
+    found = db.session.execute(query.execution_options(populate_existing=True)).one_or_none()
+    if found is None:
         raise NotFound(f"no task '{task_id}'", task_id=task_id)
-    instance = lock(row.instance_id)
-    db.session.refresh(row)
-    return row, instance
+    return found[0], found[1]
 
 
 def load(instance: Instance):
@@ -140,19 +155,7 @@ def sync_inbox(instance: Instance, wf, snap: Mapping[str, sw.TaskInfo], *, now: 
     `closed_by` maps a task id completed by a user to (username, submitted data)."""
     registry = hooks.get()
     ready = {tid: info for tid, info in snap.items() if info.manual and info.state == "READY"}
-    open_rows = {row.id: row for row in db.session.execute(
-        sa.select(Task).where(Task.instance_id == instance.id, Task.status == "ready")).scalars()}
-    closed = []
-    for task_id, row in open_rows.items():
-        if task_id in ready:
-            continue
-        info = snap.get(task_id)
-        row.status = "completed" if info is not None and info.state == "COMPLETED" else "cancelled"
-        row.completed_at = utc_naive(now)
-        if task_id in closed_by:
-            row.completed_by, row.data = closed_by[task_id]
-        row.draft = None
-        closed.append(row)
+    open_rows, closed = _close_rows(instance, ready, snap, now=now, closed_by=closed_by)
     created = []
     for task_id, info in ready.items():
         if task_id in open_rows:
@@ -170,12 +173,34 @@ def sync_inbox(instance: Instance, wf, snap: Mapping[str, sw.TaskInfo], *, now: 
         )
         db.session.add(row)
         created.append(row)
-    if not created:
-        for row in open_rows.values():  # keep denormalised case fields fresh
-            row.customer_id, row.customer_name, row.region = (instance.customer_id, instance.customer_name,
-                                                              instance.region)
     db.session.flush()
     return created, closed
+
+
+def _close_rows(instance: Instance, ready: Mapping[str, sw.TaskInfo], snap: Mapping[str, sw.TaskInfo], *,
+                now: dt.datetime, closed_by: Mapping[str, tuple[str, dict[str, Any]]]) -> tuple[set[str], list[Task]]:
+    """One UPDATE over the case's open rows: those no longer ready close (completed, or cancelled when
+    the engine cancelled or dropped the task), those still ready keep their state; all take the case's
+    current denormalised fields. Returns (ids of the rows still ready, the rows it closed)."""
+    still = Task.id.in_(list(ready))
+    done = [tid for tid, info in snap.items() if info.state == "COMPLETED"]
+    by = {tid: who for tid, (who, _data) in closed_by.items()}
+    data = {tid: submitted for tid, (_who, submitted) in closed_by.items()}
+    values: dict[str, Any] = {
+        "status": sa.case((still, Task.status), (Task.id.in_(done), "completed"), else_="cancelled"),
+        "completed_at": sa.case((still, Task.completed_at), else_=utc_naive(now)),
+        "draft": sa.case((still, Task.draft), else_=sa.null()),
+        "customer_id": instance.customer_id, "customer_name": instance.customer_name, "region": instance.region,
+    }
+    if by:
+        values["completed_by"] = sa.case(*((Task.id == tid, who) for tid, who in by.items()),
+                                         else_=Task.completed_by)
+        values["data"] = sa.case(*((Task.id == tid, sa.bindparam(None, value, type_=Task.data.type))
+                                   for tid, value in data.items()), else_=Task.data)
+    rows = db.session.execute(
+        sa.update(Task).where(Task.instance_id == instance.id, Task.status == "ready").values(values)
+        .returning(Task), execution_options={"synchronize_session": "fetch"}).scalars().all()
+    return {row.id for row in rows if row.status == "ready"}, [row for row in rows if row.status != "ready"]
 
 
 # ---------------------------------------------------------------- timer projection

@@ -33,11 +33,11 @@ def _load_user(user_id: str) -> User | None:
 def _load_from_token(req) -> User | None:
     header = req.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        row = identity.token_row(header[7:].strip())
-        if row is None:
+        found = identity.token_user(header[7:].strip())
+        if found is None:
             return None
-        g.auth_by_token, g.token_id = True, row.id
-        return row.user
+        g.auth_by_token, g.token_id = True, found[1]
+        return found[0]
     return None
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 
 from engine.audit import anchor
 from engine.clock import isoformat, utc_naive
@@ -45,19 +46,29 @@ def _body(event: AuditEvent) -> dict[str, Any]:
 
 
 def head(stream: str) -> AuditStream:
-    """The stream's head (created if new). A case's stream is only written under the case's row
-    lock, which already serializes its writers; other streams lock their head row on PostgreSQL."""
-    if stream.startswith("instance:"):
-        head = db.session.get(AuditStream, stream)
-    else:
-        query = sa.select(AuditStream).where(AuditStream.stream == stream)
-        if is_postgres():
-            query = query.with_for_update()
-        head = db.session.execute(query).scalar_one_or_none()
-    if head is None:
-        head = AuditStream(stream=stream, last_seq=0, last_hash=GENESIS)
-        db.session.add(head)
-    return head
+    """The stream's head (created if new), read once per transaction together with its seal and the
+    newest event's state (one statement). A case's stream is only written under the case's row lock,
+    which already serializes its writers; other streams lock their head row on PostgreSQL."""
+    known = db.session.identity_map.get(identity_key(AuditStream, stream))
+    if stream.startswith("instance:") and known is not None and "last_seq" in known.__dict__:
+        return known  # read in this transaction already (the case's lock is held)
+    query = (sa.select(AuditStream, AuditEvent.state, anchor.AuditSeal)  # the seal lands in the session
+             .outerjoin(anchor.AuditSeal, anchor.AuditSeal.stream == AuditStream.stream)
+             .outerjoin(AuditEvent, sa.and_(AuditEvent.stream == AuditStream.stream,
+                                            AuditEvent.seq == AuditStream.last_seq))
+             .where(AuditStream.stream == stream))
+    if is_postgres() and not stream.startswith("instance:"):
+        query = query.with_for_update(of=AuditStream)
+    found = db.session.execute(query.execution_options(populate_existing=True)).one_or_none()
+    if found is None:
+        top = AuditStream(stream=stream, last_seq=0, last_hash=GENESIS)
+        db.session.add(top)
+        top.newest_state = (0, {})
+        return top
+    top, state, seal = found
+    top.newest_state = (top.last_seq, state or {})
+    top.seal = seal  # held while the head is, so the session's (weak) identity map keeps it for the append
+    return top
 
 
 def append(stream: str, events: Iterable[dict[str, Any]], *, instance_id: int | None = None) -> list[AuditEvent]:
@@ -67,7 +78,7 @@ def append(stream: str, events: Iterable[dict[str, Any]], *, instance_id: int | 
     # keyed from the first event of a new stream, or from the seal of a sealed one; a legacy stream
     # not yet sealed stays plain until `seal-legacy` anchors it
     since = seal.since_seq if seal is not None else 1 if top.last_seq == 0 else None
-    written = []
+    rows = []
     for item in events:
         event = AuditEvent(
             stream=stream, instance_id=instance_id, seq=top.last_seq + 1, type=item["type"],
@@ -77,13 +88,21 @@ def append(stream: str, events: Iterable[dict[str, Any]], *, instance_id: int | 
         )
         keyed = key is not None and since is not None and event.seq >= since
         event.hash = event_hash(top.last_hash, _body(event), key if keyed else None)
-        top.last_seq, top.last_hash, top.last_state = event.seq, event.hash, event.state
-        db.session.add(event)
-        written.append(event)
-    if key is not None and since is not None and written:
+        top.last_seq, top.last_hash = event.seq, event.hash
+        top.newest_state = (event.seq, event.state)
+        rows.append({column: getattr(event, column) for column in _COLUMNS})
+    if key is not None and since is not None and rows:
         anchor.write_seal(stream, since, top.last_seq, top.last_hash, key)
     db.session.flush()
-    return written
+    if not rows:
+        return []
+    # one INSERT for the command's events (the ORM would send one per event on SQLite)
+    written = db.session.scalars(sa.insert(AuditEvent).returning(AuditEvent), rows)
+    return sorted(written, key=lambda event: event.seq)
+
+
+_COLUMNS = ("stream", "instance_id", "seq", "type", "at", "actor", "element_id", "task_id", "data", "state",
+            "prev_hash", "hash")
 
 
 @dataclass
@@ -206,8 +225,17 @@ def events_of(instance_id: int) -> list[AuditEvent]:
 
 
 def last_state(stream: str) -> dict[str, Any]:
-    """The element sets after the stream's newest event (read from its head, no event scan)."""
-    return dict(head(stream).last_state or {})
+    """The element sets after the stream's newest event (read with the stream's head, no event scan)."""
+    return state_after(head(stream))
+
+
+def state_after(top: AuditStream) -> dict[str, Any]:
+    """The state of the newest event of the stream whose head this is."""
+    seq, state = getattr(top, "newest_state", (None, None))
+    if seq != top.last_seq:  # the head was read some other way (e.g. by a verification)
+        db.session.expire(top)
+        seq, state = head(top.stream).newest_state
+    return dict(state or {})
 
 
 def event_time(when: dt.datetime) -> dt.datetime:

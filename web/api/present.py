@@ -63,9 +63,12 @@ def task_item(task: Task, lang: str = "zh", *, full: bool = False, model: ModelV
     return item
 
 
-def instance_item(instance: Instance, lang: str = "zh", *, detail: bool = True) -> dict[str, Any]:
+def instance_item(instance: Instance, lang: str = "zh", *, detail: bool = True,
+                  tasks: list | None = None) -> dict[str, Any]:
+    """`tasks`: the case's task rows when the caller has read them already."""
     model = loader.model(instance.model_version_id)
-    tasks = queries.tasks_of(instance.id) if detail else []
+    if tasks is None:
+        tasks = queries.tasks_of(instance.id) if detail else []
     names = person_names({instance.started_by} | {t.assignee for t in tasks} | {t.completed_by for t in tasks}, lang)
     item = {
         "id": instance.id, "process_id": instance.process_id, "version": model.version,

@@ -80,7 +80,8 @@ def complete_task(task_id: str):
     body = parse_body(TaskComplete)
     actor = current_actor()
     instance = commands.complete_task(task_id=task_id, data=body["data"], actor=actor, lang=lang())
-    item = instance_item(instance, lang())
-    mine = [t for t in queries.tasks_of(instance.id, "ready") if commands.can_act(t, actor)]
+    tasks = queries.tasks_of(instance.id)  # read once: the case's tasks and the caller's next one
+    item = instance_item(instance, lang(), tasks=tasks)
+    mine = [t for t in tasks if t.status == "ready" and commands.can_act(t, actor)]
     item["next_task_id"] = mine[0].id if mine else None
     return item
