@@ -54,7 +54,8 @@ def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1
         case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
         after_command=[prefill_hook(drafts), classification.on_command, service_appointment.on_command,
                        sla_tracking.on_command, attachments.link_case_files, signatures.record_signatures,
-                       collaboration.on_command, facts_update.on_command],  # facts last: they read the others
+                       collaboration.on_command, installation.register_equipment,
+                       facts_update.on_command],  # facts last: they read the others
         script_helpers=dict(calendar.SCRIPT_HELPERS),
         timer_handlers={"sla_warn": sla_tracking.on_warning,
                         "sla_breach": facts_update.after_timer(sla_tracking.on_breach)},

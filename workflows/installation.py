@@ -9,6 +9,7 @@ from typing import Any
 from workflows import revisit
 from workflows.case_data import customer_facts
 from workflows.records.dispatch import suggest_engineer_service
+from workflows.records.installed_base import on_installation_completed
 
 PROCESS_ID = "installation"
 CASE_PREFIX = "INS"
@@ -36,6 +37,10 @@ DRAFTS = {f"{PROCESS_ID}/assign_engineer": assignment_draft}
 
 # ---------------------------------------------------------------- service-task handlers
 SERVICES = {"suggest_engineer": suggest_engineer_service, "open_revisit": revisit.open_revisit}
+
+# ---------------------------------------------------------------- after the case
+# the equipment commissioned on the case enters the register, its commissioning date starting the warranty
+register_equipment = on_installation_completed(PROCESS_ID)
 
 # ---------------------------------------------------------------- domain rules
 # The region → team rule and the load balancing are in workflows/records/dispatch.py; the approval and the

@@ -70,6 +70,13 @@ INSTALLATION = {
             f("standard", "string", "标准值", "Standard", max_length=60)]),
         f("settings", "text", "参数设定及调整", "Settings and adjustments"),
         f("problems", "text", "问题记录", "Problems"),
+        f("equipment_installed", "rows", "调试完成的设备（按铭牌）", "Equipment commissioned (from the nameplate)",
+          max_rows=50, help=("结案时登记到设备档案，安装调试完成日期即质保起始日",
+                             "Registered in the equipment register when the case ends; the date commissioned "
+                             "starts the warranty"),
+          fields=[f("serial", "string", "出厂编号", "Serial number", True, max_length=80),
+                  f("model", "string", "设备型号", "Model", True, max_length=120),
+                  f("ship_date", "date", "出厂日期", "Ship date", True)]),
         f("attachments", "file", "附件", "Attachments", multiple=True)),
     "training": form(
         "设备培训人员签到表", "Training attendance sheet",

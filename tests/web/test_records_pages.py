@@ -62,7 +62,7 @@ def test_equipment_page_by_serial_lists_every_case_on_it(history, as_user):
     fault, _ = history
     text = text_of(as_user("manager1").get("/records/equipment/EQ-N-001"))
     assert "HX-200 压滤机" in text and "北京京北精工有限公司" in text and fault.case_number in text
-    assert "2027-06-30" in text  # the warranty's end
+    assert "2025-06-30" in text and "2027-06-30" in text and "质保期内" in text  # commissioned + 24 months
     assert as_user("desk1").get("/records/equipment/NO-SUCH").status_code == 404
 
 
@@ -125,8 +125,8 @@ def test_a_bad_edit_changes_nothing(flows, as_user):
 
 def test_admin_edits_equipment_and_parts_audited(flows, as_user):
     admin = as_user("admin")
-    assert admin.post("/records/equipment/EQ-N-001", {"contract_number": "HT-2025-088",
-                                                      "model": "HX-200 压滤机"}).status_code == 302
+    assert admin.post("/records/equipment/EQ-N-001", {"contract_number": "HT-2025-088", "model": "HX-200 压滤机",
+                                                      "commissioned_on": "2025-09-01"}).status_code == 302
     assert admin.post("/records/parts/PLC-S7", {"name": "PLC 控制器", "price": "4350.00"}).status_code == 302
     assert admin.post("/records/parts/", {"code": "VLV-20", "name": "球阀 DN20", "price": "66.00"}).status_code == 302
     db.session.expire_all()
@@ -136,4 +136,5 @@ def test_admin_edits_equipment_and_parts_audited(flows, as_user):
     assert [(e.type, e.actor) for e in record_events("equipment")] == [("record_updated", "admin")]
     assert [(e.type, e.actor) for e in record_events("part")] == [("record_updated", "admin"),
                                                                   ("record_created", "admin")]
-    assert "HT-2025-088" in text_of(admin.get("/records/equipment/EQ-N-001"))
+    page = text_of(admin.get("/records/equipment/EQ-N-001"))
+    assert "HT-2025-088" in page and "2025-09-01" in page and "2027-09-01" in page  # the warranty moved with it

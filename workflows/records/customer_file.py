@@ -18,6 +18,7 @@ from workflows.records.dispatch import region_team
 from workflows.records.references import find_equipment
 from workflows.records.service import get_customer
 from workflows.records.tables import Customer, Equipment
+from workflows.records.warranty import Warranty, warranty_of
 
 # everyone whose work is about customers and their equipment; production, logistics, manufacturing
 # technology and process owners work on orders and models, not on customer files
@@ -108,12 +109,14 @@ def customer_file(customer_id: int, *, actor: Actor) -> CustomerFile:
 @dataclass
 class EquipmentHistory:
     equipment: Equipment
+    warranty: Warranty  # as it stands on the day asked
     cases: list[Instance]
 
 
-def equipment_history(serial: str, *, actor: Actor) -> EquipmentHistory:
+def equipment_history(serial: str, *, actor: Actor, on: dt.date) -> EquipmentHistory:
     check_reader(actor)
     equipment = find_equipment(serial)
     if equipment is None:
         raise NotFound(f"no equipment with serial '{serial}'", serial=serial)
-    return EquipmentHistory(equipment, _cases(actor, Instance.equipment_serial == equipment.serial))
+    return EquipmentHistory(equipment, warranty_of(equipment, on=on),
+                            _cases(actor, Instance.equipment_serial == equipment.serial))
