@@ -20,7 +20,7 @@ TYPES: dict[str, tuple[str, str]] = {
     "revisit": ("回访", "Revisit"),
     "service_appointment": ("预约", "Appointment"),
 }
-INTERNAL = ("compensation_approval", "sla_escalation")  # the department's own approvals, not requests
+INTERNAL = ("compensation_approval", "sla_escalation", "accident", "tool_loss")  # the department's own work, not requests
 # priority value -> (inbox rank, 中文, English); a request recorded without one is ordinary
 PRIORITIES: dict[str, tuple[int, str, str]] = {
     "urgent": (0, "紧急", "Urgent"),

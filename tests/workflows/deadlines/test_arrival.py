@@ -20,7 +20,8 @@ def sent_on_site(flows, actors, clock, engineer="eng_sw1"):
                                    actor=actors["sales1"])
     case = complete(case, "desk_analysis", actors["desk1"], suggested_mode="onsite")
     clock.set(shanghai(2026, 3, 2, 11, 0))
-    case = complete(case, "vp_decision", actors["salesvp1"], service_mode="onsite", assigned_engineer=engineer)
+    case = complete(case, "vp_decision", actors["salesvp1"], service_mode="onsite")
+    case = complete(case, "assign_engineer", actors["manager1"], assigned_engineer=engineer)
     assert task_of(case, "onsite_investigation").due_at == naive_utc(2026, 3, 4, 11, 0)  # 48 hours
     return case
 

@@ -73,7 +73,8 @@ def test_a_key_revisit_target_after_a_remote_fix_stops_being_one_after_the_next_
     fault = commands.start_instance(process_id="fault_handling", data={**FAULT, "photos": [attachment("photo-a")]},
                                     actor=actors["sales1"])
     fault = complete(fault, "desk_analysis", actors["desk1"], suggested_mode="remote")
-    fault = complete(fault, "vp_decision", actors["salesvp1"], service_mode="remote", assigned_engineer="eng_sw2")
+    fault = complete(fault, "vp_decision", actors["salesvp1"], service_mode="remote")
+    fault = complete(fault, "assign_engineer", actors["manager1"], assigned_engineer="eng_sw2")
     fault = complete(fault, "remote_guidance", actors["eng_sw2"], resolved=True)
     fault = complete(fault, "manager_review", actors["manager1"])
     ordinary = db.session.get(Customer, flows.cq)

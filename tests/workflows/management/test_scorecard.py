@@ -84,8 +84,8 @@ def onsite_fault(flows, actors, clock, serial: str, day: int, rating: str, remot
     at(clock, day, 9)
     case = fault(flows, actors, serial)
     complete(case, "desk_analysis", actors["desk1"])
-    complete(case, "vp_decision", actors["salesvp1"], service_mode="remote" if remote_first else "onsite",
-             assigned_engineer=ENG)
+    complete(case, "vp_decision", actors["salesvp1"], service_mode="remote" if remote_first else "onsite")
+    complete(case, "assign_engineer", actors["manager1"], assigned_engineer=ENG)
     if remote_first:
         complete(case, "remote_guidance", actors[ENG], resolved=False, result="远程无法排除")
     at(clock, day + 1, 9)
