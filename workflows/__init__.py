@@ -5,7 +5,6 @@ from engine import attachments
 from engine.hooks import Hooks
 from workflows import (
     accident,
-    classification,
     compensation_approval,
     complaint,
     delivery_installation,
@@ -26,7 +25,7 @@ from workflows.documents import customer_link, signatures  # noqa: F401 - custom
 from workflows.management import facts_update
 from workflows.management import scorecard as _scorecard  # noqa: F401 - its tables and the fines ledger's
 from workflows.management import tools_schedule as _tools_schedule  # noqa: F401 - the yearly request's table
-from workflows.records import parts_draw  # noqa: F401 - its table exists wherever the app runs
+from workflows.records import classification, parts_draw  # noqa: F401 - its table exists wherever the app runs
 from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES

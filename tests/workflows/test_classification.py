@@ -8,8 +8,9 @@ from engine import commands, queries
 from engine.db import db
 from engine.queries import TaskFilter
 from tests.workflows.flowkit import task_of
-from workflows import FLOWS, classification
+from workflows import FLOWS
 from workflows.deadlines import sla
+from workflows.records import classification
 
 
 def question(flows, actors, **extra):

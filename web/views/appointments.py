@@ -8,7 +8,8 @@ from flask import Blueprint, render_template
 
 from web.auth import current_actor
 from web.i18n import current_language
-from workflows import classification, service_appointment
+from workflows import service_appointment
+from workflows.records import classification
 
 bp = Blueprint("appointments", __name__)
 

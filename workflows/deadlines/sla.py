@@ -30,8 +30,9 @@ from engine.db import db
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.identity import Actor
 from engine.models import Instance, Task
-from workflows import classification, revisit
+from workflows import revisit
 from workflows.deadlines import calendar
+from workflows.records import classification
 
 UNITS = ("working_days", "working_hours", "days", "hours")
 ANCHORS = ("received_at", "started_at", "parent_ended_at", "task_created")

@@ -20,7 +20,8 @@ TYPES: dict[str, tuple[str, str]] = {
     "revisit": ("回访", "Revisit"),
     "service_appointment": ("预约", "Appointment"),
 }
-INTERNAL = ("compensation_approval", "sla_escalation", "accident", "tool_loss")  # the department's own work, not requests
+# the department's own work, not requests
+INTERNAL = ("compensation_approval", "sla_escalation", "accident", "tool_loss")
 # priority value -> (inbox rank, 中文, English); a request recorded without one is ordinary
 PRIORITIES: dict[str, tuple[int, str, str]] = {
     "urgent": (0, "紧急", "Urgent"),
