@@ -177,6 +177,9 @@ def test_the_decision_test_is_sandboxed_and_bounded(api, flows):
     assert missing.status_code == 422 and "cannot decide" in json.dumps(missing.get_json())
     hostile = '<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + model.sources[DMN].split("?>", 1)[1]
     assert decide(api, hostile, amount=1, emergency=True).status_code == 422
+    as_text = api("owner1").post(f"/process-models/{PROCESS}/decision-test", data={"file": "{}"},
+                                 content_type="multipart/form-data")  # a text part is not a draft table
+    assert as_text.status_code == 422 and "file" in as_text.get_json()["errors"]
 
 
 def send(api, method: str, path: str, user="owner1", **kw):

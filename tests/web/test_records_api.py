@@ -93,6 +93,12 @@ def test_equipment_rules(api, records):  # noqa: F811
                   json={"commissioned_on": "2026-03-15", "warranty_months": 24})
     assert (moved.get_json()["warranty_start"], moved.get_json()["warranty_end"]) == ("2026-03-15", "2028-03-15")
     assert moved.get_json()["warranty_months"] == 24
+    as_text = patch(api("desk1"), f"/equipment/{created.get_json()['id']}", json={"warranty_months": " 30 "})
+    assert as_text.get_json()["warranty_months"] == 30  # a whole number typed as text
+    blank = patch(api("desk1"), f"/equipment/{created.get_json()['id']}", json={"warranty_months": "", "model": ""})
+    assert blank.status_code == 200 and (blank.get_json()["warranty_months"], blank.get_json()["model"]) == (30, "HX-300")
+    assert patch(api("desk1"), f"/equipment/{created.get_json()['id']}",
+                 json={"warranty_months": "two years"}).status_code == 422
 
 
 def test_engineer_and_part_rules(api, records, actors):  # noqa: F811

@@ -16,14 +16,18 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def doc(*, summary: str, tag: str, body: type[Schema] | None = None, query: type[Schema] | None = None,
-        response: type[Schema] | None = None, status: int = 200, multipart: bool = False,
-        errors: tuple[int, ...] = (401,), public: bool = False) -> Callable:
-    """Attach the OpenAPI description of an endpoint to its view function."""
+        response: type[Schema] | None = None, status: int = 200, multipart: bool | str = False,
+        form_fields: dict[str, dict] | None = None, errors: tuple[int, ...] = (401,),
+        public: bool = False) -> Callable:
+    """Attach the OpenAPI description of an endpoint to its view function. `multipart`: True (file
+    parts required), "single" (one file part), "optional" (the body may be left out); `form_fields`:
+    the other parts of a multipart body, as JSON schemas."""
 
     def decorate(view: Callable) -> Callable:
         view.__apidoc__ = {  # type: ignore[attr-defined]
             "summary": summary, "tag": tag, "body": body, "query": query, "response": response,
-            "status": status, "multipart": multipart, "errors": errors, "public": public,
+            "status": status, "multipart": multipart, "form_fields": form_fields or {}, "errors": errors,
+            "public": public,
         }
         return view
 

@@ -99,9 +99,13 @@ def dry_run_draft(process_id: str):
 @doc(summary="Try a decision table: `inputs` (a JSON object, e.g. {\"amount\": 6000, \"emergency\": true}) "
              "against `decision` of the draft's DMN (multipart `file` parts; none: the latest version's). "
              "Answers the matching rules, the rule that fires and the outputs; without `inputs`, what to give",
-     tag="models", multipart=True, errors=(401, 403, 404, 422))
+     tag="models", multipart="optional", errors=(401, 403, 404, 422),
+     form_fields={"inputs": {"type": "string", "maxLength": 10_000, "description": "a JSON object"},
+                  "decision": {"type": "string", "maxLength": 200}})
 def test_decision(process_id: str):
     latest = loader.latest_or_404(process_id)
+    if "file" in request.form:
+        raise ValidationFailed({"file": ["must be an uploaded file, not a text field"]})
     if request.files.getlist("file"):
         sources = {name: (text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
                    for name, text in uploaded_files().items() if name.endswith(".dmn")}

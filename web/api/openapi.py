@@ -73,8 +73,11 @@ def _request_body(meta: dict) -> dict | None:
     if meta["multipart"]:
         binary = {"type": "string", "format": "binary"}
         part = binary if meta["multipart"] == "single" else {"type": "array", "items": binary}
-        return {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "properties": {"file": part}, "required": ["file"]}}}}
+        optional = meta["multipart"] == "optional"  # the files may be left out (and then the body)
+        schema = {"type": "object", "properties": {"file": part, **meta.get("form_fields", {})}}
+        if not optional:
+            schema["required"] = ["file"]
+        return {"required": not optional, "content": {"multipart/form-data": {"schema": schema}}}
     if meta["body"] is not None:  # a body without required fields may be left out: it reads as {}
         required = any(field.required for field in meta["body"]().fields.values())
         return {"required": required, "content": {"application/json": {"schema": meta["body"]}}}

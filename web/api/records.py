@@ -75,6 +75,10 @@ def _doc_shape(spec: Mapping[str, Any], required: bool) -> dict[str, Any]:
         return {"type": "array", "items": choice} if spec.get("multiple") else choice
     if kind == "customer":
         return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    if kind == "integer":  # a whole number, also as text; blank text counts as left out
+        digits = r"^\s*\d{1,9}\s*$" if required else r"^\s*(\d{1,9})?\s*$"
+        return {"anyOf": [{"type": "integer", "minimum": spec.get("min", 0), "maximum": spec.get("max", MAX_ID)},
+                          {"type": "string", "pattern": digits}]}
     return {"type": "string", "pattern": r"^[^\u0000]*\S[^\u0000]*$"}  # the other references: a code or name
 
 
