@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine import hooks
+from engine import hooks, keyset, text_search
 from engine.clock import utc_naive
 from engine.db import db
 from engine.errors import Forbidden, NotFound
@@ -19,6 +19,7 @@ SEE_ALL = ("service_manager", "admin", "auditor")
 CASE_READERS = ("service_desk", "service_manager", "sales_vp", "quality_vp", "general_manager", "auditor",
                 "admin", "archivist")
 MAX_PER_PAGE = 200
+COUNT_CAP = 1000  # tab counts and list totals stop counting here ("1000+"): a count never walks every row
 
 
 @dataclass
@@ -27,13 +28,39 @@ class Page:
     total: int
     page: int
     per_page: int
+    next_cursor: str | None = None  # continues after the last item (None: nothing follows)
+    prev_cursor: str | None = None  # the page before, by cursor (None: this is the first, or a numbered page)
+    more: bool = False  # `total` stopped at COUNT_CAP: there are more rows than it says
 
 
-def paginate(query, page: int, per_page: int) -> Page:
+def count(query, cap: int | None = None) -> int:
+    """Rows of `query`; with `cap`, counting stops past it (returns cap + 1 for "more than cap")."""
+    inner = query.order_by(None)
+    if cap is not None:
+        inner = inner.with_only_columns(sa.literal(1)).limit(cap + 1)
+    return db.session.execute(sa.select(sa.func.count()).select_from(inner.subquery())).scalar_one()
+
+
+def paginate(query, page: int, per_page: int, *, order: keyset.Order | None = None) -> Page:
+    """Page `page` by OFFSET (what numbered links and older clients ask for). With the list's `order`,
+    the page also carries the cursor that continues after it."""
     page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    total = count(query)
     items = list(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars())
-    return Page(items, total, page, per_page)
+    following = keyset.encode(order, items[-1]) if order is not None and items and page * per_page < total else None
+    return Page(items, total, page, per_page, next_cursor=following)
+
+
+def paginate_by_cursor(query, order: keyset.Order, cursor: str | None, per_page: int, *,
+                       cap: int | None = None) -> Page:
+    """The page after (or before) `cursor` of `query` (unordered: `order` sorts it). The total is
+    exact, or with `cap` counted no further than the cap (`more` says it stopped)."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    found = keyset.fetch(db.session, query.order_by(None), order, cursor, per_page)
+    total = count(query, cap)
+    more = cap is not None and total > cap
+    return Page(found.items, min(total, cap) if more else total, 1, per_page, found.next_cursor,
+                found.prev_cursor, more)
 
 
 @dataclass
@@ -48,6 +75,19 @@ class TaskFilter:
     instance_id: int | None = None
     now: dt.datetime | None = None
     sort: str = "due"  # due (soonest first) | age (oldest first) | case (case number)
+
+
+# the inbox's sort orders: most urgent first (the rank the flows give a request), then soonest due
+# (NULLS LAST keeps the index order usable); oldest first; or by case number, newest first
+TASK_ORDERS = {
+    "due": keyset.Order("due", (keyset.Key(Task.priority, "int", nullable=True),
+                                keyset.Key(Task.due_at, "time", nullable=True),
+                                keyset.Key(Task.created_at, "time"), keyset.Key(Task.id, "text"))),
+    "age": keyset.Order("age", (keyset.Key(Task.created_at, "time"), keyset.Key(Task.id, "text"))),
+    "case": keyset.Order("case", (keyset.Key(Task.case_number, "text", descending=True, nullable=True),
+                                  keyset.Key(Task.id, "text"))),
+}
+CASE_ORDER = keyset.Order("new", (keyset.Key(Instance.id, "int", descending=True),))  # newest first
 
 
 def task_query(actor: Actor, f: TaskFilter):
@@ -67,33 +107,22 @@ def task_query(actor: Actor, f: TaskFilter):
     if f.region:
         query = query.where(Task.region == f.region)
     if f.customer:
-        query = query.where(Task.customer_name.contains(f.customer, autoescape=True))
+        query = query.where(text_search.contains("task", (Task.customer_name,), f.customer))
     if f.q:
-        like = f.q.strip()
-        query = query.where(sa.or_(Task.case_number.contains(like, autoescape=True),
-                                   Task.customer_name.contains(like, autoescape=True)))
+        query = query.where(text_search.contains("task", (Task.case_number, Task.customer_name), f.q.strip()))
     if f.overdue and f.now is not None:
         query = query.where(Task.due_at < utc_naive(f.now))
-    return _sorted(query, f.sort)
+    return query.order_by(*task_order(f.sort).order_by())
 
 
-def _sorted(query, sort: str):
-    """Most urgent first (the rank the flows give a request), then soonest due (NULLS LAST keeps the
-    index order usable); oldest first; or by case."""
-    if sort == "age":
-        return query.order_by(Task.created_at, Task.id)
-    if sort == "case":
-        return query.order_by(Task.case_number.desc(), Task.id)
-    return query.order_by(Task.priority.asc().nulls_last(), Task.due_at.asc().nulls_last(), Task.created_at, Task.id)
+def task_order(sort: str) -> keyset.Order:
+    return TASK_ORDERS.get(sort, TASK_ORDERS["due"])
 
 
 def task_counts(actor: Actor, *, with_all: bool = False) -> dict[str, int]:
-    counts = {}
-    for scope in ("mine", "role", "all") if with_all else ("mine", "role"):
-        query = task_query(actor, TaskFilter(scope=scope))
-        counts[scope] = db.session.execute(sa.select(sa.func.count()).select_from(
-            query.order_by(None).subquery())).scalar_one()
-    return counts
+    """Open tasks per inbox tab, counted up to COUNT_CAP (COUNT_CAP + 1 means "more")."""
+    return {scope: count(task_query(actor, TaskFilter(scope=scope)), COUNT_CAP)
+            for scope in (("mine", "role", "all") if with_all else ("mine", "role"))}
 
 
 def instance_query(*, process_id: str | None = None, status: str | None = None, q: str | None = None):
@@ -103,9 +132,8 @@ def instance_query(*, process_id: str | None = None, status: str | None = None, 
     if status:
         query = query.where(Instance.status == status)
     if q:
-        query = query.where(sa.or_(Instance.case_number.contains(q, autoescape=True),
-                                   Instance.customer_name.contains(q, autoescape=True)))
-    return query.order_by(Instance.id.desc())
+        query = query.where(text_search.contains("instance", (Instance.case_number, Instance.customer_name), q))
+    return query.order_by(*CASE_ORDER.order_by())
 
 
 def tasks_of(instance_id: int, status: str | None = None) -> list[Task]:
@@ -189,14 +217,16 @@ def inbox_tabs(actor: Actor) -> tuple[str, ...]:
     return ("mine", "role", "all") if actor.has_role(*SEE_ALL) else ("mine", "role")
 
 
-def inbox(actor: Actor, f: TaskFilter, *, page: int, per_page: int) -> Inbox:
+def inbox(actor: Actor, f: TaskFilter, *, page: int, per_page: int, cursor: str | None = None) -> Inbox:
     """One page of a tab with the counts of every tab. Without a tab asked for (or one the
-    person may not have), it opens on their own tasks, or on their queue when they have none."""
+    person may not have), it opens on their own tasks, or on their queue when they have none.
+    A cursor continues after a row; without one, `page` > 1 is a numbered page (by OFFSET)."""
     tabs = inbox_tabs(actor)
     counts = task_counts(actor, with_all="all" in tabs)
     if f.scope not in tabs:
         f.scope = "mine" if counts["mine"] or not counts["role"] else "role"
-    return Inbox(paginate(task_query(actor, f), page, per_page), counts, tabs)
+    return Inbox(page_of(task_query(actor, f), task_order(f.sort), page=page, per_page=per_page, cursor=cursor,
+                         cap=COUNT_CAP), counts, tabs)
 
 
 def can_read_case(instance: Instance, actor: Actor) -> bool:
@@ -239,6 +269,14 @@ def task_regions() -> list[str]:
 def case_list(actor: Actor, *, status: str | None, q: str | None, page: int, per_page: int) -> Page:
     """Cases newest first: every case for those who read all, else the ones the person is part of."""
     return paginate(restrict_instances_to(instance_query(status=status, q=q), actor), page, per_page)
+
+
+def page_of(query, order: keyset.Order, *, page: int, per_page: int, cursor: str | None,
+            cap: int | None = None) -> Page:
+    """A list page by cursor (or, for `page` > 1 without one, by number): what list views call."""
+    if page > 1 and not cursor:
+        return paginate(query.order_by(None).order_by(*order.order_by()), page, per_page, order=order)
+    return paginate_by_cursor(query, order, cursor, per_page, cap=cap)
 
 
 # ---------------------------------------------------------------- process owners and administrators

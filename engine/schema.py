@@ -8,7 +8,7 @@ import logging
 
 import sqlalchemy as sa
 
-from engine import attachments, identity, incidents, login_attempts  # noqa: F401 - their tables must exist
+from engine import attachments, identity, incidents, login_attempts, text_search  # noqa: F401 - their tables must exist
 from engine.audit import anchor  # noqa: F401 - the seals' table must exist
 from engine.db import db, is_postgres
 from engine.timers import outbox  # noqa: F401 - attachments, outbox: their tables must exist
@@ -27,6 +27,7 @@ CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
 
 
 # substring search (`LIKE '%…%'` on case numbers and customers) through a trigram index on PostgreSQL
+# (on SQLite, FTS5 trigram tables: engine/text_search.py)
 SEARCHED = (("task", "case_number"), ("task", "customer_name"), ("instance", "case_number"),
             ("instance", "customer_name"))
 
@@ -38,6 +39,8 @@ def create_all() -> None:
         with db.engine.begin() as conn:
             conn.execute(sa.text(AUDIT_GUARD))
         trigram_indexes()
+    else:
+        text_search.sqlite_indexes()
     identity.sync_roles()
     db.session.commit()
 

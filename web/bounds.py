@@ -71,6 +71,11 @@ def page_number() -> int:
     return query_int("page", 1)
 
 
+def list_cursor() -> str | None:
+    """`?cursor=` of a list page (engine.keyset checks what it holds)."""
+    return request.args.get("cursor", "").strip() or None
+
+
 # ---------------------------------------------------------------- text
 def text_problem(value: str) -> str | None:
     match = _FORBIDDEN_TEXT.search(value)

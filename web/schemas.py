@@ -75,7 +75,15 @@ def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
         "total": fields.Integer(required=True),
         "page": fields.Integer(required=True),
         "per_page": fields.Integer(required=True),
+        "next_cursor": fields.String(allow_none=True, metadata={
+            "description": "pass as `cursor` for the page after this one (null: nothing follows)"}),
     }, name=name)
+
+
+def cursor_field() -> fields.String:
+    return fields.String(validate=validate.Length(max=600), metadata={
+        "description": "continue after the page that gave this `next_cursor` (keyset: page 4,000 costs what "
+                       "page 1 costs); `page` is then ignored"})
 
 
 class FormField(Schema):
@@ -181,6 +189,7 @@ class Instance(Schema):
 
 
 class InstancesQuery(PageQuery):
+    cursor = cursor_field()
     process_id = fields.String()
     status = fields.String(validate=validate.OneOf(["running", "waiting", "completed", "cancelled", "error",
                                                     "suspended"]))
@@ -188,6 +197,7 @@ class InstancesQuery(PageQuery):
 
 
 class TasksQuery(PageQuery):
+    cursor = cursor_field()
     scope = fields.String(load_default="all", validate=validate.OneOf(["mine", "role", "all"]))
     status = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled", "any"]))
     process_id = fields.String()

@@ -65,4 +65,4 @@ def lang() -> str:
 
 def envelope(page: Page, render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     return {"items": [render(item) for item in page.items], "total": page.total, "page": page.page,
-            "per_page": page.per_page}
+            "per_page": page.per_page, "next_cursor": page.next_cursor}

@@ -26,7 +26,8 @@ def list_instances():
     query = queries.instance_query(process_id=args.get("process_id"), status=args.get("status"), q=args.get("q"))
     if not actor.has_role(*queries.CASE_READERS):
         query = queries.restrict_instances_to(query, actor)
-    page = queries.paginate(query, args["page"], args["per_page"])
+    page = queries.page_of(query, queries.CASE_ORDER, page=args["page"], per_page=args["per_page"],
+                           cursor=args.get("cursor"))
     return envelope(page, lambda i: instance_item(i, lang(), detail=False))
 
 

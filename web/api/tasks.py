@@ -24,9 +24,10 @@ def _visible_task(task_id: str):
      query=TasksQuery, response=page_of(TaskItem, "TaskPage"))
 def list_tasks():
     args = parse_query(TasksQuery)
-    per_page, page_no = args.pop("per_page"), args.pop("page")
+    per_page, page_no, cursor = args.pop("per_page"), args.pop("page"), args.pop("cursor", None)
     flt = queries.TaskFilter(now=now(), **args)
-    page = queries.paginate(queries.task_query(current_actor(), flt), page_no, per_page)
+    page = queries.page_of(queries.task_query(current_actor(), flt), queries.task_order(flt.sort), page=page_no,
+                           per_page=per_page, cursor=cursor)
     models = queries.models_for({t.instance_id for t in page.items})
     language = lang()
     names = person_names({t.assignee for t in page.items} | {t.completed_by for t in page.items}, language)

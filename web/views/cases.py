@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from engine.clock import now
 from engine.errors import ValidationFailed
 from web.auth import current_actor
-from web.bounds import page_number
+from web.bounds import list_cursor, page_number
 from web.i18n import current_language, translate
 from web.views import labels
 from web.views.case_view import case_page, diagram_source
@@ -56,7 +56,7 @@ def index():
         page = drilldown.case_list(actor, figure=figure, args=args, status=f.status, q=f.q, page=page_no,
                                    per_page=PER_PAGE, now=now(), lang=current_language())
     else:
-        page = case_search.case_list(actor, f, now=now(), page=page_no, per_page=PER_PAGE)
+        page = case_search.case_list(actor, f, now=now(), page=page_no, per_page=PER_PAGE, cursor=list_cursor())
     figure_args = drilldown.link_params(args) if figure else {}
     lang = current_language()
     teams = {key: names[1] if lang == "en" else names[0] for key, names in TEAM_NAMES.items()}

@@ -11,7 +11,7 @@ from engine import commands, queries
 from engine.clock import now
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from web.auth import current_actor
-from web.bounds import page_number
+from web.bounds import list_cursor, page_number
 from web.i18n import current_language, translate
 from web.views import labels
 from web.views.messages import explain_error
@@ -43,7 +43,7 @@ def _filter() -> queries.TaskFilter:
 @bp.get("/inbox")
 def index():
     flt = _filter()
-    data = inbox_page(current_actor(), flt, page=page_number(), per_page=PER_PAGE,
+    data = inbox_page(current_actor(), flt, page=page_number(), per_page=PER_PAGE, cursor=list_cursor(),
                       lang=current_language())
     return render_template("inbox.html", data=data, result=data.inbox, flt=flt, regions=_regions_cached(),
                            filtered=any([flt.process_id, flt.customer, flt.region, flt.overdue, flt.q]))

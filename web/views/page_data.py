@@ -129,8 +129,9 @@ class InboxPage:
     warn_at: dict[str, dt.datetime]  # task id -> SLA warning time
 
 
-def inbox_page(actor: Actor, flt: queries.TaskFilter, *, page: int, per_page: int, lang: str) -> InboxPage:
-    inbox = queries.inbox(actor, flt, page=page, per_page=per_page)
+def inbox_page(actor: Actor, flt: queries.TaskFilter, *, page: int, per_page: int, lang: str,
+               cursor: str | None = None) -> InboxPage:
+    inbox = queries.inbox(actor, flt, page=page, per_page=per_page, cursor=cursor)
     models = queries.models_for({t.instance_id for t in inbox.page.items})
     return InboxPage(
         inbox=inbox, titles={t.id: task_title(t, models.get(t.instance_id), lang) for t in inbox.page.items},

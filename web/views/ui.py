@@ -139,9 +139,14 @@ def _header_counts() -> Mapping[str, int]:
     return queries.task_counts(current_actor())
 
 
+def count_text(n: int) -> str:
+    """A count as shown: counting stops past queries.COUNT_CAP, which shows as "1000+"."""
+    return f"{queries.COUNT_CAP}+" if n > queries.COUNT_CAP else str(n)
+
+
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    return {"header_counts": _header_counts, "unread_notifications": _unread_notifications,
+    return {"header_counts": _header_counts, "count_text": count_text, "unread_notifications": _unread_notifications,
             "may_search_cases": _may_search_cases, "labels": labels, "now": clock_now}
 
 

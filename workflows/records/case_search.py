@@ -110,10 +110,13 @@ def _filtered(query, f: CaseFilter, now: dt.datetime):
     return query
 
 
-def case_list(actor: Actor, f: CaseFilter, *, now: dt.datetime, page: int, per_page: int) -> queries.Page:
-    """The cases `actor` may read that pass the filter, newest first."""
+def case_list(actor: Actor, f: CaseFilter, *, now: dt.datetime, page: int, per_page: int,
+              cursor: str | None = None) -> queries.Page:
+    """The cases `actor` may read that pass the filter, newest first: by cursor (or numbered page),
+    the total counted up to queries.COUNT_CAP."""
     query = queries.restrict_instances_to(_filtered(sa.select(Instance), f, now), actor)
-    return queries.paginate(query.order_by(Instance.id.desc()), page, per_page)
+    return queries.page_of(query, queries.CASE_ORDER, page=page, per_page=per_page, cursor=cursor,
+                           cap=queries.COUNT_CAP)
 
 
 # ---------------------------------------------------------------- related cases
