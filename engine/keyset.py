@@ -46,13 +46,14 @@ class Order:
     keys: tuple[Key, ...]
 
     def order_by(self, backward: bool = False) -> list[Any]:
+        """NULLs last as `col IS NULL, col` (not NULLS LAST): SQLite's indexes can then give the order
+        (models.py indexes those expressions), and PostgreSQL's the same way."""
         terms = []
         for key in self.keys:
-            down = key.descending != backward
-            term = key.column.desc() if down else key.column.asc()
             if key.nullable:
-                term = term.nulls_first() if backward else term.nulls_last()
-            terms.append(term)
+                empty = key.column.is_(None)
+                terms.append(empty.desc() if backward else empty)
+            terms.append(key.column.desc() if key.descending != backward else key.column.asc())
         return terms
 
     def values(self, row) -> list[Any]:

@@ -151,6 +151,15 @@ class Task(db.Model):
     instance: Mapped[Instance] = relationship(lazy="raise")
 
 
+# the inbox's default order (queries.TASK_ORDERS["due"]: most urgent, soonest due, oldest, NULLs last as
+# `col IS NULL, col`) straight off an index for each tab — everything open, a role's queue, one person's —
+# so the first page (and a page by cursor) reads 25 index entries, not every open task
+_DUE_ORDER = (Task.priority.is_(None), Task.priority, Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+sa.Index("ix_task_open_order", Task.status, *_DUE_ORDER)
+sa.Index("ix_task_queue_order", Task.status, Task.role, Task.assignee, *_DUE_ORDER)
+sa.Index("ix_task_mine_order", Task.assignee, Task.status, *_DUE_ORDER)
+
+
 class Timer(db.Model):
     """A waiting BPMN timer or an SLA deadline, fired by the scheduler when due."""
 

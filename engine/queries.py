@@ -37,7 +37,7 @@ def count(query, cap: int | None = None) -> int:
     """Rows of `query`; with `cap`, counting stops past it (returns cap + 1 for "more than cap")."""
     inner = query.order_by(None)
     if cap is not None:
-        inner = inner.with_only_columns(sa.literal(1)).limit(cap + 1)
+        inner = inner.with_only_columns(sa.literal(1), maintain_column_froms=True).limit(cap + 1)
     return db.session.execute(sa.select(sa.func.count()).select_from(inner.subquery())).scalar_one()
 
 

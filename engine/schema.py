@@ -66,6 +66,16 @@ def is_initialised() -> bool:
     return sa.inspect(db.engine).has_table("model_version")
 
 
+def _index_names(table: str) -> set[str]:
+    """The indexes a table has — those on expressions too, which SQLAlchemy's inspector leaves out."""
+    if is_postgres():
+        query = "SELECT indexname FROM pg_indexes WHERE tablename = :t AND schemaname = current_schema()"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+    with db.engine.connect() as conn:
+        return set(conn.execute(sa.text(query), {"t": table}).scalars())
+
+
 def upgrade_additively() -> list[str]:
     """Add the columns and indexes the code declares that an existing table lacks. A new column is
     added nullable (or with its server default), since rows already there have no value for it."""
@@ -87,7 +97,7 @@ def upgrade_additively() -> list[str]:
                 default = f" DEFAULT {arg.text if hasattr(arg, 'text') else repr(str(arg))}"
             statements.append(f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN "
                               f"{preparer.quote(column.name)} {kind}{default}")
-        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+        indexes = _index_names(table.name)
         missing = [index for index in table.indexes if index.name and index.name not in indexes]
         statements.extend(str(sa.schema.CreateIndex(index).compile(dialect=db.engine.dialect))
                           for index in missing)
