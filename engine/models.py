@@ -158,6 +158,8 @@ _DUE_ORDER = (Task.priority.is_(None), Task.priority, Task.due_at.is_(None), Tas
 sa.Index("ix_task_open_order", Task.status, *_DUE_ORDER)
 sa.Index("ix_task_queue_order", Task.status, Task.role, Task.assignee, *_DUE_ORDER)
 sa.Index("ix_task_mine_order", Task.assignee, Task.status, *_DUE_ORDER)
+# who worked on a case (the case list's search by engineer, and its engineer filter)
+sa.Index("ix_task_completed_by", Task.completed_by)
 
 
 class Timer(db.Model):

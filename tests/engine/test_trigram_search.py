@@ -52,19 +52,24 @@ def _found(q: str, *, indexed: bool) -> tuple[list[str], list[int], list[str]]:
         text_search.MIN_INDEXED = saved
 
 
-def test_the_trigram_search_finds_exactly_what_like_finds(rows):
+@pytest.mark.parametrize("dense", [text_search.DENSE, 1])  # 1: every word found twice counts as common
+def test_the_trigram_search_finds_exactly_what_like_finds(rows, dense, monkeypatch):
+    monkeypatch.setattr(text_search, "DENSE", dense)
     for q in SEARCHES:
         assert _found(q, indexed=True) == _found(q, indexed=False), q
     assert _found("成都华西", indexed=True)[0]  # it finds something at all
 
 
-def test_the_index_answers_on_sqlite_and_short_searches_use_like(rows):
+def test_the_index_answers_on_sqlite_and_short_searches_use_like(rows, monkeypatch):
     if is_postgres():
         pytest.skip("PostgreSQL searches through pg_trgm (tests/engine/test_search_index.py)")
     long = str(queries.task_query(MANAGER, queries.TaskFilter(q="成都华西")).compile(db.engine))
     short = str(queries.task_query(MANAGER, queries.TaskFilter(q="成都")).compile(db.engine))
     assert "task_search MATCH" in long and "MATCH" not in short
     assert "instance_search MATCH" in str(queries.instance_query(q="FAU-2026").compile(db.engine))
+    monkeypatch.setattr(text_search, "DENSE", 1)  # a word more rows hold than that: LIKE over the ordered index
+    assert "MATCH" not in str(queries.task_query(MANAGER, queries.TaskFilter(q="成都华西")).compile(db.engine))
+    assert "MATCH" in str(queries.task_query(MANAGER, queries.TaskFilter(q="FAU-2026-00001")).compile(db.engine))
 
 
 def test_the_index_follows_every_write(rows):
@@ -94,3 +99,23 @@ def test_an_older_database_gets_its_index_filled_from_the_rows_already_there(row
     assert text_search.sqlite_indexes()
     for q in ("成都华西", "ACME", "FAU-2026-0001"):
         assert _found(q, indexed=True) == _found(q, indexed=False), q
+
+
+def test_the_case_list_search_box_finds_the_same_cases_through_the_index(rows, monkeypatch):
+    from workflows.records import case_search
+    for i, (serial, data) in enumerate([("SN-ABC-0001", {"customer_contact": "王建国", "phone": 13800001111}),
+                                        ("sn-abc-0002", {"contact_person": "李 四", "customer_phone": "028-1234"}),
+                                        (None, {"contact": "ACME 王", "other": "王建国"})], start=1):
+        case = db.session.get(Instance, i)
+        case.equipment_serial, case.data = serial, data
+    db.session.commit()
+
+    def found(q: str, dense: int) -> list[int]:
+        monkeypatch.setattr(text_search, "DENSE", dense)
+        query = sa.select(Instance.id).where(case_search._text_matches(q)).order_by(Instance.id)
+        return list(db.session.execute(query).scalars())
+
+    for q in ("王建国", "SN-ABC", "abc-000", "13800001111", "0001111", "李 四", "028-12", "ACME 王", "成都华西",
+              "FAU-2026-0000", "不存在的", "王", "1\n0"):
+        assert found(q, text_search.DENSE) == found(q, 0), q  # DENSE 0: the index set aside
+    assert found("王建国", text_search.DENSE) == [1]
