@@ -219,6 +219,10 @@ def test_out_of_warranty_fault_is_repaired_only_after_the_customer_accepted_and_
 
 
 def test_a_declined_quote_ends_the_case_with_the_reason(flows, actors):
+    with pytest.raises(ValidationFailed) as refused:  # a decline without its reason is not recorded
+        quoted(flows, actors, quote_accepted=False, decline_reason="  ")
+    assert refused.value.errors == {"decline_reason": ["此项为必填项。"]}
+    db.session.rollback()
     case = quoted(flows, actors, quote_accepted=False, decline_reason="费用过高，客户自行维修")
     assert case.status == "completed" and "end_declined" in events(case)[-1].state["completed"]
     assert case.data["decline_reason"] == "费用过高，客户自行维修"
