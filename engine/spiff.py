@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,7 +34,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState  # noqa: F401 - TaskIterator: replay_tasks.py
 
 from engine.inspect_model import CAMUNDA_DECISION_REF, default_roles
 from engine.jsonutil import dumps
@@ -217,16 +217,18 @@ def build_script_engine(sandbox: Sandbox, services: Mapping[str, ServiceHandler]
 
 
 # ---------------------------------------------------------------- running
-def new_workflow(model: ParsedModel, data: Mapping[str, Any], script_engine) -> BpmnWorkflow:
-    wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=script_engine)
+def new_workflow(model: ParsedModel, data: Mapping[str, Any], script_engine, kind=BpmnWorkflow) -> BpmnWorkflow:
+    wf = kind(model.spec, model.subprocess_specs, script_engine=script_engine)
     wf.task_tree.set_data(**dict(data))
     return wf
 
 
-def advance(wf: BpmnWorkflow) -> None:
-    """Run engine steps until no automatic task is READY (P2: due timers are run, not left READY)."""
+def advance(wf: BpmnWorkflow, engine_task_ready: Callable[[], bool] | None = None) -> None:
+    """Run engine steps until no automatic task is READY (P2: due timers are run, not left READY).
+    A caller that tracks the unfinished tasks answers the question itself (engine/replay_tasks.py)."""
+    ready = engine_task_ready or (lambda: _next_engine_task(wf) is not None)
     wf.do_engine_steps()
-    while _next_engine_task(wf) is not None:
+    while ready():
         wf.do_engine_steps()
 
 
@@ -237,9 +239,9 @@ def _next_engine_task(wf: BpmnWorkflow):
     return None
 
 
-def fire_due_timers(wf: BpmnWorkflow) -> None:
+def fire_due_timers(wf: BpmnWorkflow, engine_task_ready: Callable[[], bool] | None = None) -> None:
     wf.refresh_timers()
-    advance(wf)
+    advance(wf, engine_task_ready)
 
 
 def iter_tasks(wf: BpmnWorkflow) -> Iterator[Any]:
@@ -304,7 +306,7 @@ def _gateway_branches(task):
             for definition, out in zip(spec.event_definition.event_definitions, spec.outputs, strict=False)]
 
 
-def _info(task) -> TaskInfo:
+def task_info(task) -> TaskInfo:
     spec = task.task_spec
     extensions = getattr(spec, "extensions", {}) or {}
     info = TaskInfo(
@@ -319,7 +321,7 @@ def _info(task) -> TaskInfo:
 
 def snapshot(wf: BpmnWorkflow) -> dict[str, TaskInfo]:
     """Task id -> info for every BPMN element task (internal helper tasks left out)."""
-    return {str(t.id): _info(t) for t in iter_tasks(wf) if getattr(t.task_spec, "bpmn_id", None)}
+    return {str(t.id): task_info(t) for t in iter_tasks(wf) if getattr(t.task_spec, "bpmn_id", None)}
 
 
 def chosen_flows(wf: BpmnWorkflow, task_id: str) -> list[str]:
@@ -337,13 +339,14 @@ def task_data(wf: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(task.data) if task is not None else {}
 
 
-def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
-    """The case's current data: the union of the live branches' data, or the final data."""
-    if wf.is_completed():
+def case_data(wf: BpmnWorkflow, unfinished: Iterable[Any] | None = None) -> dict[str, Any]:
+    """The case's current data: the union of the live branches' data, or the final data. A caller
+    that knows the workflow is not complete may hand over its unfinished tasks."""
+    if unfinished is None and wf.is_completed():
         return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
     merged: dict[str, Any] = {}
-    live = [t for t in iter_tasks(wf) if t.state & (READY | WAITING | STARTED | ERROR)
-            and getattr(t.task_spec, "bpmn_id", None)]
+    live = [t for t in (iter_tasks(wf) if unfinished is None else unfinished)
+            if t.state & (READY | WAITING | STARTED | ERROR) and getattr(t.task_spec, "bpmn_id", None)]
     for task in sorted(live, key=lambda t: t.last_state_change):
         merged.update(task.data)
     if not merged and wf.last_task is not None:
@@ -403,7 +406,7 @@ def is_completed(wf: BpmnWorkflow) -> bool:
 
 
 def error_tasks(wf: BpmnWorkflow) -> list[TaskInfo]:
-    return [_info(t) for t in iter_tasks(wf) if t.state == ERROR and getattr(t.task_spec, "bpmn_id", None)]
+    return [task_info(t) for t in iter_tasks(wf) if t.state == ERROR and getattr(t.task_spec, "bpmn_id", None)]
 
 
 def cancel(wf: BpmnWorkflow) -> None:
