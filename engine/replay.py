@@ -272,9 +272,7 @@ class Rerun(OperationsRerun):
         return self.tracker.sets()
 
     def case_data(self) -> dict[str, Any]:
-        if self._completed():
-            return plain(sw.case_data(self.wf))
-        return plain(sw.case_data(self.wf, self.tracker.live()))
+        return plain(self.tracker.case_data())
 
     def status(self) -> str:
         held = "cancelled" if self.cancelled else "suspended" if self.suspended else "running"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from engine import jsonutil
 from engine import spiff as sw
 from engine.audit import history
 from engine.audit.history import SET_NAMES
@@ -52,6 +53,7 @@ class TaskTracker:
         self.infos: dict[str, sw.TaskInfo] = {}
         self._seen: dict[Any, tuple[int, float]] = {}
         self._live: dict[Any, Any] = {}
+        self._ended: dict[Any, Any] = {}  # the top workflow's completed end events (case_data reads them)
         self._counts = {name: Counter() for name in SET_NAMES}
         self._anchor, self._anchor_depth = self.wf.task_tree, 0
         for task in sw.iter_tasks(self.wf):
@@ -97,12 +99,17 @@ class TaskTracker:
             self._live.pop(task.id, None)
         else:
             self._live[task.id] = task
+        if task.state == sw.COMPLETED and task.workflow is self.wf and isinstance(task.task_spec, sw.EndEvent):
+            self._ended[task.id] = task
+        else:
+            self._ended.pop(task.id, None)
         if getattr(task.task_spec, "bpmn_id", None):
             self._set_info(str(task.id), sw.task_info(task))
 
     def _forget(self, task) -> None:
         self._seen.pop(task.id, None)
         self._live.pop(task.id, None)
+        self._ended.pop(task.id, None)
         self._set_info(str(task.id), None)
 
     def _set_info(self, key: str, info: sw.TaskInfo | None) -> None:
@@ -141,6 +148,12 @@ class TaskTracker:
         """The tasks under way (engine helper tasks included), subprocesses' too."""
         self.refresh()
         return list(self._live.values())
+
+    def case_data(self) -> dict[str, Any]:
+        """What `sw.case_data` gives, from the followed tasks while the workflow is not complete."""
+        if self.completed():
+            return sw.case_data(self.wf)
+        return sw.case_data(self.wf, (list(self._ended.values()), self.live()))
 
     def live_infos(self) -> list[sw.TaskInfo]:
         return [self.infos[key] for key in (str(t.id) for t in self.live()) if key in self.infos]
@@ -183,6 +196,8 @@ class TaskTracker:
             found.append("waiting tasks: not those the library's walk finds")
         if self.completed() != self.wf.is_completed():
             found.append("completion differs")
+        if jsonutil.plain(self.case_data()) != jsonutil.plain(sw.case_data(self.wf)):
+            found.append("case data differs")
         return found
 
     # ------------------------------------------------------------ where the library's walks start

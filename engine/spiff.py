@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
@@ -339,14 +340,19 @@ def task_data(wf: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(task.data) if task is not None else {}
 
 
-def case_data(wf: BpmnWorkflow, unfinished: Iterable[Any] | None = None) -> dict[str, Any]:
-    """The case's current data: the union of the live branches' data, or the final data. A caller
-    that knows the workflow is not complete may hand over its unfinished tasks."""
-    if unfinished is None and wf.is_completed():
+def case_data(wf: BpmnWorkflow, followed: tuple[Iterable[Any], Iterable[Any]] | None = None) -> dict[str, Any]:
+    """The case's current data: the union of the branches that already ended and the live branches'
+    data (the latest last), or the final data. A caller that follows the tasks and knows the workflow
+    is not complete hands over (its ended end events, its unfinished tasks) (engine/replay_tasks.py)."""
+    if followed is None and wf.is_completed():
         return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
+    ended, unfinished = followed or (wf.tasks.values(), iter_tasks(wf))
     merged: dict[str, Any] = {}
-    live = [t for t in (iter_tasks(wf) if unfinished is None else unfinished)
-            if t.state & (READY | WAITING | STARTED | ERROR) and getattr(t.task_spec, "bpmn_id", None)]
+    for task in sorted((t for t in ended if t.state == COMPLETED and isinstance(t.task_spec, EndEvent)),
+                       key=lambda t: t.last_state_change):
+        merged.update(task.data)  # e.g. a claim's outcome, ended alongside the repair that goes on
+    live = [t for t in unfinished if t.state & (READY | WAITING | STARTED | ERROR)
+            and getattr(t.task_spec, "bpmn_id", None)]
     for task in sorted(live, key=lambda t: t.last_state_change):
         merged.update(task.data)
     if not merged and wf.last_task is not None:
