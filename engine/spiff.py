@@ -8,7 +8,6 @@ iteration over `tasks.values()` for history instead of `get_tasks` (P9/P10).
 """
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -38,8 +36,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.util.task import TaskIterator, TaskState  # noqa: F401 - TaskIterator: replay_tasks.py
 
 from engine.inspect_model import CAMUNDA_DECISION_REF, default_roles
-from engine.jsonutil import dumps
-from engine.scripts import Sandbox
+from engine.spiff_scripts import AftercareScriptEngine, ServiceHandler, build_script_engine  # noqa: F401
 
 __all__ = [
     "EngineError", "ParseError", "ParsedModel", "TaskInfo", "WorkflowTaskException", "advance",
@@ -169,52 +166,6 @@ def process_ids(sources: Mapping[str, str]) -> list[str]:
         if filename.endswith(".bpmn"):
             parser.add_bpmn_str(text.encode("utf-8"), filename=filename)
     return parser.get_process_ids()
-
-
-# ---------------------------------------------------------------- the script engine
-class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    def __init__(self, sandbox: Sandbox):
-        super().__init__({})
-        self.sandbox = sandbox
-
-    def evaluate(self, expression, context, external_context=None):
-        return self.sandbox.evaluate(expression, context, external_context)
-
-    def execute(self, script, context, external_context=None):
-        self.sandbox.execute(script, context, external_context)
-        return True
-
-
-ServiceHandler = Callable[[dict[str, Any], dict[str, Any]], Any]
-
-
-class AftercareScriptEngine(PythonScriptEngine):
-    """Sandboxed expressions and scripts; service tasks call handlers registered by workflows/."""
-
-    def __init__(self, sandbox: Sandbox, services: Mapping[str, ServiceHandler]):
-        super().__init__(environment=_SandboxEnvironment(sandbox))
-        self.services = services
-
-    def validate(self, expression):  # the DMN engine relies on SyntaxError here
-        ast.parse(expression)
-
-    def call_service(self, task, operation_name=None, operation_params=None, **_kwargs):
-        handler = self.services.get(operation_name)
-        if handler is None:
-            raise WorkflowTaskException(f"no service handler named '{operation_name}'", task=task)
-        params = {name: p["value"] for name, p in (operation_params or {}).items()}
-        try:
-            result = handler(dict(task.data), params)
-        except SpiffWorkflowException:
-            raise
-        except Exception as exc:
-            raise WorkflowTaskException(f"service '{operation_name}' failed: {exc}", task=task,
-                                        exception=exc) from exc
-        return dumps(result)
-
-
-def build_script_engine(sandbox: Sandbox, services: Mapping[str, ServiceHandler]) -> AftercareScriptEngine:
-    return AftercareScriptEngine(sandbox, services)
 
 
 # ---------------------------------------------------------------- running
