@@ -156,7 +156,10 @@ class Task(db.Model):
 # so the first page (and a page by cursor) reads 25 index entries, not every open task
 _DUE_ORDER = (Task.priority.is_(None), Task.priority, Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
 sa.Index("ix_task_open_order", Task.status, *_DUE_ORDER)
-sa.Index("ix_task_queue_order", Task.status, Task.role, Task.assignee, *_DUE_ORDER)
+# a role's queue is its unassigned tasks: a partial index (`assignee IS NULL` as a column would not
+# count as fixed for the order on PostgreSQL, which then walked every open task instead)
+sa.Index("ix_task_queue_order", Task.status, Task.role, *_DUE_ORDER,
+         sqlite_where=Task.assignee.is_(None), postgresql_where=Task.assignee.is_(None))
 sa.Index("ix_task_mine_order", Task.assignee, Task.status, *_DUE_ORDER)
 # who worked on a case (the case list's search by engineer, and its engineer filter)
 sa.Index("ix_task_completed_by", Task.completed_by)
