@@ -59,8 +59,8 @@ def _task(event: dict[str, Any]) -> Task | None:
 
 def _send(usernames: Iterable[str], kind: str, payload: dict[str, Any], instance: Instance,
           ctx: CommandContext) -> None:
-    for username in sorted(set(usernames) - {ctx.actor, SYSTEM.username, ""}):
-        outbox.notify(username, kind, payload, instance_id=instance.id, now=ctx.now)
+    outbox.notify_each(sorted(set(usernames) - {ctx.actor, SYSTEM.username, ""}), kind, payload,
+                       instance_id=instance.id, now=ctx.now)
 
 
 def _tell_assignee(row: Task, instance: Instance, ctx: CommandContext, *, kind: str, **more: Any) -> None:
