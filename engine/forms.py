@@ -253,9 +253,26 @@ def validate_data(definition: Mapping[str, Any] | None, data: Any, *, lang: str 
         messages = exc.messages if isinstance(exc.messages, Mapping) else {"_form": exc.messages}
         errors = flatten_errors(messages)
         unknown_en = "Unknown field."
-        raise ValidationFailed({k: [_msg(lang, "unknown") if m == unknown_en else m for m in v]
-                                for k, v in errors.items()}) from exc
+        valid = exc.valid_data if isinstance(exc.valid_data, Mapping) else {}
+        raise ValidationFailed({**_missing_when(specs, valid, lang),
+                                **{k: [_msg(lang, "unknown") if m == unknown_en else m for m in v]
+                                   for k, v in errors.items()}}) from exc
+    missing = _missing_when(specs, loaded, lang)
+    if missing:
+        raise ValidationFailed(missing)
     return dict(loaded)
+
+
+def _missing_when(specs, loaded: Mapping[str, Any], lang: str) -> dict[str, list[str]]:
+    """Fields required only when other answers say so (`required_when`: {"quote_accepted": false}
+    — a declined quote needs its reason) and left empty."""
+    missing: dict[str, list[str]] = {}
+    for spec in specs:
+        when = spec.get("required_when")
+        if when and spec["name"] not in loaded and all(
+                name in loaded and loaded[name] == value for name, value in when.items()):
+            missing[spec["name"]] = [_msg(lang, "required")]
+    return missing
 
 
 def describe(definition: Mapping[str, Any] | None, lang: str = "zh") -> dict[str, Any]:
@@ -275,7 +292,7 @@ def _describe_field(spec: Mapping[str, Any], lang: str) -> dict[str, Any]:
     if spec["type"] == "rows":
         out["fields"] = [_describe_field(f, lang) for f in spec.get("fields", [])]
     for key in ("min", "max", "max_length", "places", "multiple", "readonly", "default", "accept",
-                "min_rows", "max_rows", "signer"):
+                "min_rows", "max_rows", "signer", "required_when"):
         if key in spec:
             out[key] = spec[key]
     if "help" in spec:
@@ -318,4 +335,17 @@ def _check_fields(form: str, specs: list[Any], seen_prefix: str = "") -> list[st
             problems += _check_fields(form, spec.get("fields") or [], name + ".")
             if not spec.get("fields"):
                 problems.append(f"form '{form}': rows field '{name}' has no fields")
+        problems += _check_required_when(form, name, spec, specs)
     return problems
+
+
+def _check_required_when(form: str, name: str, spec: Mapping[str, Any], specs: list[Any]) -> list[str]:
+    when = spec.get("required_when")
+    if when is None:
+        return []
+    others = {s.get("name") for s in specs if isinstance(s, Mapping) and s is not spec}
+    if not isinstance(when, Mapping) or not when or not all(
+            key in others and isinstance(value, str | int | float | bool) for key, value in when.items()):
+        return [f"form '{form}': field '{name}': 'required_when' must name other fields of the form and the "
+                "values that make it required, e.g. {\"quote_accepted\": false}"]
+    return []

@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
@@ -338,10 +339,14 @@ def task_data(wf: BpmnWorkflow, task_id: str) -> dict[str, Any]:
 
 
 def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
-    """The case's current data: the union of the live branches' data, or the final data."""
+    """The case's current data: the union of the branches that already ended and the live branches'
+    data (the latest last), or the final data."""
     if wf.is_completed():
         return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
     merged: dict[str, Any] = {}
+    for ended in sorted((t for t in wf.tasks.values() if t.state == COMPLETED and isinstance(t.task_spec, EndEvent)),
+                        key=lambda t: t.last_state_change):
+        merged.update(ended.data)  # e.g. a claim's outcome, ended alongside the repair that goes on
     live = [t for t in iter_tasks(wf) if t.state & (READY | WAITING | STARTED | ERROR)
             and getattr(t.task_spec, "bpmn_id", None)]
     for task in sorted(live, key=lambda t: t.last_state_change):

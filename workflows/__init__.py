@@ -6,6 +6,7 @@ from engine.hooks import Hooks
 from workflows import (
     accident,
     compensation_approval,
+    compensation_office,
     complaint,
     delivery_installation,
     fault_handling,
@@ -30,8 +31,8 @@ from workflows.records.dispatch import prefill_hook, teammates
 from workflows.records.references import REFERENCES
 from workflows.roles import ROLES
 
-FLOWS = (installation, fault_handling, revisit, compensation_approval, tech_support, complaint, service_appointment,
-         delivery_installation, accident, tool_loss)
+FLOWS = (installation, fault_handling, revisit, compensation_approval, compensation_office, tech_support, complaint,
+         service_appointment, delivery_installation, accident, tool_loss)
 
 
 def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1_000_000,

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from forms_accountability import ACCIDENT, TOOL_LOSS
 from forms_appointment import SERVICE_APPOINTMENT
-from forms_approval import COMPENSATION_APPROVAL
+from forms_approval import COMPENSATION_APPROVAL, COMPENSATION_OFFICE
 from forms_customer import COMPLAINT, REVISIT, TECH_SUPPORT
 from forms_delivery import DELIVERY_INSTALLATION
 from forms_service import FAULT_HANDLING, INSTALLATION
 
 FORMS = {
     "installation": INSTALLATION, "fault_handling": FAULT_HANDLING, "revisit": REVISIT,
-    "compensation_approval": COMPENSATION_APPROVAL, "tech_support": TECH_SUPPORT, "complaint": COMPLAINT,
+    "compensation_approval": COMPENSATION_APPROVAL, "compensation_office": COMPENSATION_OFFICE, "tech_support": TECH_SUPPORT, "complaint": COMPLAINT,
     "accident": ACCIDENT, "tool_loss": TOOL_LOSS,
     "service_appointment": SERVICE_APPOINTMENT, "delivery_installation": DELIVERY_INSTALLATION,
 }

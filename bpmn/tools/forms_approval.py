@@ -52,14 +52,35 @@ COMPENSATION_APPROVAL = {
         f("carrier", "string", "承运方", "Carrier", True, max_length=80),
         f("tracking_number", "string", "运单号", "Tracking number", max_length=60),
         f("note", "text", "备注", "Note")),
+}
+
+# ---------------------------------------------------------------- 赔偿成本核算与责任认定 (the claim's office work)
+COMPENSATION_OFFICE = {
+    "start": form(
+        "赔偿成本核算与责任认定", "Cost recording and responsibility",
+        f("claim_case", "string", "赔偿案件", "Claim case", True, max_length=40),
+        f("customer_id", "customer", "客户单位", "Customer", True),
+        f("equipment_serial", "string", "设备出厂编号", "Equipment serial", max_length=80),
+        f("amount", "number", "赔偿总金额（元）", "Total amount (yuan)", True, min=0, places=2),
+        f("parts", "text", "赔偿零部件", "Parts"),
+        f("description", "text", "损坏状况说明", "Damage description"),
+        f("cause_analysis", "text", "原因分析", "Cause analysis"),
+        f("shipped_on", "date", "发运日期", "Shipped on"),
+        f("carrier", "string", "承运方", "Carrier", max_length=80)),
     "cost_recording": form(
         "赔偿成本核算", "Cost recording",
+        ro("claim_case", "string", "赔偿案件", "Claim case"),
+        ro("parts", "text", "赔偿零部件", "Parts"),
+        ro("amount", "number", "赔偿总金额（元）", "Total amount (yuan)"),
+        ro("carrier", "string", "承运方", "Carrier"),
         f("machining_cost", "number", "加工成本（元）", "Machining (yuan)", True, min=0, places=2),
         f("purchase_cost", "number", "采购成本（元）", "Purchase (yuan)", True, min=0, places=2),
         f("freight_cost", "number", "发运费用（元）", "Freight (yuan)", True, min=0, places=2),
         f("note", "text", "备注", "Note")),
     "responsibility": form(
         "赔偿责任认定", "Responsibility",
+        ro("claim_case", "string", "赔偿案件", "Claim case"),
+        ro("description", "text", "损坏状况说明", "Damage description"),
         ro("cause_analysis", "text", "原因分析", "Cause analysis"),
         enum("responsible_party", "责任方", "Responsible party", [
             ("supplier", "供应商", "Supplier"), ("production", "生产", "Production"), ("design", "设计", "Design"),

@@ -174,8 +174,8 @@ FAULT_HANDLING = {
         enum("answer_channel", "答复方式", "How", [("phone", "电话", "Phone"), ("signature", "签字确认", "Signature"),
                                                    ("email", "邮件", "E-mail"), ("fax", "传真", "Fax")], True),
         f("answered_at", "datetime", "答复时间", "Answered at", True),
-        f("decline_reason", "text", "不接受的原因", "Reason for declining",
-          help=("客户不接受报价时填写", "When the customer declines")),
+        f("decline_reason", "text", "不接受的原因", "Reason for declining", required_when={"quote_accepted": False},
+          help=("客户不接受报价时必填", "Required when the customer declines")),
         f("signed_quote", "file", "客户签字的报价单", "Quote signed by the customer", multiple=True)),
     "payment": form(
         "确认维修费到账", "Payment received",

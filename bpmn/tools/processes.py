@@ -6,7 +6,7 @@ from diagram import Process
 from processes_accountability import PROCESSES as ACCOUNTABILITY
 from processes_appointment import service_appointment
 from processes_delivery import delivery_installation
-from processes_fault import compensation_approval, fault_handling
+from processes_fault import compensation_approval, compensation_office, fault_handling
 
 from workflows.roles import ROLES
 
@@ -166,5 +166,5 @@ def complaint() -> Process:
     return p
 
 
-PROCESSES = [installation, fault_handling, revisit, compensation_approval, tech_support, complaint,
+PROCESSES = [installation, fault_handling, revisit, compensation_approval, compensation_office, tech_support, complaint,
              service_appointment, delivery_installation, *ACCOUNTABILITY]

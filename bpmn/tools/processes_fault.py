@@ -170,12 +170,10 @@ def compensation_approval() -> Process:
     p.add("user", "production", "组织生产", "production", 14, props=form("production"))
     p.add("user", "shipping", "发运", "logistics", 15, props=form("shipping"))
     p.add("throw", "parts_shipped", "赔偿零部件已发运", "logistics", 16, signal=PARTS_SETTLED)
-    p.add("and", "office_split", "", "mfg_tech", 17)
-    p.add("user", "cost_recording", "核算赔偿成本", "mfg_tech", 18, props=form("cost_recording"),
-          doc="对零部件赔偿进行成本（加工、采购、发运）核算统计；与责任认定同时进行。")
-    p.add("user", "responsibility", "认定赔偿责任", "quality_vp", 18, props=form("responsibility"))
-    p.add("and", "office_join", "", "quality_vp", 19)
-    p.add("end", "end_approved", "赔偿完成", "quality_vp", 20)
+    p.add("service", "office_work", "开立成本核算与责任认定", "logistics", 17,
+          operator=("open_office_work", "office_case", {}),
+          doc="成本核算与责任认定作为关联案件另行办理，不影响本案与所在故障案件的办结。")
+    p.add("end", "end_approved", "赔偿完成", "logistics", 18)
     p.chain("start_claim", "desk_verify", "authority", "approver_gateway")
     p.flow("approver_gateway", "manager_approval", "经理", 'approver == "service_manager"', route="right")
     p.flow("approver_gateway", "vp_approval", "副总", default=True, route="vertical")
@@ -192,8 +190,25 @@ def compensation_approval() -> Process:
     p.flow("gm_gateway", "rejected_merge", "驳回", default=True, route="vertical")
     p.chain("rejected_merge", "mark_rejected", "rejection_notice", "no_parts", "end_rejected")
     p.chain("approved_merge", "copy_leaders", "mark_approved", "production_order", "production", "shipping",
-            "parts_shipped", "office_split", "cost_recording")
+            "parts_shipped", "office_work", "end_approved")
+    return p
+
+
+def compensation_office() -> Process:
+    """The office work of an approved claim (NK-MF25-B): cost recording and the quality VP's
+    responsibility decision, in parallel, as a case of its own linked to the claim."""
+    p = Process("compensation_office", "赔偿成本核算与责任认定", lanes("mfg_tech", "quality_vp"),
+                doc="售后服务零部件赔偿管理办法：赔偿零部件发运后，生产技术部核算成本，质量副总认定责任；"
+                    "不影响故障处理案件的办结与回访。")
+    p.add("start", "start_office", "赔偿零部件已发运", "mfg_tech", 0, props=form("start"))
+    p.add("and", "office_split", "", "mfg_tech", 1)
+    p.add("user", "cost_recording", "核算赔偿成本", "mfg_tech", 2, props=form("cost_recording"),
+          doc="对零部件赔偿进行成本（加工、采购、发运）核算统计；与责任认定同时进行。")
+    p.add("user", "responsibility", "认定赔偿责任", "quality_vp", 2, props=form("responsibility"))
+    p.add("and", "office_join", "", "quality_vp", 3)
+    p.add("end", "end_office", "核算与认定完成", "quality_vp", 4)
+    p.chain("start_office", "office_split", "cost_recording")
     p.flow("office_split", "responsibility", route="vertical")
     p.chain("cost_recording", "office_join")
-    p.chain("responsibility", "office_join", "end_approved")
+    p.chain("responsibility", "office_join", "end_office")
     return p

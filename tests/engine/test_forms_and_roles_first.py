@@ -94,3 +94,21 @@ def test_reassign_and_cancel_check_the_role_before_the_body_and_the_state(ready_
     manager = api("manager1")
     assert manager.post(f"/process-instances/{started.id}/cancel", json={"reason": "x"}).status_code == 409
     assert manager.post(f"/tasks/{report.id}/reassign", json={}).status_code == 422
+
+
+def test_a_field_required_only_when_another_answer_says_so():
+    from engine.forms import check_definition, validate_data
+    form = {"fields": [{"name": "accepted", "type": "boolean", "required": True},
+                       {"name": "reason", "type": "text", "required_when": {"accepted": False}},
+                       {"name": "count", "type": "integer"}]}
+    assert validate_data(form, {"accepted": True}) == {"accepted": True}
+    with pytest.raises(ValidationFailed) as missing:
+        validate_data(form, {"accepted": "false", "reason": " "}, lang="en")
+    assert missing.value.errors == {"reason": ["This field is required."]}
+    with pytest.raises(ValidationFailed) as both:  # told together with the other field's problem
+        validate_data(form, {"accepted": False, "count": "x"}, lang="en")
+    assert set(both.value.errors) == {"reason", "count"}
+    assert validate_data(form, {"accepted": False, "reason": "too dear"})["reason"] == "too dear"
+    assert check_definition("f", form) == []
+    bad = {"fields": [{"name": "reason", "type": "text", "required_when": {"nobody": False}}]}
+    assert check_definition("f", bad)[0].startswith("form 'f': field 'reason': 'required_when' must name")

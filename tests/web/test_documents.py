@@ -14,7 +14,7 @@ from tests.web.documents_journey import (
     pdf_images,
     pdf_text,
 )
-from tests.workflows.flowkit import complete
+from tests.workflows.flowkit import complete, office_of
 
 INSTALLATION_DOCUMENTS = {"request": "售后服务申请表", "service_log": "售后服务备忘录（日志）",
                           "goods_count": "设备到货清点报告", "commissioning": "设备安装调试资料数据采集清单",
@@ -73,6 +73,14 @@ def test_a_finished_fault_case_prints_every_document_with_the_customers_signatur
     assert items["service_report"]["signed"] and not items["request"]["signed"]
     report = api("manager1").get(f"/process-instances/{case.id}/documents/service_report.pdf").data
     assert pdf_images(report) >= 1  # the customer's signature (the test's site photo is not a real image)
+
+
+def test_the_claims_office_work_prints_its_cost_and_responsibility_sheet(api, flows, actors):
+    office = office_of(finished_fault(flows, actors))
+    listed = api("qualityvp1").get(f"/process-instances/{office.id}/documents").get_json()["items"]
+    assert [(item["key"], item["title"]) for item in listed] == [("office_work", "赔偿成本核算与责任认定单")]
+    text = pdf_text(api("manager1").get(f"/process-instances/{office.id}/documents/office_work.pdf").data)
+    assert office.data["claim_case"] in text and "外购轴承质量问题" in text and "45.50" in text  # finding, freight
 
 
 def test_the_documents_page_lists_them_and_each_prints(as_user, flows, actors):

@@ -80,10 +80,16 @@ def test_a_case_the_system_started_names_what_started_it(as_user, flows, actors)
     from engine.db import db
     from engine.models import Instance
     journey = drive(flows, actors)
-    revisit = db.session.execute(sa.select(Instance).where(Instance.parent_id == journey.case.id)).scalar_one()
+    revisit = db.session.execute(sa.select(Instance).where(Instance.parent_id == journey.case.id,
+                                                           Instance.process_id == "revisit")).scalar_one()
     assert revisit.started_by == "system"
     html = as_user("manager1").get(f"/cases/{revisit.id}").get_data(as_text=True)
     starter = re.search(r'data-testid="starter">([^<]+)<', html).group(1)
     assert starter == "故障处理后回访", starter
     history = as_user("auditor1").get(f"/cases/{revisit.id}/history").get_data(as_text=True)
     assert "故障处理后回访" in history
+    office = db.session.execute(sa.select(Instance).where(Instance.parent_id == journey.case.id,
+                                                          Instance.process_id == "compensation_office")).scalar_one()
+    html = as_user("qualityvp1").get(f"/cases/{office.id}").get_data(as_text=True)
+    starter = re.search(r'data-testid="starter">([^<]+)<', html).group(1)
+    assert starter == f"质量故障处理 {journey.case.case_number}", starter  # the claim it belongs to

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from engine import attachments, commands, queries
 from engine.audit import chain as audit
 from engine.clock import now
@@ -58,9 +60,9 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "compensation_approval/production_order": {"order_number": "PO-2026-001", "delivery_date": "2026-03-20"},
     "compensation_approval/production": {"finished_on": "2026-03-18", "batch_number": "B-01"},
     "compensation_approval/shipping": {"shipped_on": "2026-03-19", "carrier": "德邦物流", "tracking_number": "DB1"},
-    "compensation_approval/cost_recording": {"machining_cost": "120.00", "purchase_cost": "300.00",
+    "compensation_office/cost_recording": {"machining_cost": "120.00", "purchase_cost": "300.00",
                                              "freight_cost": "45.50"},
-    "compensation_approval/responsibility": {"responsible_party": "supplier", "finding": "外购轴承质量问题"},
+    "compensation_office/responsibility": {"responsible_party": "supplier", "finding": "外购轴承质量问题"},
     "revisit/phone_questionnaire": {"contact_person": "王工", "satisfaction": 4, "equipment_status": "normal",
                                     "needs": "希望增加培训"},
     "revisit/visit_request": {"approved": True, "planned_date": "2026-03-20"},
@@ -109,6 +111,15 @@ def complete(case: Instance | int, element: str, actor: Actor, **data: Any) -> I
 
 def events(case: Instance) -> list[Any]:
     return audit.events_of(case.id)
+
+
+def office_of(case: Instance) -> Instance:
+    """The office work (cost recording, responsibility) an approved claim opened once its parts shipped."""
+    from engine.db import db
+    office = db.session.execute(sa.select(Instance).where(
+        Instance.parent_id == case.id, Instance.process_id == "compensation_office")).scalar_one()
+    assert office.case_number == case.data["office_case"]
+    return office
 
 
 def steps(case: Instance) -> list[tuple[str, str]]:

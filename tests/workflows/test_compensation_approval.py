@@ -12,12 +12,12 @@ from engine.audit import chain as audit
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.timers.outbox import Notification
-from tests.workflows.flowkit import assert_story, attachment, complete, events, ready, steps, task_of
+from tests.workflows.flowkit import assert_story, attachment, complete, events, office_of, ready, steps, task_of
 
 CHAIN = {"manager": ["manager_approval"], "vp": ["vp_approval"], "vp+gm": ["vp_approval", "gm_approval"]}
 APPROVERS = {"manager_approval": "manager1", "vp_approval": "salesvp1", "gm_approval": "gm1"}
-AFTER_APPROVAL = [("production_order", "sales1"), ("production", "prod1"), ("shipping", "logi1"),
-                  ("cost_recording", "mfg1"), ("responsibility", "qualityvp1")]
+AFTER_APPROVAL = [("production_order", "sales1"), ("production", "prod1"), ("shipping", "logi1")]
+OFFICE = [("cost_recording", "mfg1"), ("responsibility", "qualityvp1")]
 
 
 def evidence() -> list[str]:
@@ -74,24 +74,37 @@ def test_rejection_at_any_approval_ends_the_claim_and_tells_the_desk(flows, acto
     assert "production_order" not in {e for e, _ in steps(case)}
 
 
-def test_approved_claim_is_made_shipped_costed_and_judged(flows, actors):
+def test_approved_claim_is_made_shipped_costed_and_judged(flows, actors, api):
     case = start(flows, actors, amount="800.00", emergency=True, who="sales1")
     case = complete(case, "manager_approval", actors["manager1"], comment="紧急，同意")
     for element, who in AFTER_APPROVAL:
-        assert task_of(case, element).role == {"sales1": "sales", "prod1": "production", "logi1": "logistics",
-                                                 "mfg1": "mfg_tech", "qualityvp1": "quality_vp"}[who]
+        assert task_of(case, element).role == {"sales1": "sales", "prod1": "production", "logi1": "logistics"}[who]
         case = complete(case, element, actors[who])
+    # shipped: the claim is done; its cost and responsibility are a case of their own, linked to it
     assert case.status == "completed" and case.data["compensation_result"] == "approved"
     assert steps(case) == [("desk_verify", "desk1"), ("manager_approval", "manager1"), *AFTER_APPROVAL]
+    office = office_of(case)
+    assert set(ready(office.id)) == {"cost_recording", "responsibility"}
+    roles = (task_of(office, "cost_recording").role, task_of(office, "responsibility").role)
+    assert roles == ("mfg_tech", "quality_vp")
+    assert office.data["claim_case"] == case.case_number and office.data["amount"] == "800.00"
+    assert "（BRG-6205）× 1，800.00 元" in office.data["parts"]  # what the technician costs
+    assert office.data["carrier"] == case.data["carrier"]
+    for element, who in OFFICE:
+        office = complete(office, element, actors[who])
+    assert office.status == "completed" and office.data["freight_cost"] == "45.50"
+    assert office.data["responsible_party"] == "supplier"
     log = events(case)
     assert log[0].data["start_data"]["amount"] == "800.00" and log[0].actor == "sales1"
     decided = [e for e in log if e.type == "element_completed" and e.element_id == "authority"]
     assert decided and decided[0].data["kind"] == "BusinessRuleTask"
-    done = {e.element_id: e for e in log if e.type == "task_completed"}
-    assert done["cost_recording"].data["submitted"]["freight_cost"] == "45.50"
-    assert done["responsibility"].data["submitted"]["responsible_party"] == "supplier"
     assert_story(case)
+    assert_story(office)
     assert audit.verify_all().ok
+    # nobody opens the office work by hand: it belongs to a shipped claim
+    by_hand = api("mfg1").post("/process-instances", json={"process_id": "compensation_office", "data": {
+        "claim_case": case.case_number, "customer_id": flows.sw, "amount": "1"}})
+    assert by_hand.status_code == 403
 
 
 def test_unit_price_defaults_to_the_catalogue_and_amount_is_a_decimal_string(flows, actors, api):

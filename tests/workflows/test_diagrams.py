@@ -53,7 +53,8 @@ def _read(path: Path):
 
 
 def test_the_flows_are_there():
-    assert [p.stem for p in DIAGRAMS] == ["accident", "compensation_approval", "complaint", "delivery_installation",
+    assert [p.stem for p in DIAGRAMS] == ["accident", "compensation_approval", "compensation_office", "complaint",
+                                          "delivery_installation",
                                           "fault_handling", "installation", "revisit", "service_appointment",
                                           "sla_escalation", "tech_support", "tool_loss"]  # + the SLA breach escalation
 

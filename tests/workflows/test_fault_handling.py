@@ -13,7 +13,17 @@ from engine.audit import chain as audit
 from engine.db import db
 from engine.errors import Forbidden, ValidationFailed
 from engine.models import Instance
-from tests.workflows.flowkit import assert_story, attachment, complete, events, gateways, ready, steps, task_of
+from tests.workflows.flowkit import (
+    assert_story,
+    attachment,
+    complete,
+    events,
+    gateways,
+    office_of,
+    ready,
+    steps,
+    task_of,
+)
 from workflows.records import warranty
 from workflows.records.tables import Customer
 
@@ -42,7 +52,8 @@ def finish(case, actors, engineer="eng_sw1"):
 
 
 def revisit_of(case):
-    return db.session.execute(sa.select(Instance).where(Instance.parent_id == case.id)).scalar_one()
+    return db.session.execute(sa.select(Instance).where(Instance.parent_id == case.id,
+                                                        Instance.process_id == "revisit")).scalar_one()
 
 
 def test_report_is_completed_from_the_equipment_record(flows, actors, clock):
@@ -112,18 +123,23 @@ def test_warranty_parts_run_the_compensation_flow_as_a_call_activity(flows, acto
         assert "inspection_test" not in ready(case.id)  # the engineer waits for the parts
         case = complete(case, element, actors[who])
     case = complete(case, "shipping", actors["logi1"])
-    # shipped: the engineer tests while the cost and the responsibility are decided alongside
-    assert set(ready(case.id)) == {"inspection_test", "cost_recording", "responsibility"}
+    # shipped: the engineer tests while the cost and the responsibility are decided alongside, in a case
+    # of their own linked to this one
+    assert set(ready(case.id)) == {"inspection_test"}
     assert case.data["compensation_result"] == "approved"
-    case = complete(case, "responsibility", actors["qualityvp1"])
-    case = complete(case, "cost_recording", actors["mfg1"])
+    office = office_of(case)
+    assert set(ready(office.id)) == {"cost_recording", "responsibility"}
+    assert office.data["claim_case"] == case.case_number and office.data["customer_id"] == case.data["customer_id"]
+    complete(office, "responsibility", actors["qualityvp1"])
+    office = complete(office, "cost_recording", actors["mfg1"])
+    assert office.status == "completed"
     case = finish(case, actors)
     assert_story(case)
     log = events(case)
     assert any(e.type == "element_started" and e.element_id == "compensation" for e in log)
     assert any(e.type == "element_completed" and e.element_id == "compensation" for e in log)
     assert [e for e, _ in steps(case)].index("manager_approval") < [e for e, _ in steps(case)].index("trial_run")
-    assert case.data["responsible_party"] == "supplier" and case.data["freight_cost"] == "45.50"
+    assert office.data["responsible_party"] == "supplier" and office.data["freight_cost"] == "45.50"
     assert audit.verify_all().ok
 
 
@@ -140,14 +156,17 @@ def test_office_work_does_not_hold_the_repair_its_close_or_its_revisit(flows, ac
     clock.advance(hours=1)
     case = complete(case, "manager_review", actors["manager1"])
     # the fault is closed by the manager and its phone revisit is due in 14 days, the office work still open
-    assert "end_done" in events(case)[-1].state["completed"]
-    assert set(ready(case.id)) == {"cost_recording", "responsibility"}
+    assert case.status == "completed" and case.ended_at == clock.now().replace(tzinfo=None)
+    assert_story(case)
     phone = task_of(revisit_of(case), "phone_revisit")
     assert phone.due_at == clock.now().replace(tzinfo=None) + dt.timedelta(days=14)
-    case = complete(case, "cost_recording", actors["mfg1"])
-    case = complete(case, "responsibility", actors["qualityvp1"], responsible_party="production")
-    assert case.status == "completed" and case.data["responsible_party"] == "production"
-    assert_story(case)
+    office = office_of(case)
+    assert set(ready(office.id)) == {"cost_recording", "responsibility"}
+    clock.advance(days=3)
+    complete(office, "cost_recording", actors["mfg1"])
+    office = complete(office, "responsibility", actors["qualityvp1"], responsible_party="production")
+    assert office.status == "completed" and office.data["responsible_party"] == "production"
+    assert_story(office)
 
 
 def test_rejected_compensation_lets_the_repair_go_on(flows, actors):
@@ -200,6 +219,10 @@ def test_out_of_warranty_fault_is_repaired_only_after_the_customer_accepted_and_
 
 
 def test_a_declined_quote_ends_the_case_with_the_reason(flows, actors):
+    with pytest.raises(ValidationFailed) as refused:  # a decline without its reason is not recorded
+        quoted(flows, actors, quote_accepted=False, decline_reason="  ")
+    assert refused.value.errors == {"decline_reason": ["此项为必填项。"]}
+    db.session.rollback()
     case = quoted(flows, actors, quote_accepted=False, decline_reason="费用过高，客户自行维修")
     assert case.status == "completed" and "end_declined" in events(case)[-1].state["completed"]
     assert case.data["decline_reason"] == "费用过高，客户自行维修"

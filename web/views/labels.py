@@ -27,6 +27,7 @@ FLOW_NAMES = {
     "fault_handling": N_("质量故障处理"),
     "revisit": N_("客户回访"),
     "compensation_approval": N_("零部件赔偿"),
+    "compensation_office": N_("赔偿成本核算与责任认定"),
     "tech_support": N_("技术支持"),
     "complaint": N_("客户投诉处理"),
     "service_appointment": N_("预约服务"),

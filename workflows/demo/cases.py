@@ -65,9 +65,9 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "compensation_approval/production_order": {"order_number": "PC-2026-031", "delivery_date": "2026-04-10"},
     "compensation_approval/production": {"finished_on": "2026-04-08"},
     "compensation_approval/shipping": {"shipped_on": "2026-04-09", "carrier": "德邦物流"},
-    "compensation_approval/cost_recording": {"machining_cost": "320.00", "purchase_cost": "460.00",
+    "compensation_office/cost_recording": {"machining_cost": "320.00", "purchase_cost": "460.00",
                                              "freight_cost": "80.00"},
-    "compensation_approval/responsibility": {"responsible_party": "supplier", "finding": "供应商密封件批次问题"},
+    "compensation_office/responsibility": {"responsible_party": "supplier", "finding": "供应商密封件批次问题"},
     "compensation_approval/rejection_notice": {"note": "已告知客户"},
     "revisit/phone_questionnaire": {"contact_person": "设备科长", "satisfaction": 4, "equipment_status": "normal"},
     "revisit/visit_request": {"approved": True, "planned_date": "2026-04-15"},
@@ -195,6 +195,10 @@ def scenarios() -> list[Demo]:
              [("desk_verify", "desk1", {}), ("manager_approval", "manager1", {}),
               (PARTS_DRAWN, "logi1", {"part_code": "VLV-SOL-24", "quantity": 1, "engineer": "eng_sw1"}),
               ("production_order", "sales1", {})], days_ago=6),
+        Demo("compensation_approval", "desk1", _claim("德阳重装配套有限公司", [
+            {"part_code": "SEAL-80", "quantity": 6}], True),  # shipped: its cost and responsibility are open
+             [("desk_verify", "desk1", {}), ("manager_approval", "manager1", {}), ("production_order", "sales1", {}),
+              ("production", "prod1", {}), ("shipping", "logi1", {})], days_ago=7),
         Demo("compensation_approval", "desk1", _claim("佛山顺德环保科技有限公司", [
             {"part_code": "MTR-5K5", "quantity": 1}], False),
              [("desk_verify", "desk1", {}), ("vp_approval", "salesvp1", {"approved": False,

@@ -40,8 +40,7 @@ REQUEST = Layout("request", _t("售后服务申请表", "After-sales service req
 SERVICE_LOG = Layout("service_log", _t("售后服务备忘录（日志）", "After-sales service log"), (LOG,),
                      customer_facing=False)
 COMPENSATION_STEPS = ("compensation_approval/desk_verify", "compensation_approval/manager_approval",
-                      "compensation_approval/vp_approval", "compensation_approval/gm_approval",
-                      "compensation_approval/responsibility")
+                      "compensation_approval/vp_approval", "compensation_approval/gm_approval")
 COMPENSATION_TITLE = _t("售后服务零部件赔偿单", "Parts compensation form")
 
 LAYOUTS: dict[str, tuple[Layout, ...]] = {
@@ -67,6 +66,11 @@ LAYOUTS: dict[str, tuple[Layout, ...]] = {
     "compensation_approval": (
         Layout("compensation", COMPENSATION_TITLE, (START, *COMPENSATION_STEPS), customer_facing=False),
         SERVICE_LOG,
+    ),
+    "compensation_office": (  # the claim's cost and the quality VP's finding, made once both are in
+        Layout("office_work", _t("赔偿成本核算与责任认定单", "Compensation cost and responsibility sheet"),
+               (START, "compensation_office/cost_recording", "compensation_office/responsibility"),
+               anchor="compensation_office/responsibility", customer_facing=False),
     ),
     "revisit": (
         Layout("phone_questionnaire", _t("电话回访跟踪问卷表", "Phone revisit questionnaire"),

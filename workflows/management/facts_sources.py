@@ -164,8 +164,9 @@ def revisit(status: str, done: Sequence[Any], data: Mapping[str, Any], zone: Zon
 
 # ---------------------------------------------------------------- the whole row
 def case_values(instance: Any, tasks: Sequence[Any], records: Sequence[Any], *, zone: ZoneInfo,
-                parent: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Every column of the case's `case_fact` row."""
+                parent: Mapping[str, Any] | None = None, office: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every column of the case's `case_fact` row (`office`: what the claim's office work recorded,
+    its cost and the responsible party, kept in a case of its own)."""
     data = instance.data or {}
     process_id = instance.process_id
     opened_at = instance.received_at or instance.started_at
@@ -196,7 +197,7 @@ def case_values(instance: Any, tasks: Sequence[Any], records: Sequence[Any], *, 
     on_time_order = dispatched is not None and arrived is not None and arrived >= dispatched
     values["arrival_seconds"] = _seconds(dispatched, arrived) if on_time_order else None
     if process_id == COMPENSATION_PROCESS or data.get("compensation_result"):  # a claim, or a fault case's call
-        values.update(compensation(data, opened_on))
+        values.update(compensation({**data, **(office or {})}, opened_on))
     if process_id == REVISIT_PROCESS:
         values.update(revisit(instance.status, done, data, zone))
     return values

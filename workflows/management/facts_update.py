@@ -24,15 +24,16 @@ from engine.errors import Forbidden, ValidationFailed
 from engine.hooks import CommandContext, TimerContext
 from engine.identity import Actor
 from engine.models import Instance, Task
+from workflows import compensation_office
 from workflows.deadlines.sla import SHARED_RECORDS, SlaRecord
 from workflows.documents import customer_link
 from workflows.management import facts_cubes as cubes
 from workflows.management import facts_sources as sources
 from workflows.management.facts import CaseFact, ManagementSetting, SlaFact, StepFact, StepMonth
 
-# Bookkeeping cases of the department itself (an SLA escalation, an accident, a lost tool) are not customer
-# work: no facts.
-INTERNAL_PROCESSES = frozenset({"sla_escalation", "accident", "tool_loss"})
+# Bookkeeping cases of the department itself (an SLA escalation, an accident, a lost tool, a claim's cost and
+# responsibility) are not customer work: no facts (the office work's figures are its claim's).
+INTERNAL_PROCESSES = frozenset({"sla_escalation", "accident", "tool_loss", compensation_office.PROCESS_ID})
 SILENT_EVENTS = frozenset({"task_claimed", "task_unclaimed", "task_reassigned"})
 CUSTOMER_COLUMNS = ("customer_id", "customer_name", "customer_class", "region", "region_team")
 FILTER_COLUMNS = ("opened_on", "region_team", "customer_class")
@@ -50,11 +51,14 @@ def _zone() -> ZoneInfo:
 
 # ---------------------------------------------------------------- after every command
 def on_command(ctx: CommandContext) -> None:
-    if ctx.instance.process_id in INTERNAL_PROCESSES:
-        return
     if ctx.events and all(event["type"] in SILENT_EVENTS for event in ctx.events):
         return  # a claim or a reassignment changes no figure
-    refresh(ctx.instance, now=ctx.now, command=ctx)
+    if ctx.instance.process_id == compensation_office.PROCESS_ID and ctx.instance.parent_id is not None:
+        claim = db.session.get(Instance, ctx.instance.parent_id)  # its cost and responsibility are the claim's
+        if claim is not None:
+            refresh(claim, now=ctx.now)  # not this command's case: its facts are compared in full
+    if ctx.instance.process_id not in INTERNAL_PROCESSES:
+        refresh(ctx.instance, now=ctx.now, command=ctx)
 
 
 def after_timer(handler: Callable[[TimerContext], None]) -> Callable[[TimerContext], None]:
@@ -79,7 +83,8 @@ def refresh(instance: Instance, *, now: dt.datetime, command: CommandContext | N
         records = list(db.session.execute(sa.select(SlaRecord).where(SlaRecord.instance_id == instance.id))
                        .scalars())
     fact = db.session.get(CaseFact, instance.id)
-    values = sources.case_values(instance, tasks, records, zone=_zone(), parent=_parent_of(instance))
+    office = compensation_office.office_figures(instance.id) if (instance.data or {}).get("office_case") else None
+    values = sources.case_values(instance, tasks, records, zone=_zone(), parent=_parent_of(instance), office=office)
     if values["satisfaction"] is None and _survey_may_count(fact, command):  # the customer's answer by link
         values["satisfaction"] = customer_link.survey_score(instance.id)
     created = fact is None
@@ -217,11 +222,14 @@ def _rebuild_batch(instances: Sequence[Instance], zone: ZoneInfo, customers: dic
     tasks = _grouped(db.session.execute(sa.select(Task).where(Task.instance_id.in_(ids))).scalars())
     records = _grouped(db.session.execute(sa.select(SlaRecord).where(SlaRecord.instance_id.in_(ids))).scalars())
     answered = customer_link.survey_scores(ids)
+    offices = {parent_id: compensation_office.figures_of(data) for parent_id, data in db.session.execute(
+        sa.select(Instance.parent_id, Instance.data).where(Instance.parent_id.in_(ids),
+                                                           Instance.process_id == compensation_office.PROCESS_ID))}
     cases, steps, slas = [], [], []
     for instance in instances:
         parent = customers.get(instance.parent_id) if (instance.data or {}).get("customer_id") is None else None
         values = sources.case_values(instance, tasks.get(instance.id, []), records.get(instance.id, []), zone=zone,
-                                     parent=parent)
+                                     parent=parent, office=offices.get(instance.id))
         if values["satisfaction"] is None:
             values["satisfaction"] = answered.get(instance.id)
         customers[instance.id] = {name: values[name] for name in CUSTOMER_COLUMNS}

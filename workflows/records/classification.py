@@ -21,7 +21,7 @@ TYPES: dict[str, tuple[str, str]] = {
     "service_appointment": ("预约", "Appointment"),
 }
 # the department's own work, not requests
-INTERNAL = ("compensation_approval", "sla_escalation", "accident", "tool_loss")
+INTERNAL = ("compensation_approval", "compensation_office", "sla_escalation", "accident", "tool_loss")
 # priority value -> (inbox rank, 中文, English); a request recorded without one is ordinary
 PRIORITIES: dict[str, tuple[int, str, str]] = {
     "urgent": (0, "紧急", "Urgent"),

@@ -53,6 +53,14 @@ APRIL = Filters(dt.date(2026, 4, 1), dt.date(2026, 4, 30))
 REPORT_DAY = dt.datetime(2026, 5, 6, 10, 0, tzinfo=SHANGHAI)  # the first working day after April (1–5 May off)
 COMPENSATION_TAIL = [("production_order", "sales1"), ("production", "prod1"), ("shipping", "logi1"),
                      ("cost_recording", "mfg1")]
+OFFICE_STEPS = ("cost_recording", "responsibility")  # the claim's office work: a case of its own
+
+
+def work(case, element: str, actor, **data):
+    """Complete `element` of the case, or of the office work its shipped claim opened."""
+    target = child(case, "compensation_office") if element in OFFICE_STEPS else case
+    done = complete(target, element, actor, **data)
+    return case if element in OFFICE_STEPS else done
 
 
 def at(clock: FakeClock, day: int, hour: int, minute: int = 0, month: int = 4) -> None:
@@ -99,7 +107,7 @@ def _f1(flows, actors, clock):
             ("desk_verify", "desk1"), ("manager_approval", "manager1"), *COMPENSATION_TAIL,
             ("responsibility", "qualityvp1")], strict=True):
         at(clock, 7, hour, 30 if element in ("manager_approval", "production", "cost_recording") else 0)
-        complete(f1, element, actors[who], **({"responsible_party": "supplier"} if element == "responsibility" else {}))
+        work(f1, element, actors[who], **({"responsible_party": "supplier"} if element == "responsibility" else {}))
     for minute, element in ((0, "inspection_test"), (30, "trial_run")):
         at(clock, 8, 10, minute)
         complete(f1, element, actors["eng_sw2"])
@@ -160,7 +168,7 @@ def _claims(flows, actors, clock):
                                     (14, 9, "shipping", "logi1"), (14, 10, "cost_recording", "mfg1"),
                                     (14, 12, "responsibility", "qualityvp1")]:
         at(clock, day, hour)
-        a = complete(a, element, actors[who], **({"responsible_party": "production"} if who == "qualityvp1" else {}))
+        a = work(a, element, actors[who], **({"responsible_party": "production"} if who == "qualityvp1" else {}))
     at(clock, 15, 10)
     b = claim(flows, actors, "8000.00")
     for day, hour, element, who in [(15, 11, "desk_verify", "desk1"), (15, 14, "vp_approval", "salesvp1"),
@@ -168,7 +176,7 @@ def _claims(flows, actors, clock):
                                     (16, 10, "production", "prod1"), (16, 10, "shipping", "logi1"),
                                     (16, 11, "cost_recording", "mfg1"), (16, 12, "responsibility", "qualityvp1")]:
         at(clock, day, hour)
-        b = complete(b, element, actors[who], **({"responsible_party": "design"} if who == "qualityvp1" else {}))
+        b = work(b, element, actors[who], **({"responsible_party": "design"} if who == "qualityvp1" else {}))
     at(clock, 22, 10)
     r = claim(flows, actors, "500.00")
     at(clock, 22, 11)
