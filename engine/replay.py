@@ -34,8 +34,7 @@ the first command that differs: after that the re-run has left the recorded path
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from decimal import Decimal
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,6 +48,7 @@ from engine.db import db
 from engine.errors import NotFound
 from engine.jsonutil import dumps, plain
 from engine.models import AuditEvent, Instance, ModelVersion
+from engine.replay_inputs import form_paths, retype, stored_types
 from engine.replay_operations import OperationsRerun, start_model
 from engine.replay_operations import Stop as _Stop
 from engine.replay_operations import run_engine as _advance
@@ -71,9 +71,16 @@ from engine.replay_record import (
     group_commands,
     open_timer_incident,
 )
+from engine.replay_tasks import Mark, TaskTracker, TrackedWorkflow
 from engine.scripts import Sandbox
 
 __all__ = ["Command", "Difference", "ReplayReport", "Rerun", "check", "check_command", "group_commands"]
+
+
+# Commands that only move a case forward: the re-run follows them from the tasks under way
+# (engine/replay_tasks.py); the others (the managers' operations, a cancellation) may rewrite
+# finished history, so the whole tree is read again after them.
+INCREMENTAL = frozenset({"start", "complete", "message", "timers"})
 
 
 # ---------------------------------------------------------------- the scratch engine
@@ -91,58 +98,6 @@ class _RecordedServiceEngine(sw.AftercareScriptEngine):
         return dumps(self.recorded[variable])
 
 
-# ---------------------------------------------------------------- typing the recorded inputs
-# The record is plain JSON; the original run had Decimal money (from the forms, and from what a
-# flow's prepare_start computed) and datetimes. A path is a tuple of keys, "*" for any row.
-Converters = dict[tuple, Callable[[str], Any]]
-
-
-def _datetime(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
-def _form_paths(fields: list[Mapping[str, Any]], prefix: tuple = ()) -> tuple[set[tuple], Converters]:
-    """Every path a form declares, and the money fields among them."""
-    declared, money = set(), {}
-    for spec in fields:
-        path = (*prefix, spec["name"])
-        declared.add(path)
-        if spec.get("type") == "number":
-            money[path] = Decimal
-        elif spec.get("type") == "rows":
-            inner_declared, inner_money = _form_paths(spec.get("fields", []), (*path, "*"))
-            declared |= inner_declared
-            money.update(inner_money)
-    return declared, money
-
-
-def _stored_types(value: Any, path: tuple = (), found: Converters | None = None) -> Converters:
-    """The paths holding a Decimal or a datetime in the case data the stored workflow carries."""
-    found = {} if found is None else found
-    if isinstance(value, Decimal):
-        found[path] = Decimal
-    elif isinstance(value, dt.datetime):
-        found[path] = _datetime
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _stored_types(item, (*path, key), found)
-    elif isinstance(value, list):
-        for item in value:
-            _stored_types(item, (*path, "*"), found)
-    return found
-
-
-def _retype(value: Any, converters: Converters, path: tuple = ()) -> Any:
-    convert = converters.get(path)
-    if convert is not None and isinstance(value, str):
-        return convert(value)
-    if isinstance(value, Mapping):
-        return {key: _retype(item, converters, (*path, key)) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_retype(item, converters, (*path, "*")) for item in value]
-    return value
-
-
 class Rerun(OperationsRerun):
     """One case re-run in memory. Each method runs one recorded command and returns the event keys
     it produced."""
@@ -153,10 +108,12 @@ class Rerun(OperationsRerun):
         self.parsed = loader.parsed(model)
         self.engine = _RecordedServiceEngine(Sandbox(registry.script_helpers), registry.services)
         self.wf = None
+        self.tracker: TaskTracker | None = None  # the re-run's tasks, refreshed from what can change
         self.task_map: dict[str, str] = {}  # recorded task id -> re-run task id
+        self._mapped: set[str] = set()  # its values
         self.cancelled = False
         try:
-            self.stored_types = _stored_types(sw.case_data(store.load(instance)))
+            self.stored_types = stored_types(sw.case_data(store.load(instance)))
         except Exception:  # noqa: BLE001 - a damaged state is reported by the final comparison
             self.stored_types = {}
 
@@ -165,16 +122,38 @@ class Rerun(OperationsRerun):
         self.engine.recorded = (command.last.state or {}).get("case_data") or {}
         info = CommandInfo(self.instance.id, self.instance.case_number, self.instance.process_id,
                            command.last.actor, when)
-        with using_clock(FakeClock(when)), working_on(info):
-            was_completed = self.wf is not None and sw.is_completed(self.wf)
-            produced = getattr(self, f"_{command.kind}")(command)
-        if command.kind != "cancel" and sw.is_completed(self.wf) and not was_completed:
+        incremental = command.kind in INCREMENTAL
+        if self.wf is not None:  # an operation may rewrite finished history: the library walks the whole tree
+            self.wf.tracker = self.tracker if incremental else None
+        try:
+            with using_clock(FakeClock(when)), working_on(info):
+                was_completed = self.wf is not None and self._completed()
+                produced = getattr(self, f"_{command.kind}")(command)
+        finally:
+            if self.tracker is not None:
+                self.tracker.close_marks()
+                if not incremental:
+                    self.tracker.rescan()
+                self.wf.tracker = self.tracker
+        if command.kind != "cancel" and self._completed() and not was_completed:
             produced.append(event_key("instance_completed", None, None))
         self._map_new_tasks(command)
         return produced
 
-    def _engine_events(self, before, skip=frozenset()) -> list[tuple]:
-        after = sw.snapshot(self.wf)
+    def _completed(self) -> bool:
+        return self.tracker.completed() if self.tracker is not None else sw.is_completed(self.wf)
+
+    def _run_engine(self) -> tuple[bool, str | None]:
+        return _advance(self.wf, self.tracker.engine_task_ready)
+
+    def _engine_events(self, before: Mark | Mapping[str, sw.TaskInfo], skip=frozenset()) -> list[tuple]:
+        """Events for what changed since `before`: a mark of the tracker, or (after an operation that
+        may rewrite finished history) a full snapshot, in which case every task is read again."""
+        if isinstance(before, Mark):
+            before, after = self.tracker.changes(before)
+        else:
+            self.tracker.rescan()
+            after = self.tracker.infos
         events = history.engine_events(before, after, at=dt.datetime.min, actor="", skip=set(skip),
                                        gateway_targets=lambda task_id: sw.chosen_flows(self.wf, task_id))
         return [event_key(e["type"], e["element_id"], e.get("data")) for e in events]
@@ -190,8 +169,9 @@ class Rerun(OperationsRerun):
                         recorded.get("version"), self.model.version)
         data = self._inputs(started, loader.start_form(self.model), recorded.get("start_data") or {},
                             computed=True)
-        self.wf = sw.new_workflow(self.parsed, data, self.engine)
-        failure = _advance(self.wf)
+        self.wf = sw.new_workflow(self.parsed, data, self.engine, TrackedWorkflow)
+        self.tracker = self.wf.tracker = TaskTracker(self.wf)
+        failure = self._run_engine()
         return [event_key("instance_started", started.element_id, None), *self._engine_events({}),
                 *self._failure(*failure)]
 
@@ -199,37 +179,37 @@ class Rerun(OperationsRerun):
         done = command.first("task_completed")
         form = self.model.forms.get(done.data.get("form")) if done.data.get("form") else None
         data = self._inputs(done, form, done.data.get("submitted") or {})
-        before, waiting = sw.snapshot(self.wf), self._waiting_timers()
-        try:
-            sw.fire_due_timers(self.wf)  # as the command did before applying the user's input
+        before, waiting = self.tracker.mark(), self._waiting_timers()
+        try:  # as the command did before applying the user's input
+            sw.fire_due_timers(self.wf, self.tracker.engine_task_ready)
         except Exception as exc:  # noqa: BLE001 - the original command would have been refused
             raise _Stop(done.seq, "timers", f"a due timer fails on re-execution before this input: {exc}") from exc
         early = [*self._cycle_firings(waiting), *self._engine_events(before)]
-        before = sw.snapshot(self.wf)
-        task_id = self._ready_task(done, before)
+        before = self.tracker.mark()
+        task_id = self._ready_task(done, {info.id: info for info in self.tracker.live_infos()})
         sw.run_user_task(self.wf, sw.find_task(self.wf, task_id), data)
-        failure = _advance(self.wf)
+        failure = self._run_engine()
         return [*early, event_key("task_completed", done.element_id, None),
                 *self._engine_events(before, {task_id}), *self._failure(*failure)]
 
     def _message(self, command: Command) -> list[tuple]:
         received = command.first("message_received")
-        before, waiting = sw.snapshot(self.wf), self._waiting_timers()
-        sw.fire_due_timers(self.wf)  # as the command did before handing the message over
+        before, waiting = self.tracker.mark(), self._waiting_timers()
+        sw.fire_due_timers(self.wf, self.tracker.engine_task_ready)  # as the command did before the message
         early = [*self._cycle_firings(waiting), *self._engine_events(before)]
-        before = sw.snapshot(self.wf)
+        before = self.tracker.mark()
         element = sw.deliver_message(self.wf, received.data.get("message"), received.data.get("payload") or {})
         if element is None:
             raise _Stop(received.seq, "input", "on re-execution the case is not waiting for this message",
                         received.data.get("message"))
-        failure = _advance(self.wf)
+        failure = self._run_engine()
         return [*early, event_key("message_received", element, None), *self._engine_events(before),
                 *self._failure(*failure)]
 
     def _timers(self, command: Command) -> list[tuple]:
-        before, waiting = sw.snapshot(self.wf), self._waiting_timers()
+        before, waiting = self.tracker.mark(), self._waiting_timers()
         self.wf.refresh_timers()
-        failure = _advance(self.wf)
+        failure = self._run_engine()
         return [*self._cycle_firings(waiting), *self._engine_events(before), *self._failure(*failure)]
 
     def _waiting_timers(self) -> dict[str, str]:
@@ -254,11 +234,11 @@ class Rerun(OperationsRerun):
     def _inputs(self, event: AuditEvent, form, data: Mapping[str, Any], computed: bool = False) -> dict[str, Any]:
         """Form fields are typed by their form; start data also holds what prepare_start computed,
         typed as the stored workflow holds it."""
-        declared, converters = _form_paths((form or {}).get("fields", []))
+        declared, converters = form_paths((form or {}).get("fields", []))
         if computed:
             converters = {**{p: c for p, c in self.stored_types.items() if p not in declared}, **converters}
         try:
-            return _retype(dict(data), converters)
+            return retype(dict(data), converters)
         except (ArithmeticError, ValueError) as exc:
             raise _Stop(event.seq, "input", f"a recorded value has not the type its form gives it: {exc}",
                         data) from exc
@@ -277,9 +257,8 @@ class Rerun(OperationsRerun):
 
     def _map_new_tasks(self, command: Command) -> None:
         """Pair the tasks that became ready with the recorded task_ready events, by element and order."""
-        known = set(self.task_map.values())
-        fresh = sorted((i for i in sw.snapshot(self.wf).values()
-                        if i.manual and i.state == "READY" and i.id not in known), key=lambda i: i.changed)
+        fresh = sorted((i for i in self.tracker.live_infos()
+                        if i.manual and i.state == "READY" and i.id not in self._mapped), key=lambda i: i.changed)
         for event in command.events:
             if event.type != "task_ready":
                 continue
@@ -287,12 +266,13 @@ class Rerun(OperationsRerun):
             if match is not None:
                 fresh.remove(match)
                 self.task_map[event.task_id] = match.id
+                self._mapped.add(match.id)
 
     def sets(self) -> dict[str, list[str]]:
-        return history.element_sets(sw.snapshot(self.wf))
+        return self.tracker.sets()
 
     def case_data(self) -> dict[str, Any]:
-        return plain(sw.case_data(self.wf))
+        return plain(self.tracker.case_data())
 
     def status(self) -> str:
         held = "cancelled" if self.cancelled else "suspended" if self.suspended else "running"

@@ -36,10 +36,10 @@ class Stop(Exception):
         self.difference = Difference(step, what, message, recorded, replayed)
 
 
-def run_engine(wf) -> tuple[bool, str | None]:
+def run_engine(wf, engine_task_ready=None) -> tuple[bool, str | None]:
     """Like a command: a failing script becomes an error state, reported as (failed, element)."""
     try:
-        sw.advance(wf)
+        sw.advance(wf, engine_task_ready)
         return False, None
     except Exception as exc:  # noqa: BLE001 - the original command recorded any failure
         task = getattr(exc, "task", None)

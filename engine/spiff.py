@@ -8,9 +8,8 @@ iteration over `tasks.values()` for history instead of `get_tasks` (P9/P10).
 """
 from __future__ import annotations
 
-import ast
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,7 +20,6 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -35,11 +33,10 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState  # noqa: F401 - TaskIterator: replay_tasks.py
 
 from engine.inspect_model import CAMUNDA_DECISION_REF, default_roles
-from engine.jsonutil import dumps
-from engine.scripts import Sandbox
+from engine.spiff_scripts import AftercareScriptEngine, ServiceHandler, build_script_engine  # noqa: F401
 
 __all__ = [
     "EngineError", "ParseError", "ParsedModel", "TaskInfo", "WorkflowTaskException", "advance",
@@ -171,63 +168,19 @@ def process_ids(sources: Mapping[str, str]) -> list[str]:
     return parser.get_process_ids()
 
 
-# ---------------------------------------------------------------- the script engine
-class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    def __init__(self, sandbox: Sandbox):
-        super().__init__({})
-        self.sandbox = sandbox
-
-    def evaluate(self, expression, context, external_context=None):
-        return self.sandbox.evaluate(expression, context, external_context)
-
-    def execute(self, script, context, external_context=None):
-        self.sandbox.execute(script, context, external_context)
-        return True
-
-
-ServiceHandler = Callable[[dict[str, Any], dict[str, Any]], Any]
-
-
-class AftercareScriptEngine(PythonScriptEngine):
-    """Sandboxed expressions and scripts; service tasks call handlers registered by workflows/."""
-
-    def __init__(self, sandbox: Sandbox, services: Mapping[str, ServiceHandler]):
-        super().__init__(environment=_SandboxEnvironment(sandbox))
-        self.services = services
-
-    def validate(self, expression):  # the DMN engine relies on SyntaxError here
-        ast.parse(expression)
-
-    def call_service(self, task, operation_name=None, operation_params=None, **_kwargs):
-        handler = self.services.get(operation_name)
-        if handler is None:
-            raise WorkflowTaskException(f"no service handler named '{operation_name}'", task=task)
-        params = {name: p["value"] for name, p in (operation_params or {}).items()}
-        try:
-            result = handler(dict(task.data), params)
-        except SpiffWorkflowException:
-            raise
-        except Exception as exc:
-            raise WorkflowTaskException(f"service '{operation_name}' failed: {exc}", task=task,
-                                        exception=exc) from exc
-        return dumps(result)
-
-
-def build_script_engine(sandbox: Sandbox, services: Mapping[str, ServiceHandler]) -> AftercareScriptEngine:
-    return AftercareScriptEngine(sandbox, services)
-
-
 # ---------------------------------------------------------------- running
-def new_workflow(model: ParsedModel, data: Mapping[str, Any], script_engine) -> BpmnWorkflow:
-    wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=script_engine)
+def new_workflow(model: ParsedModel, data: Mapping[str, Any], script_engine, kind=BpmnWorkflow) -> BpmnWorkflow:
+    wf = kind(model.spec, model.subprocess_specs, script_engine=script_engine)
     wf.task_tree.set_data(**dict(data))
     return wf
 
 
-def advance(wf: BpmnWorkflow) -> None:
-    """Run engine steps until no automatic task is READY (P2: due timers are run, not left READY)."""
+def advance(wf: BpmnWorkflow, engine_task_ready: Callable[[], bool] | None = None) -> None:
+    """Run engine steps until no automatic task is READY (P2: due timers are run, not left READY).
+    A caller that tracks the unfinished tasks answers the question itself (engine/replay_tasks.py)."""
+    ready = engine_task_ready or (lambda: _next_engine_task(wf) is not None)
     wf.do_engine_steps()
-    while _next_engine_task(wf) is not None:
+    while ready():
         wf.do_engine_steps()
 
 
@@ -238,9 +191,9 @@ def _next_engine_task(wf: BpmnWorkflow):
     return None
 
 
-def fire_due_timers(wf: BpmnWorkflow) -> None:
+def fire_due_timers(wf: BpmnWorkflow, engine_task_ready: Callable[[], bool] | None = None) -> None:
     wf.refresh_timers()
-    advance(wf)
+    advance(wf, engine_task_ready)
 
 
 def iter_tasks(wf: BpmnWorkflow) -> Iterator[Any]:
@@ -305,7 +258,7 @@ def _gateway_branches(task):
             for definition, out in zip(spec.event_definition.event_definitions, spec.outputs, strict=False)]
 
 
-def _info(task) -> TaskInfo:
+def task_info(task) -> TaskInfo:
     spec = task.task_spec
     extensions = getattr(spec, "extensions", {}) or {}
     info = TaskInfo(
@@ -320,7 +273,7 @@ def _info(task) -> TaskInfo:
 
 def snapshot(wf: BpmnWorkflow) -> dict[str, TaskInfo]:
     """Task id -> info for every BPMN element task (internal helper tasks left out)."""
-    return {str(t.id): _info(t) for t in iter_tasks(wf) if getattr(t.task_spec, "bpmn_id", None)}
+    return {str(t.id): task_info(t) for t in iter_tasks(wf) if getattr(t.task_spec, "bpmn_id", None)}
 
 
 def chosen_flows(wf: BpmnWorkflow, task_id: str) -> list[str]:
@@ -338,16 +291,18 @@ def task_data(wf: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(task.data) if task is not None else {}
 
 
-def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
+def case_data(wf: BpmnWorkflow, followed: tuple[Iterable[Any], Iterable[Any]] | None = None) -> dict[str, Any]:
     """The case's current data: the union of the branches that already ended and the live branches'
-    data (the latest last), or the final data."""
-    if wf.is_completed():
+    data (the latest last), or the final data. A caller that follows the tasks and knows the workflow
+    is not complete hands over (its ended end events, its unfinished tasks) (engine/replay_tasks.py)."""
+    if followed is None and wf.is_completed():
         return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
+    ended, unfinished = followed or (wf.tasks.values(), iter_tasks(wf))
     merged: dict[str, Any] = {}
-    for ended in sorted((t for t in wf.tasks.values() if t.state == COMPLETED and isinstance(t.task_spec, EndEvent)),
-                        key=lambda t: t.last_state_change):
-        merged.update(ended.data)  # e.g. a claim's outcome, ended alongside the repair that goes on
-    live = [t for t in iter_tasks(wf) if t.state & (READY | WAITING | STARTED | ERROR)
+    for task in sorted((t for t in ended if t.state == COMPLETED and isinstance(t.task_spec, EndEvent)),
+                       key=lambda t: t.last_state_change):
+        merged.update(task.data)  # e.g. a claim's outcome, ended alongside the repair that goes on
+    live = [t for t in unfinished if t.state & (READY | WAITING | STARTED | ERROR)
             and getattr(t.task_spec, "bpmn_id", None)]
     for task in sorted(live, key=lambda t: t.last_state_change):
         merged.update(task.data)
@@ -408,7 +363,7 @@ def is_completed(wf: BpmnWorkflow) -> bool:
 
 
 def error_tasks(wf: BpmnWorkflow) -> list[TaskInfo]:
-    return [_info(t) for t in iter_tasks(wf) if t.state == ERROR and getattr(t.task_spec, "bpmn_id", None)]
+    return [task_info(t) for t in iter_tasks(wf) if t.state == ERROR and getattr(t.task_spec, "bpmn_id", None)]
 
 
 def cancel(wf: BpmnWorkflow) -> None:

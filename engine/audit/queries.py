@@ -165,9 +165,11 @@ def step_count(instance_id: int) -> int:
         AuditEvent.stream == audit.instance_stream(instance_id))).scalar_one()
 
 
-def _since_stored_data(instance_id: int, step: int, window: int = 32) -> list[AuditEvent]:
+def _since_stored_data(instance_id: int, step: int, window: int = 4) -> list[AuditEvent]:
     """Events from `step` back to the newest one holding the case data (every command's last
-    event does), newest first; read a window at a time, so a step is a short indexed read."""
+    event does), newest first; read a window at a time, so a step is a short indexed read. The
+    window starts small and doubles: the event is usually one or two back, and each row carries
+    the element sets, which grow with the case."""
     found: list[AuditEvent] = []
     top = step
     while top >= 1:
@@ -179,6 +181,7 @@ def _since_stored_data(instance_id: int, step: int, window: int = 32) -> list[Au
             if "case_data" in (event.state or {}):
                 return found
         top -= window
+        window = min(window * 2, 64)
     return found
 
 
