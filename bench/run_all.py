@@ -25,6 +25,7 @@ def main() -> int:
     sqlite = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     failures += run("command_throughput.py", "--database-url", sqlite, *postgres) != 0
     failures += run("http_completion.py", *postgres) != 0
+    failures += run("memory.py", "--completions", "5000", *postgres) != 0  # 50,000: run it by hand
     failures += run("timer_lateness.py", *postgres) != 0
     failures += run("inbox_query.py") != 0
     failures += run("replay_check.py") != 0

@@ -28,6 +28,9 @@ class CommandContext:
     events: list[dict[str, Any]]
     ready_tasks: list[Any]  # engine.models.Task rows now ready
     closed_tasks: list[Any]  # engine.models.Task rows completed or cancelled by this command
+    # what one hook read that a later hook of the same command may reuse instead of reading it again
+    # (e.g. the case's SLA records, kept current by the hook that changes them)
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -172,6 +172,8 @@ def model(model_version_id: int) -> ModelVersion:
         raise NotFound(f"no model version {model_version_id}")
     db.session.expunge(row)
     with _cache_lock:
+        if len(_models) > 256:  # bounded like the parsed diagrams: a long-lived server deploys many versions
+            _models.clear()
         _models[model_version_id] = row
     return row
 

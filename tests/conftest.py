@@ -18,6 +18,7 @@ from engine.commands import transaction
 from engine.db import db
 from engine.identity import Actor, create_user, sync_roles
 from web import create_app, throttle
+from workflows.deadlines import sla
 
 HERE = Path(__file__).parent
 TEST_BPMN = HERE / "bpmn"
@@ -90,6 +91,7 @@ def ctx(app, clock):
     with app.app_context():
         _empty_all_tables()
         loader.clear_cache()
+        sla.forget_rules()  # the SLA settings a process keeps for a few seconds
         throttle.reset()
         sync_roles()
         db.session.commit()

@@ -93,6 +93,23 @@ def notify(username: str, kind: str, payload: Mapping[str, Any], *, instance_id:
     return row
 
 
+def notify_each(usernames: Iterable[str], kind: str, payload: Mapping[str, Any], *, instance_id: int | None = None,
+                now: dt.datetime | None = None) -> list[Notification]:
+    """The same notification for several users, written together (one batched insert, not one a user)."""
+    when = utc_naive(now or clock_now())
+    rows = [Notification(username=username, kind=kind, payload=dict(payload), instance_id=instance_id,
+                         created_at=when, mail_status="pending", mail_attempts=0, next_attempt_at=when)
+            for username in usernames]
+    if not rows:
+        return rows
+    db.session.add_all(rows)
+    db.session.flush()
+    if _channels["webhook"]:
+        db.session.add_all([WebhookDelivery(notification_id=row.id, status="pending", attempts=0, next_attempt_at=when)
+                            for row in rows])
+    return rows
+
+
 def notify_role(role: str, kind: str, payload: Mapping[str, Any], *, instance_id: int | None = None,
                 now: dt.datetime | None = None, exclude: Iterable[str] = ()) -> list[Notification]:
     skip = set(exclude)

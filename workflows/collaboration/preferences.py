@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.clock import utc_naive
 from engine.db import db
 from engine.errors import ValidationFailed
+from engine.models import User, user_role
 
 QUEUE_MODES = ("each", "digest", "none")
 DEFAULT_MODE = "each"
@@ -36,6 +37,16 @@ def queue_modes(usernames: set[str]) -> dict[str, str]:
                               .where(NotificationPreference.username.in_(sorted(usernames))))
     found = dict(rows.all())
     return {name: found.get(name, DEFAULT_MODE) for name in usernames}
+
+
+def queue_members_modes(role_id: str) -> dict[str, str]:
+    """username -> queue mode, for every active member of the role (one query)."""
+    rows = db.session.execute(
+        sa.select(User.username, NotificationPreference.queue_mode)
+        .join(user_role, user_role.c.user_id == User.id)
+        .outerjoin(NotificationPreference, NotificationPreference.username == User.username)
+        .where(user_role.c.role_id == role_id, User.active.is_(True)))
+    return {name: mode or DEFAULT_MODE for name, mode in rows.all()}
 
 
 def set_queue_mode(*, username: str, mode: str, now: dt.datetime) -> NotificationPreference:

@@ -18,7 +18,7 @@ from typing import Any
 from engine.audit.queries import COMMENT_FIELDS, DECISION_FIELDS
 from engine.db import db
 from engine.hooks import CommandContext
-from engine.identity import SYSTEM, users_with_role
+from engine.identity import SYSTEM
 from engine.models import Instance, Task
 from engine.timers import outbox
 from workflows.collaboration import notices, preferences
@@ -59,8 +59,8 @@ def _task(event: dict[str, Any]) -> Task | None:
 
 def _send(usernames: Iterable[str], kind: str, payload: dict[str, Any], instance: Instance,
           ctx: CommandContext) -> None:
-    for username in sorted(set(usernames) - {ctx.actor, SYSTEM.username, ""}):
-        outbox.notify(username, kind, payload, instance_id=instance.id, now=ctx.now)
+    outbox.notify_each(sorted(set(usernames) - {ctx.actor, SYSTEM.username, ""}), kind, payload,
+                       instance_id=instance.id, now=ctx.now)
 
 
 def _tell_assignee(row: Task, instance: Instance, ctx: CommandContext, *, kind: str, **more: Any) -> None:
@@ -79,8 +79,7 @@ def _on_reassigned(event: dict[str, Any], instance: Instance, ctx: CommandContex
 
 
 def _tell_queue(row: Task, instance: Instance, ctx: CommandContext) -> None:
-    members = {user.username for user in users_with_role(row.role)}
-    wanted = [name for name, mode in preferences.queue_modes(members).items() if mode == "each"]
+    wanted = [name for name, mode in preferences.queue_members_modes(row.role).items() if mode == "each"]
     if wanted:
         payload = notices.compose("queue_task", notices.task_values(row, instance),
                                   **notices.task_extra(row, instance))

@@ -173,14 +173,37 @@ def _merged(rule: SlaRule, row: SlaSetting | None) -> SlaRule:
         unit=row.unit, role=row.role, warn_percent=row.warn_percent, enabled=row.enabled)
 
 
+# How long a server process goes on using the SLA settings it read: a change made through this process
+# applies here at once (when its transaction commits), one made through another process within this time.
+SETTINGS_CACHE = dt.timedelta(seconds=10)
+_cache: dict[str, Any] = {"rules": None, "until": None, "generation": 0}
+
+
 def rules() -> list[SlaRule]:
-    """Every rule as it stands: the defaults with the process owner's changes."""
+    """Every rule as it stands: the defaults with the process owner's changes (read once per
+    SETTINGS_CACHE in this process, not once per command)."""
+    moment, generation = clock_now(), _cache["generation"]
+    cached, until = _cache["rules"], _cache["until"]
+    if cached is not None and until is not None and moment < until:
+        return list(cached)
+    fresh = _read_rules()
+    if generation == _cache["generation"]:  # no change committed here while reading
+        _cache.update(rules=tuple(fresh), until=moment + SETTINGS_CACHE)
+    return fresh
+
+
+def forget_rules() -> None:
+    """Read the settings afresh next time (after a change, and between tests)."""
+    _cache.update(rules=None, until=None, generation=_cache["generation"] + 1)
+
+
+def _read_rules() -> list[SlaRule]:
     rows = {row.key: row for row in db.session.execute(sa.select(SlaSetting)).scalars()}
     return [_merged(rule, rows.get(rule.key)) for rule in DEFAULT_RULES]
 
 
-def rule(key: str) -> SlaRule:
-    for candidate in rules():
+def rule(key: str, *, fresh: bool = False) -> SlaRule:
+    for candidate in (_read_rules() if fresh else rules()):
         if candidate.key == key:
             return candidate
     raise NotFound(f"no SLA rule '{key}'", rule=key)
@@ -192,7 +215,7 @@ def update_rule(key: str, *, actor: Actor, processes: Iterable[str] | None = Non
     """Change one rule (in the caller's transaction); the change is audited in the system stream."""
     if not actor.has_role(*EDITORS):
         raise Forbidden("only a process owner can change SLA settings", rule=key)
-    current = rule(key)
+    current = rule(key, fresh=True)  # what the database holds, not this process's copy
     changes: dict[str, Any] = {}
     if processes is not None:
         changes["processes"] = tuple(p.strip() for p in processes if p and p.strip())
@@ -215,6 +238,9 @@ def update_rule(key: str, *, actor: Actor, processes: Iterable[str] | None = Non
     row.updated_by, row.updated_at = actor.username, utc_naive(clock_now())
     db.session.add(row)
     db.session.flush()
+    forget_rules()
+    for moment in ("after_commit", "after_rollback"):  # others may have read it uncommitted meanwhile
+        sa.event.listen(db.session(), moment, lambda *_args: forget_rules(), once=True)
     audit.append(audit.SYSTEM_STREAM, [{"type": "sla_setting_changed", "at": clock_now(), "actor": actor.username,
                                         "data": {"rule": key, "changes": changes}}])
     return updated
@@ -282,6 +308,9 @@ def clock_start(sla: SlaRule, instance: Instance, task: Task | None = None) -> d
         if parent is not None and parent.ended_at is not None:
             return as_aware(parent.ended_at)
     return as_aware(instance.started_at)
+
+
+SHARED_RECORDS = "sla_records"  # the key of a case's records in a command's CommandContext.shared
 
 
 def records_of(instance_id: int) -> list[SlaRecord]:

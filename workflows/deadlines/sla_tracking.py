@@ -44,16 +44,21 @@ def on_command(ctx: CommandContext) -> None:
     active = [rule for rule in sla.rules() if rule.applies_to(instance)]
     if not active and not ctx.closed_tasks and not finished:
         return
-    existing = {record.rule: record for record in sla.records_of(instance.id)}
+    records = ctx.shared[sla.SHARED_RECORDS] = sla.records_of(instance.id)  # the facts hook reads them too
+    existing = {record.rule: record for record in records}
     for rule in active:
         if rule.key in existing:
             continue
+        opened = None
         if rule.target == "case" and started:
-            existing[rule.key] = _open(instance, rule, None, ctx.now)
+            opened = _open(instance, rule, None, ctx.now)
         elif rule.target == "first_task":
             task = next((row for row in ctx.ready_tasks if rule.meets(row)), None)
             if task is not None:
-                existing[rule.key] = _open(instance, rule, task, ctx.now)
+                opened = _open(instance, rule, task, ctx.now)
+        if opened is not None:
+            existing[rule.key] = opened
+            records.append(opened)
     _close_finished(instance, existing.values(), ctx.closed_tasks, ctx.now)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine import loader
 from engine.clock import utc_naive
 from engine.db import db
 from engine.forms import text
@@ -96,8 +97,11 @@ def record_signatures(context: CommandContext) -> None:
     """After-command hook: keep each signature of a submitted form with the hash it vouches for."""
     instance: Instance = context.instance
     task_ids = {e.get("task_id") for e in context.events if e.get("type") == "task_completed"}
-    signed = [t for t in context.closed_tasks if t.id in task_ids and t.form_name
-              and any(True for _ in signature_fields(instance.model.forms.get(t.form_name), t.data))]
+    submitted = [t for t in context.closed_tasks if t.id in task_ids and t.form_name]
+    if not submitted:
+        return
+    forms = loader.model(instance.model_version_id).forms  # kept per process: no query
+    signed = [t for t in submitted if any(True for _ in signature_fields(forms.get(t.form_name), t.data))]
     if not signed:
         return
     documents = case_documents(instance, "zh")
@@ -106,7 +110,7 @@ def record_signatures(context: CommandContext) -> None:
         if document is None:
             continue
         digest = values_hash(_covered(document, task.id))
-        for path, _spec, attachment_id, signer in signature_fields(instance.model.forms.get(task.form_name), task.data):
+        for path, _spec, attachment_id, signer in signature_fields(forms.get(task.form_name), task.data):
             db.session.add(DocumentSignature(
                 instance_id=instance.id, task_id=task.id, document=document.layout.key, field=path,
                 attachment_id=attachment_id, signer=signer[:120], captured_by=context.actor,

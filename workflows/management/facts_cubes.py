@@ -86,11 +86,15 @@ def apply(before: Iterable[Contribution], after: Iterable[Contribution]) -> None
 
 
 def add(model: Any, key: Mapping[str, Any], measures: Mapping[str, int]) -> None:
+    """One statement: the row with these measures, or the measures added in place to the row that
+    exists (two commands adding to one row serialize on it)."""
     insert = (pg_insert if is_postgres() else sqlite_insert)(model)
-    zeros = {name: 0 for name in _measures(model)}
-    db.session.execute(insert.values(**key, **zeros).on_conflict_do_nothing())
-    db.session.execute(sa.update(model).where(*(getattr(model, k) == v for k, v in key.items())).values(
-        {name: getattr(model, name) + value for name, value in measures.items() if value}))
+    table = model.__table__
+    added = {name: value for name, value in measures.items() if value}
+    row = {**key, **{name: 0 for name in _measures(model)}, **added}
+    db.session.execute(insert.values(**row).on_conflict_do_update(
+        index_elements=[column.name for column in table.primary_key.columns],
+        set_={name: table.c[name] + insert.excluded[name] for name in added}))
 
 
 def _measures(model: Any) -> list[str]:

@@ -25,7 +25,7 @@ from engine.hooks import CommandContext, TimerContext
 from engine.identity import Actor
 from engine.models import Instance, Task
 from workflows import compensation_office
-from workflows.deadlines.sla import SlaRecord
+from workflows.deadlines.sla import SHARED_RECORDS, SlaRecord
 from workflows.documents import customer_link
 from workflows.management import facts_cubes as cubes
 from workflows.management import facts_sources as sources
@@ -56,9 +56,9 @@ def on_command(ctx: CommandContext) -> None:
     if ctx.instance.process_id == compensation_office.PROCESS_ID and ctx.instance.parent_id is not None:
         claim = db.session.get(Instance, ctx.instance.parent_id)  # its cost and responsibility are the claim's
         if claim is not None:
-            refresh(claim, now=ctx.now)
+            refresh(claim, now=ctx.now)  # not this command's case: its facts are compared in full
     if ctx.instance.process_id not in INTERNAL_PROCESSES:
-        refresh(ctx.instance, now=ctx.now)
+        refresh(ctx.instance, now=ctx.now, command=ctx)
 
 
 def after_timer(handler: Callable[[TimerContext], None]) -> Callable[[TimerContext], None]:
@@ -72,14 +72,20 @@ def after_timer(handler: Callable[[TimerContext], None]) -> Callable[[TimerConte
     return handle
 
 
-def refresh(instance: Instance, *, now: dt.datetime) -> CaseFact:
-    """Recompute the case's facts from its rows (in the caller's transaction)."""
+def refresh(instance: Instance, *, now: dt.datetime, command: CommandContext | None = None) -> CaseFact:
+    """Recompute the case's facts from its rows (in the caller's transaction). With the `command`
+    that just ran, only what it can have changed is read: the step facts of the tasks it closed
+    (every earlier completion has its own), the SLA records the SLA hook already read, the customer's
+    survey only when one can be new or be the figure kept."""
     tasks = list(db.session.execute(sa.select(Task).where(Task.instance_id == instance.id)).scalars())
-    records = list(db.session.execute(sa.select(SlaRecord).where(SlaRecord.instance_id == instance.id)).scalars())
+    records = command.shared.get(SHARED_RECORDS) if command is not None else None
+    if records is None:
+        records = list(db.session.execute(sa.select(SlaRecord).where(SlaRecord.instance_id == instance.id))
+                       .scalars())
     fact = db.session.get(CaseFact, instance.id)
     office = compensation_office.office_figures(instance.id) if (instance.data or {}).get("office_case") else None
     values = sources.case_values(instance, tasks, records, zone=_zone(), parent=_parent_of(instance), office=office)
-    if values["satisfaction"] is None:  # the customer's own answer through their link
+    if values["satisfaction"] is None and _survey_may_count(fact, command):  # the customer's answer by link
         values["satisfaction"] = customer_link.survey_score(instance.id)
     created = fact is None
     if created:
@@ -91,12 +97,23 @@ def refresh(instance: Instance, *, now: dt.datetime) -> CaseFact:
         setattr(fact, name, value)
     fact.updated_at = utc_naive(now)
     cubes.apply(cubes.case_contributions(before), cubes.case_contributions(values))
-    _sync_steps(instance.id, tasks, values, moved=moved, before=before)
-    _sync_slas(instance.id, records, values)
+    closed = None if command is None else {row.id for row in command.closed_tasks}
+    _sync_steps(instance.id, tasks, values, moved=moved, before=before, closed=closed)
+    if records or command is None:  # a case without SLA records has no SLA facts to follow
+        _sync_slas(instance.id, records, values)
     if created and instance.process_id == sources.FAULT_PROCESS:
         _link_previous_fault(fact)
     db.session.flush()
     return fact
+
+
+def _survey_may_count(fact: CaseFact | None, command: CommandContext | None) -> bool:
+    """Whether the customer's survey answer must be read: a survey is answered by a command of its
+    own, which refreshes the facts, so a fact without a score has no answer behind it unless this
+    command is that answer."""
+    if command is None or fact is None:
+        return command is None or not any(e["type"] == "instance_started" for e in command.events)
+    return fact.satisfaction is not None or any(e["type"] == customer_link.SURVEY_EVENT for e in command.events)
 
 
 def _parent_of(instance: Instance) -> dict[str, Any] | None:
@@ -107,15 +124,21 @@ def _parent_of(instance: Instance) -> dict[str, Any] | None:
 
 
 def _sync_steps(instance_id: int, tasks: Sequence[Task], case: Mapping[str, Any], *, moved: bool,
-                before: Mapping[str, Any] | None) -> None:
+                before: Mapping[str, Any] | None, closed: set[str] | None = None) -> None:
     """New step facts for newly completed tasks, summed into `step_month`; a case whose filter
-    columns changed moves its steps' sums to the new month, team or class."""
-    known = {row.task_id: row for row in db.session.execute(
-        sa.select(StepFact).where(StepFact.instance_id == instance_id)).scalars()}
-    seen = {row.element_id for row in known.values()}
-    for task in sources.completed(tasks):
-        if task.id in known:
-            continue
+    columns changed moves its steps' sums to the new month, team or class. `closed`: the tasks the
+    command closed, the only ones that can lack a step fact (None: compare with the stored ones)."""
+    done = sources.completed(tasks)
+    known: dict[str, StepFact] = {}
+    if closed is None or moved:
+        known = {row.task_id: row for row in db.session.execute(
+            sa.select(StepFact).where(StepFact.instance_id == instance_id)).scalars()}
+        seen = {row.element_id for row in known.values()}
+        new = [task for task in done if task.id not in known]
+    else:
+        seen = {task.element_id for task in done if task.id not in closed}
+        new = [task for task in done if task.id in closed]
+    for task in new:
         values = sources.step_values(task, case, first=task.element_id not in seen)
         seen.add(task.element_id)
         db.session.add(StepFact(**values))
@@ -130,14 +153,14 @@ def _sync_steps(instance_id: int, tasks: Sequence[Task], case: Mapping[str, Any]
 
 
 def _bump(step: Mapping[str, Any], sign: int) -> None:
-    """Add (or take away) one step fact to its month's sums: an insert that does nothing when the row
-    exists, then an update that adds in place (two commands adding to one row serialize on it)."""
+    """Add (or take away) one step fact to its month's sums in one statement: an insert that adds in
+    place when the row exists (two commands adding to one row serialize on it)."""
     key = sources.step_month_key(step)
     insert = (pg_insert if is_postgres() else sqlite_insert)(StepMonth)
-    db.session.execute(insert.values(**key, name=step["name"], steps=0, cases=0, seconds=0).on_conflict_do_nothing())
-    db.session.execute(sa.update(StepMonth).where(*(getattr(StepMonth, k) == v for k, v in key.items())).values(
-        steps=StepMonth.steps + sign, cases=StepMonth.cases + (sign if step["first_in_case"] else 0),
-        seconds=StepMonth.seconds + sign * int(step["seconds"])))
+    added = {"steps": sign, "cases": sign if step["first_in_case"] else 0, "seconds": sign * int(step["seconds"])}
+    table = StepMonth.__table__
+    db.session.execute(insert.values(**key, name=step["name"], **added).on_conflict_do_update(
+        index_elements=list(key), set_={name: table.c[name] + insert.excluded[name] for name in added}))
 
 
 def _sync_slas(instance_id: int, records: Sequence[SlaRecord], case: Mapping[str, Any]) -> None:
