@@ -29,7 +29,8 @@ CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
 # substring search (`LIKE '%…%'` on case numbers and customers) through a trigram index on PostgreSQL
 # (on SQLite, FTS5 trigram tables: engine/text_search.py)
 SEARCHED = (("task", "case_number"), ("task", "customer_name"), ("instance", "case_number"),
-            ("instance", "customer_name"))
+            ("instance", "customer_name"), ("instance", "equipment_serial"),
+            ("instance", text_search.CONTACTS_SQL))  # the contacts written in the case data, one text
 
 
 def create_all() -> None:
@@ -54,8 +55,9 @@ def trigram_indexes() -> bool:
             conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         with db.engine.begin() as conn:
             for table, column in SEARCHED:
-                conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column}_trgm ON {table} "
-                                     f"USING gin ({column} public.gin_trgm_ops)"))
+                name = "contacts" if column == text_search.CONTACTS_SQL else column
+                conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{name}_trgm ON {table} "
+                                     f"USING gin (({column}) public.gin_trgm_ops)"))
     except sa.exc.DBAPIError as exc:
         log.warning("no trigram search indexes (pg_trgm cannot be used here): %s", str(exc).splitlines()[0])
         return False

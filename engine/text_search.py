@@ -50,6 +50,9 @@ INSERT INTO task_search(rowid, case_number, customer_name)
 # the case list's search box also reads the equipment serial and the contacts written in the case data
 # (workflows/records/case_search.py), one line each in `contacts`
 CONTACT_FIELDS = ("customer_contact", "customer_phone", "contact", "contact_person", "phone")
+# PostgreSQL: the same contacts as one text, the expression its trigram index is built on (immutable:
+# JSON ->> and ||), which a search repeats word for word so the index serves it
+CONTACTS_SQL = " || ' ' || ".join(f"coalesce(data ->> '{name}', '')" for name in CONTACT_FIELDS)
 _CONTACTS = " || char(10) || ".join(f"coalesce(json_extract({{row}}.data, '$.\"{name}\"'), '')"
                                     for name in CONTACT_FIELDS)
 _INSTANCE = f"""

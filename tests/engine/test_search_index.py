@@ -28,3 +28,17 @@ def test_substring_search_uses_the_trigram_indexes(ctx):
     assert "trgm" in _plan(tasks)
     cases = queries.instance_query(q="FAU-2026")
     assert "trgm" in _plan(cases)
+
+
+def test_the_case_list_search_box_reads_each_place_through_its_index(ctx):
+    """Number, customer, serial and the contacts written in the case data: each through its trigram
+    index (the contacts' one is built on the very expression the search repeats)."""
+    if not is_postgres():
+        pytest.skip("trigram indexes are PostgreSQL's")
+    from engine.models import Instance
+    from workflows.records.case_search import _text_matches
+    assert schema.trigram_indexes()
+    plan = _plan(sa.select(Instance.id).where(_text_matches("王工 138")))
+    for index in ("ix_instance_case_number_trgm", "ix_instance_customer_name_trgm",
+                  "ix_instance_equipment_serial_trgm", "ix_instance_contacts_trgm"):
+        assert index in plan, plan
