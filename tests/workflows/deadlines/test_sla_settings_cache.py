@@ -5,26 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
 from engine.commands import transaction
 from engine.db import db
+from tests.engine.test_sql_budget import _statements
 from workflows.deadlines import sla
 
 RULE = "service_request_response"
 
 
 def _reads(call) -> tuple[object, int]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        result = call()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+    result, seen = _statements(call)
     return result, sum("sla_setting" in s for s in seen)
 
 
