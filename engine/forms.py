@@ -335,14 +335,17 @@ def _check_fields(form: str, specs: list[Any], seen_prefix: str = "") -> list[st
             problems += _check_fields(form, spec.get("fields") or [], name + ".")
             if not spec.get("fields"):
                 problems.append(f"form '{form}': rows field '{name}' has no fields")
-        problems += _check_required_when(form, name, spec, specs)
+        problems += _check_required_when(form, name, spec, specs, in_rows=bool(seen_prefix))
     return problems
 
 
-def _check_required_when(form: str, name: str, spec: Mapping[str, Any], specs: list[Any]) -> list[str]:
+def _check_required_when(form: str, name: str, spec: Mapping[str, Any], specs: list[Any], *,
+                         in_rows: bool) -> list[str]:
     when = spec.get("required_when")
     if when is None:
         return []
+    if in_rows:  # answers are read on the form itself, not row by row
+        return [f"form '{form}': field '{name}': 'required_when' is for the form's own fields, not a row's"]
     others = {s.get("name") for s in specs if isinstance(s, Mapping) and s is not spec}
     if not isinstance(when, Mapping) or not when or not all(
             key in others and isinstance(value, str | int | float | bool) for key, value in when.items()):

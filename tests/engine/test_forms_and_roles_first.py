@@ -112,3 +112,7 @@ def test_a_field_required_only_when_another_answer_says_so():
     assert check_definition("f", form) == []
     bad = {"fields": [{"name": "reason", "type": "text", "required_when": {"nobody": False}}]}
     assert check_definition("f", bad)[0].startswith("form 'f': field 'reason': 'required_when' must name")
+    in_rows = {"fields": [{"name": "lines", "type": "rows", "fields": [
+        {"name": "ok", "type": "boolean"}, {"name": "why", "type": "text", "required_when": {"ok": False}}]}]}
+    assert check_definition("f", in_rows) == [
+        "form 'f': field 'lines.why': 'required_when' is for the form's own fields, not a row's"]
