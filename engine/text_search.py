@@ -52,7 +52,14 @@ INSERT INTO task_search(rowid, case_number, customer_name)
 CONTACT_FIELDS = ("customer_contact", "customer_phone", "contact", "contact_person", "phone")
 # PostgreSQL: the same contacts as one text, the expression its trigram index is built on (immutable:
 # JSON ->> and ||), which a search repeats word for word so the index serves it
-CONTACTS_SQL = " || ' ' || ".join(f"coalesce(data ->> '{name}', '')" for name in CONTACT_FIELDS)
+def contacts_sql(table: str = "") -> str:
+    """That expression, its column named through `table` when given (as a query over several tables
+    writes it; PostgreSQL matches it to the index either way)."""
+    column = f"{table}.data" if table else "data"
+    return " || ' ' || ".join(f"coalesce({column} ->> '{name}', '')" for name in CONTACT_FIELDS)
+
+
+CONTACTS_SQL = contacts_sql()
 _CONTACTS = " || char(10) || ".join(f"coalesce(json_extract({{row}}.data, '$.\"{name}\"'), '')"
                                     for name in CONTACT_FIELDS)
 _INSTANCE = f"""

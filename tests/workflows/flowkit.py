@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from engine import attachments, commands, queries
 from engine.audit import chain as audit
 from engine.clock import now
+from engine.db import db
 from engine.identity import Actor
 from engine.models import Instance, Task
 
@@ -115,7 +116,6 @@ def events(case: Instance) -> list[Any]:
 
 def office_of(case: Instance) -> Instance:
     """The office work (cost recording, responsibility) an approved claim opened once its parts shipped."""
-    from engine.db import db
     office = db.session.execute(sa.select(Instance).where(
         Instance.parent_id == case.id, Instance.process_id == "compensation_office")).scalar_one()
     assert office.case_number == case.data["office_case"]

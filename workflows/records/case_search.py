@@ -74,7 +74,7 @@ def _text_matches(q: str):
     others = (sa.select(Instance.id).where(Instance.customer_id.in_(contacts)), *worked.selects)
     if is_postgres() and len(q) >= text_search.MIN_INDEXED:
         # each place through its trigram index (one OR over them and the subqueries scans every case)
-        contacts_text = sa.literal_column(text_search.CONTACTS_SQL.replace("data ->>", "instance.data ->>"), sa.Text)
+        contacts_text = sa.literal_column(text_search.contacts_sql("instance"), sa.Text)
         places = (Instance.case_number, Instance.customer_name, Instance.equipment_serial, contacts_text)
         return Instance.id.in_(sa.union(*(sa.select(Instance.id).where(place.contains(q, autoescape=True))
                                           for place in places), *others))
