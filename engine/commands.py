@@ -76,12 +76,16 @@ def start_roles(model) -> set[str]:
 
 
 def can_start(model, actor: Actor) -> bool:
+    if _start_property(model, "starters") == "system":  # opened by the system only (another case's step)
+        return actor.system
     allowed = start_roles(model)
     return not allowed or actor.has_role(*allowed, "admin")
 
 
 def _check_starter(model, actor: Actor) -> None:
     allowed = start_roles(model)
+    if _start_property(model, "starters") == "system" and not actor.system:
+        raise Forbidden(f"'{model.process_id}' is opened by the system, not by hand", process_id=model.process_id)
     if not can_start(model, actor):
         raise Forbidden(f"starting '{model.process_id}' needs one of the roles {sorted(allowed)}",
                         process_id=model.process_id)

@@ -50,7 +50,7 @@ def build_hooks(*, timezone: str = "Asia/Shanghai", max_case_data_bytes: int = 1
         roles=ROLES,
         services=services,
         references={**REFERENCES, "file": attachments.resolve_file},
-        prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS},
+        prepare_start={flow.PROCESS_ID: flow.prepare_start for flow in FLOWS if hasattr(flow, "prepare_start")},
         case_prefixes={flow.PROCESS_ID: flow.CASE_PREFIX for flow in FLOWS},
         after_command=[prefill_hook(drafts), classification.on_command, service_appointment.on_command,
                        sla_tracking.on_command, attachments.link_case_files, signatures.record_signatures,

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from engine import commands
 from engine.context import current
 from engine.db import db
-from engine.errors import Forbidden
 from engine.identity import SYSTEM
 from engine.models import Instance
 
@@ -23,14 +22,6 @@ PROCESS_ID = "compensation_office"
 CASE_PREFIX = "CCR"
 FIGURES = ("machining_cost", "purchase_cost", "freight_cost", "responsible_party", "responsible_engineer",
            "finding")  # what the office decides, which the claim's figures take
-
-
-def prepare_start(data: dict[str, Any], username: str) -> dict[str, Any]:
-    """Only an approved claim whose parts were shipped opens this case."""
-    if username != SYSTEM.username:
-        raise Forbidden("the cost recording and responsibility case is opened by the claim itself once its "
-                        "parts are shipped", process_id=PROCESS_ID)
-    return data
 
 
 DRAFTS: dict[str, Any] = {}

@@ -200,7 +200,7 @@ def compensation_office() -> Process:
     p = Process("compensation_office", "赔偿成本核算与责任认定", lanes("mfg_tech", "quality_vp"),
                 doc="售后服务零部件赔偿管理办法：赔偿零部件发运后，生产技术部核算成本，质量副总认定责任；"
                     "不影响故障处理案件的办结与回访。")
-    p.add("start", "start_office", "赔偿零部件已发运", "mfg_tech", 0, props=form("start"))
+    p.add("start", "start_office", "赔偿零部件已发运", "mfg_tech", 0, props=form("start", starters="system"))
     p.add("and", "office_split", "", "mfg_tech", 1)
     p.add("user", "cost_recording", "核算赔偿成本", "mfg_tech", 2, props=form("cost_recording"),
           doc="对零部件赔偿进行成本（加工、采购、发运）核算统计；与责任认定同时进行。")

@@ -105,6 +105,8 @@ def test_approved_claim_is_made_shipped_costed_and_judged(flows, actors, api):
     by_hand = api("mfg1").post("/process-instances", json={"process_id": "compensation_office", "data": {
         "claim_case": case.case_number, "customer_id": flows.sw, "amount": "1"}})
     assert by_hand.status_code == 403
+    nonsense = api("admin").post("/process-instances", json={"process_id": "compensation_office", "data": {"x": 1}})
+    assert nonsense.status_code == 403  # refused before its data is even read, an administrator too
 
 
 def test_unit_price_defaults_to_the_catalogue_and_amount_is_a_decimal_string(flows, actors, api):
